@@ -1,0 +1,46 @@
+/* filter.h - the seccomp filter: built from the policy with libseccomp in
+ * the supervisor before clone, installed by the program just before execve.
+ *
+ * filter.c is the only file that includes <seccomp.h>.  Building compiles
+ * to a classic BPF program held in memory, so the child only makes one
+ * seccomp(2) call and allocates nothing.
+ */
+#ifndef SR_FILTER_H
+#define SR_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "policy.h"
+
+struct sock_filter;
+
+struct sr_filter {
+	struct sock_filter *insns;	/* owned */
+	unsigned short len;
+};
+
+/* Compile sc into f.  Rules (see sandrun-policy(5), "System calls"):
+ * - only the native architecture; other ABIs kill the process;
+ * - every allowed name is allowed, except those with a mandatory argument
+ *   rule (clone, ioctl, socket, prctl, personality, prlimit64, mknod,
+ *   mknodat), which are allowed only with their argument filter;
+ * - clone3 always fails with ENOSYS;
+ * - names the kernel knows but the policy does not allow fail with
+ *   sc->errno_value (or kill, per default_action);
+ * - numbers libseccomp does not know (newer than it) fail with ENOSYS.
+ * Returns 0, or -1 with d filled. */
+int sr_filter_build(const struct sr_syscalls *sc, struct sr_filter *f,
+    struct sr_diag *d);
+
+/* In the child, after no_new_privs: install f with seccomp(2).
+ * Returns 0 or -1 with errno (no allocation, no stdio). */
+int sr_filter_install(const struct sr_filter *f);
+
+/* True when libseccomp knows this syscall name on the native arch. */
+bool sr_filter_known_syscall(const char *name);
+
+void sr_filter_free(struct sr_filter *f);
+
+#endif

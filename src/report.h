@@ -1,0 +1,38 @@
+/* report.h - render a struct sr_result as JSON (schema sandrun.result/1),
+ * as the one-line verbose summary, or as compact text for a model. */
+#ifndef SR_REPORT_H
+#define SR_REPORT_H
+
+#include <stdio.h>
+
+#include "policy.h"
+#include "result.h"
+
+#define SR_RESULT_SCHEMA "sandrun.result/1"
+
+/* Returns an allocated JSON object text (one line, ends with '\n').
+ * policy may be NULL (failure before the policy was loaded). */
+char *sr_report_json(const struct sr_result *r, const struct sr_policy *policy);
+
+/* "exit 0 · 0.41 s wall · 0.35 s cpu · 58 MiB peak · cgroup2" (no newline,
+ * no prefix).  Caller frees. */
+char *sr_report_summary(const struct sr_result *r);
+
+/* One line naming the limit that stopped the run, e.g.
+ * "memory limit (512 MiB) exceeded", or NULL when none. Caller frees. */
+char *sr_report_limit_line(const struct sr_result *r);
+
+/* Compact text for a model: stdout, stderr, then
+ * "[exit 1 · FileNotFoundError · 0.41 s · 58 MiB]", then the files. */
+int sr_report_tool(FILE *f, const struct sr_result *r);
+
+const char *sr_status_name(enum sr_status s);
+const char *sr_limit_hit_name(enum sr_limit_hit h);
+const char *sr_mech_name(enum sr_mech m);
+const char *sr_limit_name(enum sr_limit_id id);
+/* "SIGSEGV" etc., or NULL for an unknown number. */
+const char *sr_signal_name(int sig);
+
+void sr_result_free(struct sr_result *r);
+
+#endif

@@ -1,0 +1,326 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/libutil.h>
+#include <bsd/stdlib.h>
+
+#include "util.h"
+
+static void
+oom(void)
+{
+	static const char m[] = "sandrun: out of memory\n";
+
+	(void)!write(STDERR_FILENO, m, sizeof(m) - 1);
+	_exit(125);
+}
+
+void *
+sr_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+sr_xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+sr_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		oom();
+	return q;
+}
+
+char *
+sr_xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+sr_xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+int
+sr_xasprintf(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(out, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	return n;
+}
+
+/* Split s into a digit run and a suffix; refuses signs, spaces and empties. */
+static int
+split_number(const char *s, char *digits, size_t len, const char **suffix,
+    const char **why)
+{
+	size_t n = 0;
+
+	if (s == NULL || *s == '\0') {
+		*why = "empty value";
+		return -1;
+	}
+	while (isdigit((unsigned char)s[n]))
+		n++;
+	if (n == 0) {
+		*why = "must start with a non-negative integer";
+		return -1;
+	}
+	if (n >= len) {
+		*why = "number too large";
+		return -1;
+	}
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	*suffix = s + n;
+	return 0;
+}
+
+int
+sr_parse_duration(const char *s, uint64_t *ms, const char **why)
+{
+	static const struct {
+		const char *name;
+		uint64_t mult;
+	} units[] = {
+		{ "", 1000 }, { "s", 1000 }, { "ms", 1 },
+		{ "m", 60000 }, { "min", 60000 }, { "h", 3600000 },
+	};
+	char digits[32];
+	const char *suffix, *errstr;
+	long long v;
+	size_t i;
+
+	if (split_number(s, digits, sizeof(digits), &suffix, why) < 0)
+		return -1;
+	v = strtonum(digits, 0, LLONG_MAX, &errstr);
+	if (errstr != NULL) {
+		*why = "number out of range";
+		return -1;
+	}
+	for (i = 0; i < SR_ARRAY_SIZE(units); i++) {
+		if (strcmp(suffix, units[i].name) != 0)
+			continue;
+		if ((uint64_t)v > UINT64_MAX / 1000 / units[i].mult) {
+			*why = "duration too large";
+			return -1;
+		}
+		*ms = (uint64_t)v * units[i].mult;
+		return 0;
+	}
+	*why = "unknown unit (use ms, s, m or h, e.g. 500ms, 10s, 2m)";
+	return -1;
+}
+
+int
+sr_parse_size(const char *s, uint64_t *bytes, const char **why)
+{
+	char buf[64];
+	const char *suffix;
+	char digits[32];
+	size_t n;
+	uint64_t v;
+
+	if (split_number(s, digits, sizeof(digits), &suffix, why) < 0)
+		return -1;
+	/* Accept K, KB, KiB (all powers of 1024) by trimming the tail. */
+	n = strlen(s);
+	if (n >= sizeof(buf)) {
+		*why = "value too long";
+		return -1;
+	}
+	memcpy(buf, s, n + 1);
+	if (n >= 3 && strcmp(buf + n - 2, "iB") == 0 && suffix[0] != 'i')
+		buf[n - 2] = '\0';
+	else if (n >= 2 && buf[n - 1] == 'B' && suffix[0] != 'B' &&
+	    isalpha((unsigned char)buf[n - 2]))
+		buf[n - 1] = '\0';
+	else if (strcmp(suffix, "B") == 0)
+		buf[n - 1] = '\0';
+	n = strlen(buf);
+	if (n > 0 && isalpha((unsigned char)buf[n - 1]) &&
+	    strchr("kKmMgGtT", buf[n - 1]) == NULL) {
+		*why = "unknown unit (use K, M, G or T, e.g. 64K, 512M, 1G)";
+		return -1;
+	}
+	if (n > 1 && isalpha((unsigned char)buf[n - 2])) {
+		*why = "unknown unit (use K, M, G or T, e.g. 64K, 512M, 1G)";
+		return -1;
+	}
+	errno = 0;
+	if (expand_number(buf, &v) != 0) {
+		*why = errno == ERANGE ? "size too large" :
+		    "not a size (use K, M, G or T, e.g. 64K, 512M, 1G)";
+		return -1;
+	}
+	*bytes = v;
+	return 0;
+}
+
+int
+sr_parse_count(const char *s, uint64_t max, uint64_t *out, const char **why)
+{
+	const char *errstr;
+	long long v;
+
+	if (s == NULL || *s == '\0' || !isdigit((unsigned char)*s)) {
+		*why = "must be a non-negative integer";
+		return -1;
+	}
+	v = strtonum(s, 0, max > LLONG_MAX ? LLONG_MAX : (long long)max,
+	    &errstr);
+	if (errstr != NULL) {
+		*why = errno == ERANGE ? "number out of range" :
+		    "must be a non-negative integer";
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+char *
+sr_fmt_size(uint64_t b, char *buf, size_t len)
+{
+	static const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	size_t i = 0;
+	double v = (double)b;
+
+	if (b == SR_UNLIMITED) {
+		snprintf(buf, len, "unlimited");
+		return buf;
+	}
+	while (v >= 1024 && i + 1 < SR_ARRAY_SIZE(u)) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0 || v == (double)(uint64_t)v)
+		snprintf(buf, len, "%" PRIu64 " %s", (uint64_t)v, u[i]);
+	else
+		snprintf(buf, len, "%.1f %s", v, u[i]);
+	return buf;
+}
+
+char *
+sr_fmt_duration(uint64_t ms, char *buf, size_t len)
+{
+	if (ms == SR_UNLIMITED)
+		snprintf(buf, len, "unlimited");
+	else if (ms < 1000)
+		snprintf(buf, len, "%" PRIu64 " ms", ms);
+	else if (ms % 1000 == 0)
+		snprintf(buf, len, "%" PRIu64 " s", ms / 1000);
+	else
+		snprintf(buf, len, "%.2f s", (double)ms / 1000);
+	return buf;
+}
+
+int
+sr_read_fd(int fd, size_t max, char **out, size_t *outlen)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = sr_xmalloc(cap + 1);
+	ssize_t n;
+
+	for (;;) {
+		if (len == cap) {
+			if (cap >= max + 1) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			buf = sr_xrealloc(buf, cap + 1);
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int
+sr_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+uint64_t
+sr_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+sr_now_ms(void)
+{
+	return sr_now_ns() / 1000000u;
+}
