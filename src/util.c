@@ -3,14 +3,16 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <bsd/libutil.h>
-#include <bsd/stdlib.h>
+/* libbsd in overlay mode (pkg-config libbsd-overlay): strtonum comes
+ * through <stdlib.h>; <bsd/stdlib.h> would break its #include_next. */
+#include <stdlib.h>
 
 #include "util.h"
 
@@ -150,48 +152,51 @@ sr_parse_duration(const char *s, uint64_t *ms, const char **why)
 	return -1;
 }
 
+/* Decimal only: expand_number(3) reads "010" as octal 8 and "0x10" as 16,
+ * and saturates to UINT64_MAX (== SR_UNLIMITED) on overflow while
+ * returning success, so it is not used here. */
 int
 sr_parse_size(const char *s, uint64_t *bytes, const char **why)
 {
-	char buf[64];
-	const char *suffix;
+	static const char *const tails[] = { "", "B", "iB" };
+	const char *suffix, *errstr;
 	char digits[32];
-	size_t n;
-	uint64_t v;
+	uint64_t mult = 1;
+	long long v;
+	size_t i;
+	int shift;
 
 	if (split_number(s, digits, sizeof(digits), &suffix, why) < 0)
 		return -1;
-	/* Accept K, KB, KiB (all powers of 1024) by trimming the tail. */
-	n = strlen(s);
-	if (n >= sizeof(buf)) {
-		*why = "value too long";
+	v = strtonum(digits, 0, LLONG_MAX, &errstr);
+	if (errstr != NULL) {
+		*why = "size too large";
 		return -1;
 	}
-	memcpy(buf, s, n + 1);
-	if (n >= 3 && strcmp(buf + n - 2, "iB") == 0 && suffix[0] != 'i')
-		buf[n - 2] = '\0';
-	else if (n >= 2 && buf[n - 1] == 'B' && suffix[0] != 'B' &&
-	    isalpha((unsigned char)buf[n - 2]))
-		buf[n - 1] = '\0';
-	else if (strcmp(suffix, "B") == 0)
-		buf[n - 1] = '\0';
-	n = strlen(buf);
-	if (n > 0 && isalpha((unsigned char)buf[n - 1]) &&
-	    strchr("kKmMgGtT", buf[n - 1]) == NULL) {
+	if (strcmp(suffix, "") == 0 || strcmp(suffix, "B") == 0)
+		goto done;
+	switch (suffix[0]) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case 't': case 'T': shift = 40; break;
+	default: shift = 0; break;
+	}
+	for (i = 0; shift != 0 && i < SR_ARRAY_SIZE(tails); i++)
+		if (strcmp(suffix + 1, tails[i]) == 0)
+			break;
+	if (shift == 0 || i == SR_ARRAY_SIZE(tails)) {
 		*why = "unknown unit (use K, M, G or T, e.g. 64K, 512M, 1G)";
 		return -1;
 	}
-	if (n > 1 && isalpha((unsigned char)buf[n - 2])) {
-		*why = "unknown unit (use K, M, G or T, e.g. 64K, 512M, 1G)";
+	mult = (uint64_t)1 << shift;
+done:
+	/* UINT64_MAX itself is SR_UNLIMITED: never produce it from a number. */
+	if ((uint64_t)v > (UINT64_MAX - 1) / mult) {
+		*why = "size too large";
 		return -1;
 	}
-	errno = 0;
-	if (expand_number(buf, &v) != 0) {
-		*why = errno == ERANGE ? "size too large" :
-		    "not a size (use K, M, G or T, e.g. 64K, 512M, 1G)";
-		return -1;
-	}
-	*bytes = v;
+	*bytes = (uint64_t)v * mult;
 	return 0;
 }
 
@@ -227,7 +232,9 @@ sr_fmt_size(uint64_t b, char *buf, size_t len)
 		snprintf(buf, len, "unlimited");
 		return buf;
 	}
-	while (v >= 1024 && i + 1 < SR_ARRAY_SIZE(u)) {
+	/* Go up a unit also when one decimal would round to 1024.0. */
+	while ((v >= 1024 || (i > 0 && v >= 1023.95)) &&
+	    i + 1 < SR_ARRAY_SIZE(u)) {
 		v /= 1024;
 		i++;
 	}
@@ -247,8 +254,19 @@ sr_fmt_duration(uint64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 " ms", ms);
 	else if (ms % 1000 == 0)
 		snprintf(buf, len, "%" PRIu64 " s", ms / 1000);
-	else
-		snprintf(buf, len, "%.2f s", (double)ms / 1000);
+	else {
+		/* "1.5 s", "1.25 s": two decimals at most, no trailing 0. */
+		uint64_t cs = ms / 10 + (ms % 10 >= 5);	/* centiseconds */
+
+		if (cs % 100 == 0)
+			snprintf(buf, len, "%" PRIu64 " s", cs / 100);
+		else if (cs % 10 == 0)
+			snprintf(buf, len, "%" PRIu64 ".%" PRIu64 " s", cs / 100,
+			    cs / 10 % 10);
+		else
+			snprintf(buf, len, "%" PRIu64 ".%02" PRIu64 " s",
+			    cs / 100, cs % 100);
+	}
 	return buf;
 }
 
