@@ -7,6 +7,7 @@
 #ifndef SR_CAPTURE_H
 #define SR_CAPTURE_H
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,4 +43,16 @@ void sr_capture_free(struct sr_capture *c);
 char *sr_utf8_sanitize(const char *buf, size_t len, size_t *outlen,
     size_t *replaced);
 
+/* The line put where a truncated stream's middle was dropped. */
+#define SR_CAPTURE_MARKER_FMT "\n[... sandrun: %" PRIu64 " bytes omitted ...]\n"
+
+/* The kept bytes as valid UTF-8 text: sanitized head, then (when truncated)
+ * the marker line, then the sanitized tail.  Head and tail are sanitized
+ * separately, so a character cut by the gap becomes U+FFFD on each side.
+ * *replaced counts the replaced bytes.  Caller frees (NUL-terminated, may
+ * contain NULs; *len is its length). */
+char *sr_capture_text(const struct sr_capture *c, size_t *len,
+    size_t *replaced);
+
 #endif
+
