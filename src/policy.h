@@ -35,7 +35,8 @@ struct sr_mount {
 	size_t content_len;
 	uint64_t size;		/* TMPFS: size in bytes (SR_UNLIMITED never allowed) */
 	unsigned mode;		/* DIR/FILE/TMPFS permission bits; 0 = default */
-	bool optional;		/* RO/RW: silently skipped when src does not exist */
+	bool optional;		/* RO/RW: silently skipped when src does not exist;
+				 * SYMLINK: created only when the host has dst */
 };
 
 enum sr_network {
@@ -149,5 +150,22 @@ const char *const *sr_syscall_group_names(void);
 
 void sr_policy_free(struct sr_policy *p);
 void sr_strv_free(char **v);
+
+/* Internal to policy.c and policy_load.c (the only files that see cJSON).
+ *
+ * sr_policy_parse_tree: check the syntax strictly (RFC 8259, UTF-8, no NUL,
+ * depth <= SR_POLICY_DEPTH_MAX), parse with cJSON and validate every key
+ * and type; required keys are checked only when the document has no
+ * "extends".  Returns 0 and the tree (caller frees with cJSON_Delete).
+ *
+ * sr_policy_from_tree: convert a validated (possibly merged) tree; with
+ * `complete`, every required key must be present.  `file` names the file
+ * in messages. */
+#define SR_POLICY_DEPTH_MAX 32
+struct cJSON;
+int sr_policy_parse_tree(const char *buf, size_t len, const char *file,
+    struct cJSON **tree, struct sr_diag *d);
+int sr_policy_from_tree(const struct cJSON *tree, const char *file,
+    bool complete, struct sr_policy **out, struct sr_diag *d);
 
 #endif

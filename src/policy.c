@@ -1,0 +1,1746 @@
+/* policy.c - parse and validate one policy document (see sandrun-policy(5)).
+ *
+ * Three passes, none of them recursive on the input's shape:
+ *  1. check_syntax(): a strict RFC 8259 scanner over the raw bytes (valid
+ *     UTF-8, no NUL, no BOM, no \u0000, no lone surrogate, no trailing data,
+ *     nesting at most SR_POLICY_DEPTH_MAX) so that cJSON, which is lenient
+ *     and recursive, only ever sees small, well-formed documents;
+ *  2. cJSON builds the tree;
+ *  3. convert() walks the tree against the schema, collecting every error
+ *     ("file: key.path: problem", one per line), case-sensitively, refusing
+ *     duplicate and case-variant keys.
+ * sr_policy_to_json() is the inverse of convert() for a resolved policy.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+#include <sha2.h>
+
+#include "diag.h"
+#include "filter.h"
+#include "policy.h"
+#include "util.h"
+
+#define MAX_PROCESSES 4194304ULL	/* PID_MAX_LIMIT */
+#define MAX_OPEN_FILES 1048576ULL	/* default fs.nr_open */
+#define MAX_CONTENT (64 * 1024)		/* inline file content */
+#define MAX_PATH 4096
+#define MAX_UID 65534ULL
+#define TWO_53 9007199254740992.0
+
+/* ---- error collection ---------------------------------------------------- */
+
+struct ctx {
+	const char *file;
+	bool complete;
+	char *errs;		/* "file: path: msg\n"... */
+	size_t len, cap;
+	unsigned n;
+};
+
+static void
+add_line(struct ctx *c, const char *line)
+{
+	size_t l = strlen(line);
+
+	if (c->len + l + 2 > c->cap) {
+		c->cap = (c->len + l + 2) * 2;
+		c->errs = sr_xrealloc(c->errs, c->cap);
+	}
+	memcpy(c->errs + c->len, line, l);
+	c->len += l;
+	c->errs[c->len++] = '\n';
+	c->errs[c->len] = '\0';
+	c->n++;
+}
+
+__attribute__((format(printf, 3, 4))) static void
+perr(struct ctx *c, const char *path, const char *fmt, ...)
+{
+	char msg[512], line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (path != NULL && *path != '\0')
+		snprintf(line, sizeof(line), "%s: %s: %s", c->file, path, msg);
+	else
+		snprintf(line, sizeof(line), "%s: %s", c->file, msg);
+	add_line(c, line);
+}
+
+/* Move the collected errors into d, one per line, without the final
+ * newline; when they do not fit, keep whole lines and say how many more. */
+static int
+flush_errors(struct ctx *c, struct sr_diag *d)
+{
+	size_t max = sizeof(d->msg) - 64, cut = 0, i;
+	unsigned kept = 0;
+
+	if (c->len > 0 && c->errs[c->len - 1] == '\n')
+		c->errs[--c->len] = '\0';
+	if (c->len < sizeof(d->msg)) {
+		sr_diag_kind(d, SR_DIAG_USAGE, "%s", c->errs);
+		return -1;
+	}
+	for (i = 0; i < c->len && i < max; i++)
+		if (c->errs[i] == '\n') {
+			cut = i;
+			kept++;
+		}
+	sr_diag_kind(d, SR_DIAG_USAGE, "%.*s\n%s: ... and %u more errors",
+	    (int)cut, c->errs, c->file, c->n - kept);
+	return -1;
+}
+
+/* Copy s for a message: printable ASCII only, at most 48 characters. */
+static const char *
+safe(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 5 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (o >= 48) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			buf[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", ch);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static void
+join(char *out, size_t len, const char *path, const char *key)
+{
+	char b[128];
+
+	if (path == NULL || *path == '\0')
+		snprintf(out, len, "%s", safe(key, b, sizeof(b)));
+	else
+		snprintf(out, len, "%s.%s", path, safe(key, b, sizeof(b)));
+}
+
+/* ---- pass 1: strict syntax ----------------------------------------------- */
+
+static size_t
+utf8_valid_prefix(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			return i;
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+struct scan {
+	const char *b;
+	size_t len, i;
+	const char *why;
+};
+
+static bool
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static void
+skip_ws(struct scan *s)
+{
+	while (s->i < s->len && is_ws(s->b[s->i]))
+		s->i++;
+}
+
+static int
+hex4(struct scan *s, unsigned *v)
+{
+	unsigned r = 0;
+
+	if (s->len - s->i < 4) {
+		s->why = "truncated \\u escape";
+		return -1;
+	}
+	for (int k = 0; k < 4; k++) {
+		char ch = s->b[s->i + k];
+
+		r <<= 4;
+		if (ch >= '0' && ch <= '9')
+			r |= (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			r |= (unsigned)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			r |= (unsigned)(ch - 'A' + 10);
+		else {
+			s->why = "invalid \\u escape";
+			return -1;
+		}
+	}
+	s->i += 4;
+	*v = r;
+	return 0;
+}
+
+static int
+scan_string(struct scan *s)
+{
+	unsigned u, lo;
+
+	s->i++;		/* opening quote */
+	for (;;) {
+		unsigned char ch;
+
+		if (s->i >= s->len) {
+			s->why = "unterminated string";
+			return -1;
+		}
+		ch = (unsigned char)s->b[s->i];
+		if (ch == '"') {
+			s->i++;
+			return 0;
+		}
+		if (ch < 0x20) {
+			s->why = "control character in string (use an escape)";
+			return -1;
+		}
+		if (ch != '\\') {
+			s->i++;
+			continue;
+		}
+		s->i++;
+		if (s->i >= s->len) {
+			s->why = "unterminated string";
+			return -1;
+		}
+		ch = (unsigned char)s->b[s->i++];
+		if (strchr("\"\\/bfnrt", ch) != NULL && ch != '\0')
+			continue;
+		if (ch != 'u') {
+			s->why = "invalid escape in string";
+			return -1;
+		}
+		if (hex4(s, &u) < 0)
+			return -1;
+		if (u == 0) {
+			s->why = "\\u0000 (NUL) is not allowed in strings";
+			return -1;
+		}
+		if (u >= 0xdc00 && u <= 0xdfff) {
+			s->why = "lone UTF-16 surrogate in \\u escape";
+			return -1;
+		}
+		if (u >= 0xd800 && u <= 0xdbff) {
+			if (s->len - s->i < 2 || s->b[s->i] != '\\' ||
+			    s->b[s->i + 1] != 'u') {
+				s->why = "lone UTF-16 surrogate in \\u escape";
+				return -1;
+			}
+			s->i += 2;
+			if (hex4(s, &lo) < 0)
+				return -1;
+			if (lo < 0xdc00 || lo > 0xdfff) {
+				s->why = "lone UTF-16 surrogate in \\u escape";
+				return -1;
+			}
+		}
+	}
+}
+
+static bool
+digit_at(struct scan *s)
+{
+	return s->i < s->len && s->b[s->i] >= '0' && s->b[s->i] <= '9';
+}
+
+static int
+scan_number(struct scan *s)
+{
+	size_t start = s->i;
+
+	if (s->b[s->i] == '-')
+		s->i++;
+	if (!digit_at(s)) {
+		s->why = "invalid number";
+		return -1;
+	}
+	if (s->b[s->i] == '0') {
+		s->i++;
+		if (digit_at(s)) {
+			s->why = "invalid number (leading zero)";
+			return -1;
+		}
+	} else
+		while (digit_at(s))
+			s->i++;
+	if (s->i < s->len && s->b[s->i] == '.') {
+		s->i++;
+		if (!digit_at(s)) {
+			s->why = "invalid number";
+			return -1;
+		}
+		while (digit_at(s))
+			s->i++;
+	}
+	if (s->i < s->len && (s->b[s->i] == 'e' || s->b[s->i] == 'E')) {
+		s->i++;
+		if (s->i < s->len && (s->b[s->i] == '+' || s->b[s->i] == '-'))
+			s->i++;
+		if (!digit_at(s)) {
+			s->why = "invalid number";
+			return -1;
+		}
+		while (digit_at(s))
+			s->i++;
+	}
+	if (s->i - start > 40) {
+		s->why = "number too long";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+scan_literal(struct scan *s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (s->len - s->i < n || memcmp(s->b + s->i, lit, n) != 0) {
+		s->why = "unexpected character";
+		return -1;
+	}
+	s->i += n;
+	return 0;
+}
+
+/* Iterative: a stack of open containers ('{' or '['), no recursion. */
+static int
+scan_json(struct scan *s)
+{
+	char stack[SR_POLICY_DEPTH_MAX];
+	int depth = 0;
+
+	skip_ws(s);
+	if (s->i >= s->len) {
+		s->why = "no JSON value";
+		return -1;
+	}
+value:
+	skip_ws(s);
+	if (s->i >= s->len) {
+		s->why = "unexpected end of input";
+		return -1;
+	}
+	switch (s->b[s->i]) {
+	case '{':
+	case '[':
+		if (depth >= SR_POLICY_DEPTH_MAX) {
+			s->why = "nested too deeply";
+			return -1;
+		}
+		stack[depth++] = s->b[s->i++];
+		skip_ws(s);
+		if (s->i < s->len && s->b[s->i] == (stack[depth - 1] == '{' ?
+		    '}' : ']')) {
+			s->i++;
+			depth--;
+			goto after;
+		}
+		if (stack[depth - 1] == '{')
+			goto key;
+		goto value;
+	case '"':
+		if (scan_string(s) < 0)
+			return -1;
+		goto after;
+	case 't':
+		if (scan_literal(s, "true") < 0)
+			return -1;
+		goto after;
+	case 'f':
+		if (scan_literal(s, "false") < 0)
+			return -1;
+		goto after;
+	case 'n':
+		if (scan_literal(s, "null") < 0)
+			return -1;
+		goto after;
+	default:
+		if (s->b[s->i] == '-' || (s->b[s->i] >= '0' && s->b[s->i] <= '9')) {
+			if (scan_number(s) < 0)
+				return -1;
+			goto after;
+		}
+		s->why = "unexpected character";
+		return -1;
+	}
+key:
+	skip_ws(s);
+	if (s->i >= s->len || s->b[s->i] != '"') {
+		s->why = s->i >= s->len ? "unexpected end of input" :
+		    "expected a string key";
+		return -1;
+	}
+	if (scan_string(s) < 0)
+		return -1;
+	skip_ws(s);
+	if (s->i >= s->len || s->b[s->i] != ':') {
+		s->why = "expected ':' after key";
+		return -1;
+	}
+	s->i++;
+	goto value;
+after:
+	skip_ws(s);
+	if (depth == 0) {
+		if (s->i != s->len) {
+			s->why = "trailing data after the top-level value";
+			return -1;
+		}
+		return 0;
+	}
+	if (s->i >= s->len) {
+		s->why = "unexpected end of input";
+		return -1;
+	}
+	if (s->b[s->i] == ',') {
+		s->i++;
+		if (stack[depth - 1] == '{')
+			goto key;
+		goto value;
+	}
+	if (s->b[s->i] == (stack[depth - 1] == '{' ? '}' : ']')) {
+		s->i++;
+		depth--;
+		goto after;
+	}
+	s->why = stack[depth - 1] == '{' ? "expected ',' or '}'" :
+	    "expected ',' or ']'";
+	return -1;
+}
+
+static void
+line_col(const char *b, size_t off, unsigned *line, unsigned *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (b[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)b[i] & 0xc0) != 0x80)
+			(*col)++;
+	}
+}
+
+static int
+check_syntax(struct ctx *c, const char *buf, size_t len)
+{
+	struct scan s = { buf, len, 0, NULL };
+	const char *nul;
+	unsigned line, col;
+	size_t bad;
+
+	if (len == 0) {
+		perr(c, NULL, "empty file (a policy is a JSON object)");
+		return -1;
+	}
+	if (len > SR_POLICY_FILE_MAX) {
+		perr(c, NULL, "file too large (more than %d bytes)",
+		    SR_POLICY_FILE_MAX);
+		return -1;
+	}
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		perr(c, NULL, "starts with a byte order mark (save it as "
+		    "UTF-8 without BOM)");
+		return -1;
+	}
+	if ((nul = memchr(buf, '\0', len)) != NULL) {
+		line_col(buf, (size_t)(nul - buf), &line, &col);
+		perr(c, NULL, "line %u, column %u: NUL byte in file", line, col);
+		return -1;
+	}
+	if ((bad = utf8_valid_prefix((const unsigned char *)buf, len)) != len) {
+		line_col(buf, bad, &line, &col);
+		perr(c, NULL, "line %u, column %u: invalid UTF-8", line, col);
+		return -1;
+	}
+	if (scan_json(&s) < 0) {
+		line_col(buf, s.i > len ? len : s.i, &line, &col);
+		perr(c, NULL, "line %u, column %u: invalid JSON: %s", line, col,
+		    s.why);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- pass 3: schema ------------------------------------------------------ */
+
+static const cJSON *
+get(const cJSON *obj, const char *key)
+{
+	const cJSON *it;
+
+	if (obj == NULL)
+		return NULL;
+	for (it = obj->child; it != NULL; it = it->next)
+		if (it->string != NULL && strcmp(it->string, key) == 0)
+			return it;
+	return NULL;
+}
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+/* Report duplicate, case-variant and unknown keys (allowed == NULL: any key)
+ * and, in complete mode, missing required keys.  Returns false when obj is
+ * not an object (already reported). */
+static bool
+check_object(struct ctx *c, const cJSON *obj, const char *path,
+    const char *const *allowed, const char *const *required)
+{
+	char p[512], b[128];
+	const cJSON *it, *prev;
+
+	if (!cJSON_IsObject(obj)) {
+		perr(c, path, "must be an object");
+		return false;
+	}
+	for (it = obj->child; it != NULL; it = it->next) {
+		bool dup = false;
+
+		join(p, sizeof(p), path, it->string);
+		for (prev = obj->child; prev != it; prev = prev->next) {
+			if (strcmp(prev->string, it->string) == 0) {
+				perr(c, p, "duplicate key");
+				dup = true;
+				break;
+			}
+			if (strcasecmp(prev->string, it->string) == 0) {
+				perr(c, p, "key differs only in case from '%s'",
+				    safe(prev->string, b, sizeof(b)));
+				dup = true;
+				break;
+			}
+		}
+		if (!dup && allowed != NULL && !in_list(allowed, it->string))
+			perr(c, p, "unknown key");
+	}
+	if (c->complete)
+		for (; required != NULL && *required != NULL; required++)
+			if (get(obj, *required) == NULL) {
+				join(p, sizeof(p), path, *required);
+				perr(c, p, "missing (required)");
+			}
+	return true;
+}
+
+static char *
+get_str(struct ctx *c, const cJSON *obj, const char *path, const char *key)
+{
+	const cJSON *v = get(obj, key);
+	char p[512];
+
+	if (v == NULL)
+		return NULL;
+	if (!cJSON_IsString(v)) {
+		join(p, sizeof(p), path, key);
+		perr(c, p, "must be a string");
+		return NULL;
+	}
+	return sr_xstrdup(v->valuestring);
+}
+
+/* A JSON number that must be a non-negative integer <= max. */
+static int
+json_uint(struct ctx *c, const cJSON *v, const char *p, uint64_t max,
+    uint64_t *out)
+{
+	double d = v->valuedouble;
+
+	if (isnan(d) || isinf(d) || fabs(d) >= TWO_53) {
+		perr(c, p, "number out of range");
+		return -1;
+	}
+	if (d < 0) {
+		perr(c, p, "must not be negative");
+		return -1;
+	}
+	if (d != floor(d)) {
+		perr(c, p, "must be an integer");
+		return -1;
+	}
+	if ((uint64_t)d > max) {
+		perr(c, p, "must be at most %" PRIu64, max);
+		return -1;
+	}
+	*out = (uint64_t)d;
+	return 0;
+}
+
+enum lim_kind { LIM_DURATION, LIM_SIZE, LIM_COUNT };
+
+struct limdef {
+	const char *key;
+	enum lim_kind kind;
+	bool may_be_unlimited;
+	uint64_t max;		/* LIM_COUNT */
+	size_t off;
+};
+
+#define LOFF(f) offsetof(struct sr_limits, f)
+static const struct limdef limdefs[] = {
+	{ "wall_time", LIM_DURATION, false, 0, LOFF(wall_ms) },
+	{ "cpu_time", LIM_DURATION, true, 0, LOFF(cpu_ms) },
+	{ "memory", LIM_SIZE, true, 0, LOFF(memory) },
+	{ "processes", LIM_COUNT, true, MAX_PROCESSES, LOFF(processes) },
+	{ "open_files", LIM_COUNT, true, MAX_OPEN_FILES, LOFF(open_files) },
+	{ "file_size", LIM_SIZE, true, 0, LOFF(file_size) },
+	{ "output", LIM_SIZE, false, 0, LOFF(output) },
+};
+static const struct limdef tmpfsdefs[] = {
+	{ "tmp", LIM_SIZE, false, 0, LOFF(tmpfs_tmp) },
+	{ "work", LIM_SIZE, false, 0, LOFF(tmpfs_work) },
+	{ "shm", LIM_SIZE, false, 0, LOFF(tmpfs_shm) },
+};
+
+static int
+parse_limit(struct ctx *c, const cJSON *v, const char *p, enum lim_kind kind,
+    bool may_be_unlimited, uint64_t max, uint64_t *out)
+{
+	const char *why = NULL;
+	char b[128];
+	uint64_t x;
+
+	if (cJSON_IsNumber(v)) {
+		if (json_uint(c, v, p, kind == LIM_COUNT ? max : UINT64_MAX - 1,
+		    &x) < 0)
+			return -1;
+		if (kind == LIM_DURATION) {
+			if (x > UINT64_MAX / 1000 / 1000) {
+				perr(c, p, "number out of range");
+				return -1;
+			}
+			x *= 1000;
+		}
+	} else if (cJSON_IsString(v)) {
+		const char *s = v->valuestring;
+
+		if (strcmp(s, "unlimited") == 0) {
+			if (!may_be_unlimited) {
+				perr(c, p, "cannot be \"unlimited\"");
+				return -1;
+			}
+			*out = SR_UNLIMITED;
+			return 0;
+		}
+		if ((kind == LIM_DURATION ? sr_parse_duration(s, &x, &why) :
+		    kind == LIM_SIZE ? sr_parse_size(s, &x, &why) :
+		    sr_parse_count(s, max, &x, &why)) < 0) {
+			perr(c, p, "invalid %s '%s': %s", kind == LIM_DURATION ?
+			    "duration" : kind == LIM_SIZE ? "size" : "number",
+			    safe(s, b, sizeof(b)), why);
+			return -1;
+		}
+	} else {
+		perr(c, p, kind == LIM_DURATION ?
+		    "must be a duration string (e.g. \"10s\") or seconds" :
+		    kind == LIM_SIZE ?
+		    "must be a size string (e.g. \"64M\") or bytes" :
+		    "must be a non-negative integer");
+		return -1;
+	}
+	if (x == 0) {
+		perr(c, p, "must be greater than 0");
+		return -1;
+	}
+	if (x == SR_UNLIMITED) {
+		perr(c, p, "number out of range");
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+static void
+parse_limits(struct ctx *c, const cJSON *lim, struct sr_limits *l)
+{
+	static const char *const keys[] = { "wall_time", "cpu_time", "memory",
+		"processes", "open_files", "file_size", "output", "tmpfs", NULL };
+	static const char *const tkeys[] = { "tmp", "work", "shm", NULL };
+	const cJSON *t;
+	char p[512];
+	size_t i;
+
+	if (!check_object(c, lim, "limits", keys, keys))
+		return;
+	for (i = 0; i < SR_ARRAY_SIZE(limdefs); i++) {
+		const cJSON *v = get(lim, limdefs[i].key);
+
+		if (v == NULL)
+			continue;
+		join(p, sizeof(p), "limits", limdefs[i].key);
+		parse_limit(c, v, p, limdefs[i].kind, limdefs[i].may_be_unlimited,
+		    limdefs[i].max, (uint64_t *)((char *)l + limdefs[i].off));
+	}
+	if ((t = get(lim, "tmpfs")) == NULL ||
+	    !check_object(c, t, "limits.tmpfs", tkeys, tkeys))
+		return;
+	for (i = 0; i < SR_ARRAY_SIZE(tmpfsdefs); i++) {
+		const cJSON *v = get(t, tmpfsdefs[i].key);
+
+		if (v == NULL)
+			continue;
+		join(p, sizeof(p), "limits.tmpfs", tmpfsdefs[i].key);
+		parse_limit(c, v, p, LIM_SIZE, false, 0,
+		    (uint64_t *)((char *)l + tmpfsdefs[i].off));
+	}
+}
+
+/* ---- paths ---- */
+
+static bool
+has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static bool
+has_dotdot(const char *s)
+{
+	const char *q = s;
+
+	while ((q = strstr(q, "..")) != NULL) {
+		if ((q == s || q[-1] == '/') && (q[2] == '\0' || q[2] == '/'))
+			return true;
+		q += 2;
+	}
+	return false;
+}
+
+/* Absolute, normalized (no ".", "..", "//", trailing "/"), no controls. */
+static bool
+check_abs_path(struct ctx *c, const char *p, const char *s)
+{
+	if (*s != '/') {
+		perr(c, p, "must be an absolute path");
+		return false;
+	}
+	if (strlen(s) >= MAX_PATH) {
+		perr(c, p, "path too long");
+		return false;
+	}
+	if (has_ctl(s)) {
+		perr(c, p, "must not contain control characters");
+		return false;
+	}
+	if (has_dotdot(s)) {
+		perr(c, p, "must not contain '..' components");
+		return false;
+	}
+	if (strcmp(s, "/") != 0 && (strstr(s, "//") != NULL ||
+	    strstr(s, "/./") != NULL || s[strlen(s) - 1] == '/' ||
+	    (strlen(s) >= 2 && strcmp(s + strlen(s) - 2, "/.") == 0))) {
+		perr(c, p, "must be a normalized path (no '.', '//' or "
+		    "trailing '/')");
+		return false;
+	}
+	return true;
+}
+
+static bool
+under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static const char *const provided[] = { "/proc", "/dev", "/tmp", "/dev/shm",
+	"/etc/passwd", "/etc/group", "/etc/hosts", "/etc/hostname", NULL };
+
+static void
+check_dst(struct ctx *c, const char *p, const char *dst)
+{
+	if (!check_abs_path(c, p, dst))
+		return;
+	if (strcmp(dst, "/") == 0) {
+		perr(c, p, "cannot mount over /");
+		return;
+	}
+	for (size_t i = 0; provided[i] != NULL; i++)
+		if (strcmp(dst, provided[i]) == 0) {
+			perr(c, p, "%s is provided by the sandbox", dst);
+			return;
+		}
+	if (under(dst, "/proc") || under(dst, "/dev"))
+		perr(c, p, "cannot mount under %s (provided by the sandbox)",
+		    under(dst, "/proc") ? "/proc" : "/dev");
+}
+
+static void
+check_src(struct ctx *c, const char *p, const char *src, bool writable)
+{
+	static const char *const never[] = { "/proc", "/sys", "/dev", "/run",
+		"/var/run", NULL };
+	static const char *const not_rw[] = { "/usr", "/etc", "/bin", "/sbin",
+		"/lib", "/lib64", "/boot", "/var", NULL };
+
+	if (!check_abs_path(c, p, src))
+		return;
+	if (strcmp(src, "/") == 0) {
+		perr(c, p, "must not bind the host's /");
+		return;
+	}
+	for (size_t i = 0; never[i] != NULL; i++)
+		if (under(src, never[i])) {
+			perr(c, p, "must not bind the host's %s", never[i]);
+			return;
+		}
+	if (writable)
+		for (size_t i = 0; not_rw[i] != NULL; i++)
+			if (under(src, not_rw[i])) {
+				perr(c, p, "must not bind the host's %s writable",
+				    not_rw[i]);
+				return;
+			}
+}
+
+static int
+parse_mode(struct ctx *c, const cJSON *v, const char *p, unsigned *out)
+{
+	const char *s;
+	unsigned m = 0;
+	size_t n;
+
+	if (!cJSON_IsString(v)) {
+		perr(c, p, "must be an octal string such as \"0755\"");
+		return -1;
+	}
+	s = v->valuestring;
+	n = strlen(s);
+	if (n == 0 || n > 4 || strspn(s, "01234567") != n) {
+		perr(c, p, "must be an octal string such as \"0755\"");
+		return -1;
+	}
+	for (; *s != '\0'; s++)
+		m = m * 8 + (unsigned)(*s - '0');
+	if (m & 06000) {
+		perr(c, p, "setuid/setgid bits are not allowed");
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum sr_mount_type type;
+	const char *const keys[7];
+	const char *const required[4];
+} mtypes[] = {
+	{ "ro", SR_MOUNT_RO, { "type", "src", "dst", "optional", NULL },
+	    { "type", "src", NULL } },
+	{ "rw", SR_MOUNT_RW, { "type", "src", "dst", "optional", NULL },
+	    { "type", "src", NULL } },
+	{ "tmpfs", SR_MOUNT_TMPFS, { "type", "dst", "size", "mode", NULL },
+	    { "type", "dst", "size", NULL } },
+	{ "symlink", SR_MOUNT_SYMLINK, { "type", "dst", "target", "optional",
+	    NULL }, { "type", "dst", "target", NULL } },
+	{ "dir", SR_MOUNT_DIR, { "type", "dst", "mode", NULL },
+	    { "type", "dst", NULL } },
+	{ "file", SR_MOUNT_FILE, { "type", "dst", "content", "mode", NULL },
+	    { "type", "dst", "content", NULL } },
+};
+
+static void
+parse_mount(struct ctx *c, const cJSON *e, const char *path, struct sr_mount *m)
+{
+	static const char *const anykeys[] = { "type", "src", "dst", "optional",
+		"size", "mode", "target", "content", NULL };
+	const cJSON *t, *v;
+	bool saved = c->complete;
+	char p[512], b[128];
+	size_t i;
+
+	if (!cJSON_IsObject(e)) {
+		perr(c, path, "must be an object");
+		return;
+	}
+	t = get(e, "type");
+	if (t == NULL || !cJSON_IsString(t)) {
+		join(p, sizeof(p), path, "type");
+		perr(c, p, t == NULL ? "missing (required)" :
+		    "must be a string");
+		c->complete = false;
+		check_object(c, e, path, anykeys, NULL);
+		c->complete = saved;
+		return;
+	}
+	for (i = 0; i < SR_ARRAY_SIZE(mtypes); i++)
+		if (strcmp(t->valuestring, mtypes[i].name) == 0)
+			break;
+	if (i == SR_ARRAY_SIZE(mtypes)) {
+		join(p, sizeof(p), path, "type");
+		perr(c, p, "unknown type '%s' (use ro, rw, tmpfs, symlink, "
+		    "dir or file)", safe(t->valuestring, b, sizeof(b)));
+		return;
+	}
+	m->type = mtypes[i].type;
+	/* Each entry is complete in itself, extends or not. */
+	c->complete = true;
+	check_object(c, e, path, mtypes[i].keys, mtypes[i].required);
+	c->complete = saved;
+
+	if ((v = get(e, "src")) != NULL) {
+		join(p, sizeof(p), path, "src");
+		if ((m->src = get_str(c, e, path, "src")) != NULL)
+			check_src(c, p, m->src, m->type == SR_MOUNT_RW);
+	}
+	if ((v = get(e, "target")) != NULL) {
+		join(p, sizeof(p), path, "target");
+		if ((m->src = get_str(c, e, path, "target")) != NULL) {
+			if (*m->src == '\0')
+				perr(c, p, "must not be empty");
+			else if (has_ctl(m->src))
+				perr(c, p, "must not contain control characters");
+			else if (has_dotdot(m->src))
+				perr(c, p, "must not contain '..' components");
+			else if (strlen(m->src) >= MAX_PATH)
+				perr(c, p, "path too long");
+		}
+	}
+	join(p, sizeof(p), path, "dst");
+	if (get(e, "dst") != NULL) {
+		if ((m->dst = get_str(c, e, path, "dst")) != NULL)
+			check_dst(c, p, m->dst);
+	} else if (m->src != NULL && (m->type == SR_MOUNT_RO ||
+	    m->type == SR_MOUNT_RW)) {
+		m->dst = sr_xstrdup(m->src);
+		check_dst(c, p, m->dst);
+	}
+	if ((v = get(e, "optional")) != NULL) {
+		join(p, sizeof(p), path, "optional");
+		if (!cJSON_IsBool(v))
+			perr(c, p, "must be true or false");
+		else
+			m->optional = cJSON_IsTrue(v);
+	}
+	if ((v = get(e, "size")) != NULL) {
+		join(p, sizeof(p), path, "size");
+		parse_limit(c, v, p, LIM_SIZE, false, 0, &m->size);
+	}
+	if ((v = get(e, "mode")) != NULL) {
+		join(p, sizeof(p), path, "mode");
+		parse_mode(c, v, p, &m->mode);
+	}
+	if ((v = get(e, "content")) != NULL) {
+		join(p, sizeof(p), path, "content");
+		if ((m->content = get_str(c, e, path, "content")) != NULL) {
+			m->content_len = strlen(m->content);
+			if (m->content_len > MAX_CONTENT)
+				perr(c, p, "longer than %d bytes", MAX_CONTENT);
+		}
+	}
+}
+
+/* A list value, or {"append": [...]}.  Returns the array or NULL. */
+static const cJSON *
+list_or_append(struct ctx *c, const cJSON *v, const char *path)
+{
+	static const char *const akeys[] = { "append", NULL };
+	char p[512];
+
+	if (cJSON_IsArray(v))
+		return v;
+	if (cJSON_IsObject(v) && get(v, "append") != NULL) {
+		bool saved = c->complete;
+
+		c->complete = false;
+		check_object(c, v, path, akeys, NULL);
+		c->complete = saved;
+		if (saved)
+			perr(c, path, "{\"append\": [...]} needs a parent "
+			    "policy (extends)");
+		v = get(v, "append");
+		if (cJSON_IsArray(v))
+			return v;
+		join(p, sizeof(p), path, "append");
+		perr(c, p, "must be a list");
+		return NULL;
+	}
+	perr(c, path, "must be a list (or {\"append\": [...]})");
+	return NULL;
+}
+
+static void
+parse_filesystem(struct ctx *c, const cJSON *fs, struct sr_policy *pol)
+{
+	const cJSON *a = list_or_append(c, fs, "filesystem"), *e;
+	char p[64];
+	size_t i = 0, n;
+
+	if (a == NULL)
+		return;
+	n = (size_t)cJSON_GetArraySize(a);
+	pol->mounts = sr_xcalloc(n + 1, sizeof(*pol->mounts));
+	for (e = a->child; e != NULL; e = e->next, i++) {
+		snprintf(p, sizeof(p), "filesystem[%zu]", i);
+		parse_mount(c, e, p, &pol->mounts[i]);
+		pol->n_mounts = i + 1;
+	}
+}
+
+/* ---- string sets ---- */
+
+struct strset {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+set_add(struct strset *s, const char *x)
+{
+	if (s->n + 2 > s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->v = sr_xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
+	s->v[s->n++] = sr_xstrdup(x);
+	s->v[s->n] = NULL;
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+set_sort_unique(struct strset *s)
+{
+	size_t i, o = 0;
+
+	if (s->n == 0)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), cmpstr);
+	for (i = 0; i < s->n; i++) {
+		if (o > 0 && strcmp(s->v[o - 1], s->v[i]) == 0)
+			free(s->v[i]);
+		else
+			s->v[o++] = s->v[i];
+	}
+	s->n = o;
+	s->v[o] = NULL;
+}
+
+static char **
+set_take(struct strset *s, size_t *n)
+{
+	*n = s->n;
+	if (s->v == NULL)
+		s->v = sr_xcalloc(1, sizeof(*s->v));
+	return s->v;
+}
+
+static const char *const *
+group_lookup(const char *name)
+{
+	const char *const *g = sr_syscall_group(name);
+
+	if (g == NULL && name[0] == '@')
+		g = sr_syscall_group(name + 1);
+	return g;
+}
+
+static void
+syscall_list(struct ctx *c, const cJSON *v, const char *path,
+    struct strset *names, struct strset *groups)
+{
+	const cJSON *a = list_or_append(c, v, path), *e;
+	char p[512], b[128];
+	size_t i = 0;
+
+	if (a == NULL)
+		return;
+	for (e = a->child; e != NULL; e = e->next, i++) {
+		const char *s;
+
+		snprintf(p, sizeof(p), "%s[%zu]", path, i);
+		if (!cJSON_IsString(e)) {
+			perr(c, p, "must be a string");
+			continue;
+		}
+		s = e->valuestring;
+		if (s[0] == '@') {
+			const char *const *g = group_lookup(s);
+
+			if (g == NULL) {
+				perr(c, p, "unknown syscall group '%s'",
+				    safe(s, b, sizeof(b)));
+				continue;
+			}
+			if (groups != NULL)
+				set_add(groups, s);
+			for (; *g != NULL; g++)
+				set_add(names, *g);
+		} else if (!sr_filter_known_syscall(s))
+			perr(c, p, "unknown syscall '%s'", safe(s, b, sizeof(b)));
+		else
+			set_add(names, s);
+	}
+}
+
+static const struct {
+	const char *name;
+	int value;
+} errnos[] = {
+	{ "EPERM", EPERM }, { "EACCES", EACCES }, { "ENOSYS", ENOSYS },
+	{ "EINVAL", EINVAL }, { "ENOENT", ENOENT }, { "EAGAIN", EAGAIN },
+	{ "ENOMEM", ENOMEM }, { "EOPNOTSUPP", EOPNOTSUPP },
+};
+
+static const char *
+errno_name(int v)
+{
+	for (size_t i = 0; i < SR_ARRAY_SIZE(errnos); i++)
+		if (errnos[i].value == v)
+			return errnos[i].name;
+	return "EPERM";
+}
+
+static void
+parse_syscalls(struct ctx *c, const cJSON *sc, struct sr_syscalls *s)
+{
+	static const char *const keys[] = { "default", "errno", "allow", "deny",
+		NULL };
+	static const char *const req[] = { "default", "allow", NULL };
+	struct strset allow = { 0 }, deny = { 0 }, groups = { 0 };
+	const cJSON *v;
+	char b[128];
+	size_t i, o;
+
+	s->errno_value = EPERM;
+	if (!check_object(c, sc, "syscalls", keys, req))
+		return;
+	if ((v = get(sc, "default")) != NULL) {
+		const char *d = cJSON_IsString(v) ? v->valuestring : "";
+
+		if (strcmp(d, "errno") == 0)
+			s->default_action = SR_SYS_ERRNO;
+		else if (strcmp(d, "kill") == 0)
+			s->default_action = SR_SYS_KILL;
+		else if (strcmp(d, "log") == 0)
+			s->default_action = SR_SYS_LOG;
+		else
+			perr(c, "syscalls.default",
+			    "must be \"errno\", \"kill\" or \"log\"");
+	}
+	if ((v = get(sc, "errno")) != NULL) {
+		if (!cJSON_IsString(v))
+			perr(c, "syscalls.errno", "must be a string such as "
+			    "\"EPERM\"");
+		else {
+			for (i = 0; i < SR_ARRAY_SIZE(errnos); i++)
+				if (strcmp(v->valuestring, errnos[i].name) == 0)
+					break;
+			if (i == SR_ARRAY_SIZE(errnos))
+				perr(c, "syscalls.errno", "unknown errno '%s' "
+				    "(use EPERM, EACCES, ENOSYS, EINVAL, ENOENT, "
+				    "EAGAIN, ENOMEM or EOPNOTSUPP)",
+				    safe(v->valuestring, b, sizeof(b)));
+			else
+				s->errno_value = errnos[i].value;
+		}
+	}
+	if ((v = get(sc, "allow")) != NULL)
+		syscall_list(c, v, "syscalls.allow", &allow, &groups);
+	if ((v = get(sc, "deny")) != NULL)
+		syscall_list(c, v, "syscalls.deny", &deny, NULL);
+	set_sort_unique(&allow);
+	set_sort_unique(&deny);
+	/* deny wins: drop denied names from allow */
+	for (i = 0, o = 0; i < allow.n; i++) {
+		if (deny.n > 0 && bsearch(&allow.v[i], deny.v, deny.n,
+		    sizeof(*deny.v), cmpstr) != NULL)
+			free(allow.v[i]);
+		else
+			allow.v[o++] = allow.v[i];
+	}
+	allow.n = o;
+	if (allow.v != NULL)
+		allow.v[o] = NULL;
+	s->allow = set_take(&allow, &s->n_allow);
+	s->deny = set_take(&deny, &s->n_deny);
+	s->groups = set_take(&groups, &s->n_groups);
+}
+
+static bool
+env_name_ok(const char *s)
+{
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	for (s++; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+static void
+parse_env(struct ctx *c, const cJSON *env, struct sr_policy *pol)
+{
+	struct strset s = { 0 };
+	const cJSON *e;
+	char p[512];
+
+	if (!check_object(c, env, "env", NULL, NULL))
+		return;
+	for (e = env->child; e != NULL; e = e->next) {
+		char *kv;
+
+		join(p, sizeof(p), "env", e->string);
+		if (!env_name_ok(e->string) || strlen(e->string) > 256) {
+			perr(c, p, "invalid variable name (use [A-Za-z_][A-Za-z0-9_]*)");
+			continue;
+		}
+		if (cJSON_IsNull(e))
+			continue;	/* removal, meaningful with extends */
+		if (!cJSON_IsString(e)) {
+			perr(c, p, "must be a string (or null to remove it)");
+			continue;
+		}
+		sr_xasprintf(&kv, "%s=%s", e->string, e->valuestring);
+		set_add(&s, kv);
+		free(kv);
+	}
+	set_sort_unique(&s);
+	pol->env = set_take(&s, &pol->n_env);
+}
+
+static bool
+name_ok(const char *s, const char *extra)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL))
+			return false;
+	return true;
+}
+
+static void
+parse_user(struct ctx *c, const cJSON *u, struct sr_policy *pol)
+{
+	static const char *const keys[] = { "name", "uid", "gid", "home", NULL };
+	const cJSON *v;
+	uint64_t x;
+
+	if (!check_object(c, u, "user", keys, keys))
+		return;
+	if ((pol->user = get_str(c, u, "user", "name")) != NULL &&
+	    (!name_ok(pol->user, "_-") || pol->user[0] == '-' ||
+	    strlen(pol->user) > 32))
+		perr(c, "user.name", "invalid user name (use [A-Za-z0-9_-], "
+		    "at most 32)");
+	if ((v = get(u, "uid")) != NULL) {
+		if (!cJSON_IsNumber(v))
+			perr(c, "user.uid", "must be an integer");
+		else if (json_uint(c, v, "user.uid", MAX_UID, &x) == 0) {
+			if (x == 0)
+				perr(c, "user.uid", "must not be 0 (root)");
+			pol->uid = (unsigned)x;
+		}
+	}
+	if ((v = get(u, "gid")) != NULL) {
+		if (!cJSON_IsNumber(v))
+			perr(c, "user.gid", "must be an integer");
+		else if (json_uint(c, v, "user.gid", MAX_UID, &x) == 0) {
+			if (x == 0)
+				perr(c, "user.gid", "must not be 0 (root)");
+			pol->gid = (unsigned)x;
+		}
+	}
+	if ((pol->home = get_str(c, u, "user", "home")) != NULL)
+		check_abs_path(c, "user.home", pol->home);
+}
+
+static void
+parse_run(struct ctx *c, const cJSON *r, struct sr_policy *pol)
+{
+	static const char *const keys[] = { "command", "code_name", "workdir",
+		NULL };
+	const cJSON *v, *e;
+	char p[64];
+	size_t i = 0, n_code = 0, n_args = 0;
+
+	if (!check_object(c, r, "run", keys, keys))
+		return;
+	if ((v = get(r, "command")) != NULL) {
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+			perr(c, "run.command", "must be a non-empty list of "
+			    "strings");
+		else {
+			pol->command = sr_xcalloc((size_t)cJSON_GetArraySize(v) +
+			    1, sizeof(char *));
+			for (e = v->child; e != NULL; e = e->next, i++) {
+				snprintf(p, sizeof(p), "run.command[%zu]", i);
+				if (!cJSON_IsString(e)) {
+					perr(c, p, "must be a string");
+					continue;
+				}
+				pol->command[pol->n_command++] =
+				    sr_xstrdup(e->valuestring);
+				if (strcmp(e->valuestring, "{code}") == 0)
+					n_code++;
+				if (strcmp(e->valuestring, "{args}") == 0)
+					n_args++;
+				if (i == 0)
+					check_abs_path(c, p, e->valuestring);
+			}
+			if (n_code != 1)
+				perr(c, "run.command", "must contain \"{code}\" "
+				    "exactly once, as a whole element");
+			if (n_args > 1)
+				perr(c, "run.command", "\"{args}\" may appear "
+				    "only once");
+		}
+	}
+	if ((pol->code_name = get_str(c, r, "run", "code_name")) != NULL &&
+	    (!name_ok(pol->code_name, "._-") ||
+	    strcmp(pol->code_name, ".") == 0 ||
+	    strcmp(pol->code_name, "..") == 0))
+		perr(c, "run.code_name", "must be a plain file name "
+		    "([A-Za-z0-9._-], at most 64)");
+	if ((pol->workdir = get_str(c, r, "run", "workdir")) != NULL &&
+	    check_abs_path(c, "run.workdir", pol->workdir)) {
+		if (strcmp(pol->workdir, "/") == 0 ||
+		    under(pol->workdir, "/proc") || under(pol->workdir, "/dev") ||
+		    strcmp(pol->workdir, "/tmp") == 0 ||
+		    under(pol->workdir, "/usr") || under(pol->workdir, "/etc"))
+			perr(c, "run.workdir", "must not be /, /tmp, or under "
+			    "/proc, /dev, /usr or /etc");
+	}
+}
+
+static void
+check_workdir_overlap(struct ctx *c, struct sr_policy *pol)
+{
+	char p[64];
+
+	if (pol->workdir == NULL)
+		return;
+	for (size_t i = 0; i < pol->n_mounts; i++) {
+		const char *dst = pol->mounts[i].dst;
+
+		if (dst == NULL)
+			continue;
+		snprintf(p, sizeof(p), "filesystem[%zu].dst", i);
+		if (under(dst, pol->workdir))
+			perr(c, p, "must not be over or inside the work dir "
+			    "(%s)", pol->workdir);
+		else if (under(pol->workdir, dst) && pol->mounts[i].type !=
+		    SR_MOUNT_DIR)
+			perr(c, p, "must not hide the work dir (%s)",
+			    pol->workdir);
+	}
+}
+
+static void
+convert(struct ctx *c, const cJSON *root, struct sr_policy *pol)
+{
+	static const char *const keys[] = { "description", "extends", "run",
+		"limits", "filesystem", "network", "syscalls", "env",
+		"hostname", "user", "errors", NULL };
+	static const char *const req[] = { "run", "limits", "filesystem",
+		"network", "syscalls", "env", "hostname", "user", NULL };
+	const cJSON *v;
+	char b[128];
+
+	if (!cJSON_IsObject(root)) {
+		perr(c, NULL, "top level must be a JSON object, not %s",
+		    cJSON_IsNull(root) ? "null" : cJSON_IsArray(root) ?
+		    "a list" : cJSON_IsString(root) ? "a string" :
+		    cJSON_IsNumber(root) ? "a number" : "a boolean");
+		return;
+	}
+	check_object(c, root, "", keys, req);
+	pol->description = get_str(c, root, "", "description");
+	if ((pol->extends = get_str(c, root, "", "extends")) != NULL &&
+	    strchr(pol->extends, '/') == NULL &&
+	    (!name_ok(pol->extends, "._-") || pol->extends[0] == '.' ||
+	    pol->extends[0] == '_' || pol->extends[0] == '-' ||
+	    strpbrk(pol->extends, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != NULL))
+		perr(c, "extends", "policy name '%s' is invalid: use "
+		    "[a-z0-9._-] or a path containing '/'",
+		    safe(pol->extends, b, sizeof(b)));
+	if ((v = get(root, "run")) != NULL)
+		parse_run(c, v, pol);
+	if ((v = get(root, "limits")) != NULL)
+		parse_limits(c, v, &pol->limits);
+	if ((v = get(root, "filesystem")) != NULL)
+		parse_filesystem(c, v, pol);
+	if ((v = get(root, "network")) != NULL) {
+		const char *s = cJSON_IsString(v) ? v->valuestring : "";
+
+		if (strcmp(s, "none") == 0)
+			pol->network = SR_NETWORK_NONE;
+		else if (strcmp(s, "loopback") == 0)
+			pol->network = SR_NETWORK_LOOPBACK;
+		else
+			perr(c, "network", "must be \"none\" or \"loopback\"");
+	}
+	pol->syscalls.errno_value = EPERM;
+	if ((v = get(root, "syscalls")) != NULL)
+		parse_syscalls(c, v, &pol->syscalls);
+	if ((v = get(root, "env")) != NULL)
+		parse_env(c, v, pol);
+	if ((pol->hostname = get_str(c, root, "", "hostname")) != NULL &&
+	    (!name_ok(pol->hostname, ".-") || pol->hostname[0] == '-' ||
+	    pol->hostname[0] == '.'))
+		perr(c, "hostname", "invalid host name (use [A-Za-z0-9.-], at "
+		    "most 64)");
+	if ((v = get(root, "user")) != NULL)
+		parse_user(c, v, pol);
+	if ((v = get(root, "errors")) != NULL) {
+		const char *s = cJSON_IsString(v) ? v->valuestring : "";
+
+		if (strcmp(s, "python") == 0)
+			pol->error_rule = SR_ERROR_RULE_PYTHON;
+		else if (strcmp(s, "none") == 0)
+			pol->error_rule = SR_ERROR_RULE_NONE;
+		else
+			perr(c, "errors", "must be \"python\" or \"none\"");
+	}
+	if (c->complete)
+		check_workdir_overlap(c, pol);
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+int
+sr_policy_parse_tree(const char *buf, size_t len, const char *file,
+    struct cJSON **tree, struct sr_diag *d)
+{
+	struct ctx c = { .file = file };
+	struct sr_policy *pol;
+	cJSON *root;
+	int r = 0;
+
+	if (check_syntax(&c, buf, len) < 0)
+		goto fail;
+	root = cJSON_ParseWithLength(buf, len);
+	if (root == NULL) {
+		perr(&c, NULL, "invalid JSON");
+		goto fail;
+	}
+	c.complete = cJSON_IsObject(root) && get(root, "extends") == NULL;
+	pol = sr_xcalloc(1, sizeof(*pol));
+	convert(&c, root, pol);
+	sr_policy_free(pol);
+	if (c.n > 0) {
+		cJSON_Delete(root);
+		goto fail;
+	}
+	*tree = root;
+	return r;
+fail:
+	flush_errors(&c, d);
+	free(c.errs);
+	return -1;
+}
+
+int
+sr_policy_from_tree(const struct cJSON *tree, const char *file, bool complete,
+    struct sr_policy **out, struct sr_diag *d)
+{
+	struct ctx c = { .file = file, .complete = complete };
+	struct sr_policy *pol = sr_xcalloc(1, sizeof(*pol));
+
+	convert(&c, tree, pol);
+	if (c.n > 0) {
+		sr_policy_free(pol);
+		flush_errors(&c, d);
+		free(c.errs);
+		return -1;
+	}
+	*out = pol;
+	return 0;
+}
+
+int
+sr_policy_parse(const char *buf, size_t len, const char *file,
+    struct sr_policy **out, struct sr_diag *d)
+{
+	cJSON *tree;
+	int r;
+
+	if (file == NULL)
+		file = "policy";
+	if (sr_policy_parse_tree(buf, len, file, &tree, d) < 0)
+		return -1;
+	r = sr_policy_from_tree(tree, file, get(tree, "extends") == NULL, out,
+	    d);
+	cJSON_Delete(tree);
+	return r;
+}
+
+/* ---- to_json ------------------------------------------------------------- */
+
+static cJSON *
+fmt_duration(uint64_t ms)
+{
+	char b[32];
+
+	if (ms == SR_UNLIMITED)
+		return cJSON_CreateString("unlimited");
+	if (ms % 3600000 == 0)
+		snprintf(b, sizeof(b), "%" PRIu64 "h", ms / 3600000);
+	else if (ms % 60000 == 0)
+		snprintf(b, sizeof(b), "%" PRIu64 "m", ms / 60000);
+	else if (ms % 1000 == 0)
+		snprintf(b, sizeof(b), "%" PRIu64 "s", ms / 1000);
+	else
+		snprintf(b, sizeof(b), "%" PRIu64 "ms", ms);
+	return cJSON_CreateString(b);
+}
+
+static cJSON *
+fmt_size(uint64_t v)
+{
+	static const char units[] = "KMGTPE";
+	char b[32];
+	int u = -1;
+
+	if (v == SR_UNLIMITED)
+		return cJSON_CreateString("unlimited");
+	while (v >= 1024 && v % 1024 == 0 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(b, sizeof(b), "%" PRIu64, v);
+	else
+		snprintf(b, sizeof(b), "%" PRIu64 "%c", v, units[u]);
+	return cJSON_CreateString(b);
+}
+
+static cJSON *
+fmt_count(uint64_t v)
+{
+	if (v == SR_UNLIMITED)
+		return cJSON_CreateString("unlimited");
+	return cJSON_CreateNumber((double)v);
+}
+
+static cJSON *
+strv_json(char **v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+char *
+sr_policy_to_json(const struct sr_policy *p)
+{
+	static const char *const tnames[] = { "ro", "rw", "tmpfs", "symlink",
+		"dir", "file" };
+	cJSON *root = cJSON_CreateObject(), *o, *t, *a;
+	const struct sr_limits *l = &p->limits;
+	char *s, mode[8];
+
+	if (p->description != NULL)
+		cJSON_AddStringToObject(root, "description", p->description);
+
+	o = cJSON_AddObjectToObject(root, "run");
+	cJSON_AddItemToObject(o, "command", strv_json(p->command, p->n_command));
+	cJSON_AddStringToObject(o, "code_name", p->code_name ? p->code_name : "");
+	cJSON_AddStringToObject(o, "workdir", p->workdir ? p->workdir : "");
+
+	o = cJSON_AddObjectToObject(root, "limits");
+	cJSON_AddItemToObject(o, "wall_time", fmt_duration(l->wall_ms));
+	cJSON_AddItemToObject(o, "cpu_time", fmt_duration(l->cpu_ms));
+	cJSON_AddItemToObject(o, "memory", fmt_size(l->memory));
+	cJSON_AddItemToObject(o, "processes", fmt_count(l->processes));
+	cJSON_AddItemToObject(o, "open_files", fmt_count(l->open_files));
+	cJSON_AddItemToObject(o, "file_size", fmt_size(l->file_size));
+	cJSON_AddItemToObject(o, "output", fmt_size(l->output));
+	t = cJSON_AddObjectToObject(o, "tmpfs");
+	cJSON_AddItemToObject(t, "tmp", fmt_size(l->tmpfs_tmp));
+	cJSON_AddItemToObject(t, "work", fmt_size(l->tmpfs_work));
+	cJSON_AddItemToObject(t, "shm", fmt_size(l->tmpfs_shm));
+
+	a = cJSON_AddArrayToObject(root, "filesystem");
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct sr_mount *m = &p->mounts[i];
+
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", tnames[m->type]);
+		if ((m->type == SR_MOUNT_RO || m->type == SR_MOUNT_RW) &&
+		    m->src != NULL)
+			cJSON_AddStringToObject(o, "src", m->src);
+		if (m->dst != NULL)
+			cJSON_AddStringToObject(o, "dst", m->dst);
+		if (m->type == SR_MOUNT_SYMLINK && m->src != NULL)
+			cJSON_AddStringToObject(o, "target", m->src);
+		if (m->type == SR_MOUNT_TMPFS)
+			cJSON_AddItemToObject(o, "size", fmt_size(m->size));
+		if (m->mode != 0 && (m->type == SR_MOUNT_TMPFS ||
+		    m->type == SR_MOUNT_DIR || m->type == SR_MOUNT_FILE)) {
+			snprintf(mode, sizeof(mode), "%04o", m->mode);
+			cJSON_AddStringToObject(o, "mode", mode);
+		}
+		if (m->type == SR_MOUNT_FILE)
+			cJSON_AddStringToObject(o, "content",
+			    m->content ? m->content : "");
+		if (m->optional)
+			cJSON_AddTrueToObject(o, "optional");
+		cJSON_AddItemToArray(a, o);
+	}
+
+	cJSON_AddStringToObject(root, "network",
+	    p->network == SR_NETWORK_LOOPBACK ? "loopback" : "none");
+
+	o = cJSON_AddObjectToObject(root, "syscalls");
+	cJSON_AddStringToObject(o, "default",
+	    p->syscalls.default_action == SR_SYS_KILL ? "kill" :
+	    p->syscalls.default_action == SR_SYS_LOG ? "log" : "errno");
+	cJSON_AddStringToObject(o, "errno", errno_name(p->syscalls.errno_value));
+	cJSON_AddItemToObject(o, "allow", strv_json(p->syscalls.allow,
+	    p->syscalls.n_allow));
+	cJSON_AddItemToObject(o, "deny", strv_json(p->syscalls.deny,
+	    p->syscalls.n_deny));
+
+	o = cJSON_AddObjectToObject(root, "env");
+	for (size_t i = 0; i < p->n_env; i++) {
+		const char *eq = strchr(p->env[i], '=');
+		char *k;
+
+		if (eq == NULL)
+			continue;
+		k = sr_xstrndup(p->env[i], (size_t)(eq - p->env[i]));
+		cJSON_AddStringToObject(o, k, eq + 1);
+		free(k);
+	}
+
+	cJSON_AddStringToObject(root, "hostname", p->hostname ? p->hostname : "");
+	o = cJSON_AddObjectToObject(root, "user");
+	cJSON_AddStringToObject(o, "name", p->user ? p->user : "");
+	cJSON_AddNumberToObject(o, "uid", p->uid);
+	cJSON_AddNumberToObject(o, "gid", p->gid);
+	cJSON_AddStringToObject(o, "home", p->home ? p->home : "");
+	cJSON_AddStringToObject(root, "errors",
+	    p->error_rule == SR_ERROR_RULE_PYTHON ? "python" : "none");
+
+	s = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (s == NULL) {
+		sr_xmalloc(SIZE_MAX);	/* out of memory: fatal */
+		return NULL;
+	}
+	/* cJSON allocates with malloc: callers free() the result. */
+	return s;
+}
+
+void
+sr_policy_hash(struct sr_policy *p)
+{
+	char *s = sr_policy_to_json(p);
+
+	SHA256Data((const uint8_t *)s, strlen(s), p->sha256);
+	free(s);
+}
+
+void
+sr_strv_free(char **v)
+{
+	if (v == NULL)
+		return;
+	for (char **q = v; *q != NULL; q++)
+		free(*q);
+	free(v);
+}
+
+void
+sr_policy_free(struct sr_policy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->name);
+	free(p->path);
+	free(p->description);
+	free(p->extends);
+	sr_strv_free(p->command);
+	free(p->code_name);
+	free(p->workdir);
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		free(p->mounts[i].src);
+		free(p->mounts[i].dst);
+		free(p->mounts[i].content);
+	}
+	free(p->mounts);
+	sr_strv_free(p->syscalls.allow);
+	sr_strv_free(p->syscalls.deny);
+	sr_strv_free(p->syscalls.groups);
+	sr_strv_free(p->env);
+	free(p->hostname);
+	free(p->user);
+	free(p->home);
+	free(p);
+}

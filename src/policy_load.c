@@ -1,0 +1,560 @@
+/* policy_load.c - find policies by name, follow "extends", merge, list.
+ *
+ * Names are checked before anything is opened; files are opened with
+ * O_NOFOLLOW|O_NONBLOCK and must be regular files of bounded size, so a
+ * symlink, a FIFO or /dev/zero is refused without hanging.  Merging works
+ * on the validated cJSON trees (rules in sandrun-policy(5), "EXTENDS"); the
+ * merged tree is then converted once, in complete mode.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "diag.h"
+#include "policy.h"
+#include "util.h"
+
+#ifndef SR_SYSCONFDIR
+#define SR_SYSCONFDIR "/usr/local/etc"
+#endif
+#ifndef SR_PKGDATADIR
+#define SR_PKGDATADIR "/usr/local/share/sandrun"
+#endif
+#ifndef SR_BUILD_EXE
+#define SR_BUILD_EXE ""
+#endif
+#ifndef SR_SRC_POLICYDIR
+#define SR_SRC_POLICYDIR ""
+#endif
+
+#define SR_EXTENDS_MAX 16
+
+/* Printable form of an untrusted name for messages. */
+static const char *
+shown(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (o >= 80) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static bool
+name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > SR_POLICY_NAME_MAX)
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int
+bad_name(struct sr_diag *d, const char *name)
+{
+	char b[512];
+
+	return sr_diag_kind(d, SR_DIAG_USAGE, "policy name '%s' is invalid: "
+	    "use [a-z0-9._-] or a path containing '/'",
+	    shown(name, b, sizeof(b)));
+}
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+static void
+strv_add(struct strv *s, const char *x)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], x) == 0)
+			return;
+	s->v = sr_xrealloc(s->v, (s->n + 2) * sizeof(*s->v));
+	s->v[s->n++] = sr_xstrdup(x);
+	s->v[s->n] = NULL;
+}
+
+char **
+sr_policy_search_path(void)
+{
+	struct strv s = { NULL, 0 };
+	const char *e;
+	char exe[PATH_MAX], *p;
+	ssize_t n;
+
+	if ((e = getenv("SANDRUN_POLICY_PATH")) != NULL) {
+		char *copy = sr_xstrdup(e), *save = NULL;
+
+		for (char *tok = strtok_r(copy, ":", &save); tok != NULL;
+		    tok = strtok_r(NULL, ":", &save))
+			strv_add(&s, tok);
+		free(copy);
+	}
+	if ((e = getenv("XDG_CONFIG_HOME")) != NULL && e[0] == '/') {
+		sr_xasprintf(&p, "%s/sandrun/policies", e);
+		strv_add(&s, p);
+		free(p);
+	} else if ((e = getenv("HOME")) != NULL && e[0] == '/') {
+		sr_xasprintf(&p, "%s/.config/sandrun/policies", e);
+		strv_add(&s, p);
+		free(p);
+	}
+	strv_add(&s, SR_SYSCONFDIR "/sandrun/policies");
+	strv_add(&s, SR_PKGDATADIR "/policies");
+	if (SR_BUILD_EXE[0] != '\0' && SR_SRC_POLICYDIR[0] != '\0' &&
+	    (n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		if (strcmp(exe, SR_BUILD_EXE) == 0)
+			strv_add(&s, SR_SRC_POLICYDIR);
+	}
+	if (s.v == NULL)
+		s.v = sr_xcalloc(1, sizeof(*s.v));
+	return s.v;
+}
+
+/* Open and read one policy file.  Returns 0, -1 with d filled, or -2 when
+ * it does not exist (d untouched) and missing_ok. */
+static int
+read_policy(const char *path, bool missing_ok, char **buf, size_t *len,
+    struct stat *st, struct sr_diag *d)
+{
+	char b[512];
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT && missing_ok)
+			return -2;
+		if (errno == ELOOP)
+			return sr_diag_kind(d, SR_DIAG_USAGE, "%s: is a "
+			    "symbolic link (refused)", shown(path, b, sizeof(b)));
+		sr_diag_errno(d, "%s", shown(path, b, sizeof(b)));
+		d->kind = SR_DIAG_USAGE;
+		return -1;
+	}
+	if (fstat(fd, st) < 0) {
+		sr_diag_errno(d, "%s", shown(path, b, sizeof(b)));
+		d->kind = SR_DIAG_USAGE;
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return sr_diag_kind(d, SR_DIAG_USAGE, "%s: not a regular file",
+		    shown(path, b, sizeof(b)));
+	}
+	if (st->st_size > SR_POLICY_FILE_MAX) {
+		close(fd);
+		return sr_diag_kind(d, SR_DIAG_USAGE, "%s: larger than %d bytes",
+		    shown(path, b, sizeof(b)), SR_POLICY_FILE_MAX);
+	}
+	if (sr_read_fd(fd, SR_POLICY_FILE_MAX, buf, len) < 0) {
+		if (errno == EFBIG)
+			sr_diag_kind(d, SR_DIAG_USAGE, "%s: larger than %d bytes",
+			    shown(path, b, sizeof(b)), SR_POLICY_FILE_MAX);
+		else {
+			sr_diag_errno(d, "%s", shown(path, b, sizeof(b)));
+			d->kind = SR_DIAG_USAGE;
+		}
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Find NAME.json on the search path; returns 0 and the path, or -1. */
+static int
+find_policy(const char *name, char **path, struct sr_diag *d)
+{
+	char **dirs = sr_policy_search_path(), *p, list[512] = "";
+	struct stat st;
+
+	for (char **dir = dirs; *dir != NULL; dir++) {
+		sr_xasprintf(&p, "%s/%s.json", *dir, name);
+		if (lstat(p, &st) == 0 || errno != ENOENT) {
+			*path = p;
+			sr_strv_free(dirs);
+			return 0;
+		}
+		free(p);
+		if (list[0] != '\0')
+			strncat(list, ":", sizeof(list) - strlen(list) - 1);
+		strncat(list, *dir, sizeof(list) - strlen(list) - 1);
+	}
+	sr_strv_free(dirs);
+	return sr_diag_kind(d, SR_DIAG_USAGE, "policy '%s' not found (search "
+	    "path: %s)", name, list);
+}
+
+static char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return sr_xstrdup(s != NULL ? s + 1 : path);
+}
+
+static char *
+stem(const char *path)
+{
+	char *b = base_name(path);
+	size_t n = strlen(b);
+
+	if (n > 5 && strcmp(b + n - 5, ".json") == 0)
+		b[n - 5] = '\0';
+	return b;
+}
+
+static char *
+dir_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	if (s == NULL)
+		return sr_xstrdup(".");
+	if (s == path)
+		return sr_xstrdup("/");
+	return sr_xstrndup(path, (size_t)(s - path));
+}
+
+static bool
+appendable(const char *key)
+{
+	return strcmp(key, "filesystem") == 0 || strcmp(key, "allow") == 0 ||
+	    strcmp(key, "deny") == 0;
+}
+
+/* Merge child over acc (both validated):
+ *  - objects merge key by key, recursively;
+ *  - null (only valid in env) removes the key;
+ *  - {"append": [...]} on a list key appends to the parent's list;
+ *  - anything else replaces. */
+static void
+merge(cJSON *acc, const cJSON *child, bool top)
+{
+	const cJSON *it;
+
+	for (it = child->child; it != NULL; it = it->next) {
+		cJSON *old = cJSON_GetObjectItemCaseSensitive(acc, it->string);
+		cJSON *app;
+
+		if (top && strcmp(it->string, "extends") == 0)
+			continue;
+		if (cJSON_IsNull(it)) {
+			if (old != NULL)
+				cJSON_DeleteItemFromObjectCaseSensitive(acc,
+				    it->string);
+			continue;
+		}
+		if (appendable(it->string) && cJSON_IsObject(it) &&
+		    (app = cJSON_GetObjectItemCaseSensitive(it, "append")) !=
+		    NULL) {
+			cJSON *list = cJSON_IsArray(old) ?
+			    cJSON_Duplicate(old, 1) : cJSON_CreateArray();
+
+			for (const cJSON *e = app->child; e != NULL; e = e->next)
+				cJSON_AddItemToArray(list, cJSON_Duplicate(e, 1));
+			if (old != NULL)
+				cJSON_ReplaceItemInObjectCaseSensitive(acc,
+				    it->string, list);
+			else
+				cJSON_AddItemToObject(acc, it->string, list);
+			continue;
+		}
+		if (cJSON_IsObject(it) && cJSON_IsObject(old)) {
+			merge(old, it, false);
+			continue;
+		}
+		if (old != NULL)
+			cJSON_ReplaceItemInObjectCaseSensitive(acc, it->string,
+			    cJSON_Duplicate(it, 1));
+		else
+			cJSON_AddItemToObject(acc, it->string,
+			    cJSON_Duplicate(it, 1));
+	}
+}
+
+struct link {
+	cJSON *tree;
+	char *name;		/* for the cycle message */
+	char *file;		/* base name, for messages */
+	char *path;
+	dev_t dev;
+	ino_t ino;
+};
+
+static void
+chain_free(struct link *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		cJSON_Delete(c[i].tree);
+		free(c[i].name);
+		free(c[i].file);
+		free(c[i].path);
+	}
+}
+
+int
+sr_policy_load(const char *name_or_path, struct sr_policy **out,
+    struct sr_diag *d)
+{
+	struct link chain[SR_EXTENDS_MAX + 1];
+	size_t n = 0;
+	char *path = NULL, *ref = NULL;
+	struct sr_policy *p = NULL;
+	cJSON *acc = NULL;
+	int r = -1;
+
+	if (name_or_path == NULL)
+		name_or_path = "";
+	if (strchr(name_or_path, '/') != NULL)
+		path = sr_xstrdup(name_or_path);
+	else if (!name_valid(name_or_path))
+		return bad_name(d, name_or_path);
+	else if (find_policy(name_or_path, &path, d) < 0)
+		return -1;
+	ref = strchr(name_or_path, '/') != NULL ? stem(name_or_path) :
+	    sr_xstrdup(name_or_path);
+
+	for (;;) {
+		struct stat st;
+		char *buf = NULL, *file, *parent;
+		const cJSON *ext;
+		size_t len;
+		int rr;
+
+		if (read_policy(path, false, &buf, &len, &st, d) < 0)
+			goto out;
+		file = base_name(path);
+		rr = sr_policy_parse_tree(buf, len, file, &chain[n].tree, d);
+		free(buf);
+		if (rr < 0) {
+			free(file);
+			goto out;
+		}
+		chain[n].name = ref;
+		chain[n].file = file;
+		chain[n].path = path;
+		chain[n].dev = st.st_dev;
+		chain[n].ino = st.st_ino;
+		ref = path = NULL;
+		n++;
+		for (size_t i = 0; i + 1 < n; i++) {
+			char msg[SR_DIAG_MSG_MAX] = "";
+
+			if (chain[i].dev != st.st_dev || chain[i].ino != st.st_ino)
+				continue;
+			for (size_t k = 0; k < n; k++) {
+				strncat(msg, chain[k].name, sizeof(msg) -
+				    strlen(msg) - 1);
+				if (k + 1 < n)
+					strncat(msg, " -> ", sizeof(msg) -
+					    strlen(msg) - 1);
+			}
+			sr_diag_kind(d, SR_DIAG_USAGE, "%s: extends: cycle %s",
+			    chain[0].file, msg);
+			goto out;
+		}
+		ext = cJSON_GetObjectItemCaseSensitive(chain[n - 1].tree,
+		    "extends");
+		if (ext == NULL)
+			break;
+		if (n > SR_EXTENDS_MAX) {
+			sr_diag_kind(d, SR_DIAG_USAGE, "%s: extends: chain "
+			    "longer than %d policies", chain[0].file,
+			    SR_EXTENDS_MAX);
+			goto out;
+		}
+		parent = ext->valuestring;
+		if (strchr(parent, '/') != NULL) {
+			if (parent[0] == '/')
+				path = sr_xstrdup(parent);
+			else {
+				char *dir = dir_name(chain[n - 1].path);
+
+				sr_xasprintf(&path, "%s/%s", dir, parent);
+				free(dir);
+			}
+			ref = stem(parent);
+		} else if (!name_valid(parent)) {
+			bad_name(d, parent);
+			goto prefix;
+		} else if (find_policy(parent, &path, d) < 0) {
+			goto prefix;
+		} else
+			ref = sr_xstrdup(parent);
+		continue;
+prefix:
+		{
+			char msg[SR_DIAG_MSG_MAX];
+
+			snprintf(msg, sizeof(msg), "%s: extends: %.900s",
+			    chain[n - 1].file, d->msg);
+			memcpy(d->msg, msg, sizeof(d->msg));
+		}
+		goto out;
+	}
+
+	/* Root first, then each child over it. */
+	acc = cJSON_Duplicate(chain[n - 1].tree, 1);
+	for (size_t i = n - 1; i-- > 0;)
+		merge(acc, chain[i].tree, true);
+	cJSON_DeleteItemFromObjectCaseSensitive(acc, "extends");
+	if (sr_policy_from_tree(acc, chain[0].file, true, &p, d) < 0)
+		goto out;
+	free(p->extends);
+	p->extends = n > 1 ? sr_xstrdup(chain[1].name) : NULL;
+	p->name = sr_xstrdup(chain[0].name);
+	if ((p->path = realpath(chain[0].path, NULL)) == NULL)
+		p->path = sr_xstrdup(chain[0].path);
+	sr_policy_hash(p);
+	*out = p;
+	r = 0;
+out:
+	cJSON_Delete(acc);
+	chain_free(chain, n);
+	free(path);
+	free(ref);
+	return r;
+}
+
+/* ---- listing ------------------------------------------------------------- */
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct sr_policy_entry *)a)->name,
+	    ((const struct sr_policy_entry *)b)->name);
+}
+
+static char *
+problem_of(const struct sr_policy *p)
+{
+	char *s = NULL;
+
+	if (p->n_command > 0 && p->command[0][0] == '/' &&
+	    access(p->command[0], X_OK) != 0) {
+		const char *b = strrchr(p->command[0], '/') + 1;
+
+		sr_xasprintf(&s, "%s not installed (%s missing)", b,
+		    p->command[0]);
+		return s;
+	}
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct sr_mount *m = &p->mounts[i];
+
+		if ((m->type == SR_MOUNT_RO || m->type == SR_MOUNT_RW) &&
+		    !m->optional && access(m->src, F_OK) != 0) {
+			sr_xasprintf(&s, "%s missing on this host", m->src);
+			return s;
+		}
+	}
+	return NULL;
+}
+
+int
+sr_policy_list(struct sr_policy_entry **out, size_t *np, struct sr_diag *d)
+{
+	char **dirs = sr_policy_search_path();
+	struct sr_policy_entry *e = NULL;
+	size_t n = 0;
+
+	(void)d;
+	for (char **dir = dirs; *dir != NULL; dir++) {
+		DIR *dp = opendir(*dir);
+		struct dirent *de;
+
+		if (dp == NULL)
+			continue;
+		while ((de = readdir(dp)) != NULL) {
+			size_t l = strlen(de->d_name);
+			struct sr_policy *p = NULL;
+			struct sr_diag pd;
+			char *name;
+			bool seen = false;
+
+			if (l <= 5 || strcmp(de->d_name + l - 5, ".json") != 0)
+				continue;
+			name = sr_xstrndup(de->d_name, l - 5);
+			if (!name_valid(name)) {
+				free(name);
+				continue;
+			}
+			for (size_t i = 0; i < n && !seen; i++)
+				seen = strcmp(e[i].name, name) == 0;
+			if (seen) {
+				free(name);
+				continue;
+			}
+			e = sr_xrealloc(e, (n + 1) * sizeof(*e));
+			memset(&e[n], 0, sizeof(e[n]));
+			e[n].name = name;
+			sr_xasprintf(&e[n].path, "%s/%s", *dir, de->d_name);
+			if (sr_policy_load(e[n].path, &p, &pd) < 0) {
+				char *nl = strchr(pd.msg, '\n');
+
+				if (nl != NULL)
+					*nl = '\0';
+				sr_xasprintf(&e[n].problem, "invalid: %s", pd.msg);
+			} else {
+				if (p->description != NULL)
+					e[n].description = sr_xstrdup(p->description);
+				e[n].problem = problem_of(p);
+				sr_policy_free(p);
+			}
+			n++;
+		}
+		closedir(dp);
+	}
+	sr_strv_free(dirs);
+	if (n > 0)
+		qsort(e, n, sizeof(*e), cmp_entry);
+	*out = e;
+	*np = n;
+	return 0;
+}
+
+void
+sr_policy_list_free(struct sr_policy_entry *e, size_t n)
+{
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].name);
+		free(e[i].path);
+		free(e[i].description);
+		free(e[i].problem);
+	}
+	free(e);
+}
