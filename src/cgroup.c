@@ -476,6 +476,17 @@ v2_create(struct sr_cgroup *cg, const struct sr_limits *l, const char *parent,
 
 /* ---- v1 ----------------------------------------------------------------- */
 
+/* Append s to buf (truncating). */
+static void
+why_add(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	while (n + 1 < len && *s)
+		buf[n++] = *s++;
+	buf[n] = '\0';
+}
+
 static const char *const v1_ctrls[] = { "memory", "pids", "cpuacct" };
 
 static char **
@@ -559,10 +570,11 @@ v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 			free(cg->v1_cpuacct);
 			cg->v1_cpuacct = NULL;
 		}
-		int n = snprintf(cg->why_none, sizeof(cg->why_none),
-		    "cgroup v1: memory: %s; pids: %s (cgroup v1 needs root)",
-		    why[0][0] ? why[0] : "failed", why[1][0] ? why[1] : "failed");
-		(void)n;	/* truncation of a long path is fine */
+		why_add(cg->why_none, sizeof(cg->why_none), "cgroup v1: memory: ");
+		why_add(cg->why_none, sizeof(cg->why_none), why[0][0] ? why[0] : "failed");
+		why_add(cg->why_none, sizeof(cg->why_none), "; pids: ");
+		why_add(cg->why_none, sizeof(cg->why_none), why[1][0] ? why[1] : "failed");
+		why_add(cg->why_none, sizeof(cg->why_none), " (cgroup v1 needs root)");
 		return 0;
 	}
 	cg->kind = SR_CGROUP_V1;
