@@ -41,6 +41,10 @@ int sr_filter_install(const struct sr_filter *f);
 /* True when libseccomp knows this syscall name on the native arch. */
 bool sr_filter_known_syscall(const char *name);
 
+/* True when NAME may never be allowed by a policy (ptrace, mount, bpf, ...:
+ * sr_filter_build refuses such a policy). */
+bool sr_filter_forbidden_syscall(const char *name);
+
 void sr_filter_free(struct sr_filter *f);
 
 #endif

@@ -1,0 +1,479 @@
+/* filter.c - build the seccomp filter with libseccomp, install it raw.
+ *
+ * Layout of the generated program (native x86_64 only):
+ *   - another ABI (i386 int 0x80) or an x32 number (nr & 0x40000000):
+ *     KILL_PROCESS (libseccomp's bad-arch action; its x86_64 filter also
+ *     sends x32 numbers there, which tests/unit/test_filter.c checks);
+ *   - an allowed name: ALLOW, or for the names in argrules[] ALLOW when the
+ *     arguments match, else the hard refusal;
+ *   - clone3: ERRNO(ENOSYS) always, so libc falls back to clone(2);
+ *   - a number libseccomp knows but the policy does not allow: the refusal
+ *     action of the policy (see refusal());
+ *   - anything else (numbers newer than libseccomp): ERRNO(ENOSYS), the
+ *     filter's default, so runtimes take their fallback path.
+ *
+ * Names newer than libseccomp: extra_syscalls[] maps them to x86_64
+ * numbers so a policy can still allow them by name.  When not allowed they
+ * stay ENOSYS like any number libseccomp does not know.
+ *
+ * The refusal action is chosen in exactly one place, refusal(), so a later
+ * change can turn it into SCMP_ACT_NOTIFY for reporting.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "filter.h"
+#include "policy.h"
+#include "util.h"
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#endif
+
+/* Numbers scanned for "known to libseccomp".  x86_64 syscalls end below
+ * 470 in Linux 6.18; anything libseccomp knows fits well below this. */
+#define NR_SCAN 512
+
+/* Names that no policy may allow (SECURITY.md 2.4 and cases 14-17, 40,
+ * 51).  Names that do not exist on x86_64 (vm86, vm86old) are listed so a
+ * policy naming them gets this error rather than "unknown". */
+static const char *const forbidden[] = {
+	"_sysctl", "acct", "add_key", "adjtimex", "bpf", "chroot",
+	"clock_adjtime", "clock_settime", "create_module", "delete_module",
+	"fanotify_init", "finit_module", "fsconfig", "fsmount", "fsopen",
+	"fspick", "init_module", "io_uring_enter", "io_uring_register",
+	"io_uring_setup", "ioperm", "iopl", "kcmp", "kexec_file_load",
+	"kexec_load", "keyctl", "lookup_dcookie", "memfd_secret",
+	"modify_ldt", "mount", "mount_setattr", "move_mount",
+	"name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree",
+	"open_tree_attr", "perf_event_open", "pidfd_getfd", "pivot_root",
+	"process_vm_readv", "process_vm_writev", "ptrace", "quotactl",
+	"quotactl_fd", "reboot", "request_key", "setdomainname",
+	"sethostname", "setns", "settimeofday", "swapoff", "swapon",
+	"syslog", "umount2", "unshare", "uselib", "userfaultfd", "vm86",
+	"vm86old",
+};
+
+/* x86_64 syscalls newer than some libseccomp 2.5.x releases (Debian's
+ * 2.5.4 knows up to 456), with their numbers from the kernel's
+ * arch/x86/entry/syscalls/syscall_64.tbl. */
+static const struct {
+	const char *name;
+	int nr;
+} extra_syscalls[] = {
+	{ "futex_waitv", 449 },
+	{ "set_mempolicy_home_node", 450 },
+	{ "cachestat", 451 },
+	{ "fchmodat2", 452 },
+	{ "map_shadow_stack", 453 },
+	{ "futex_wake", 454 },
+	{ "futex_wait", 455 },
+	{ "futex_requeue", 456 },
+	{ "statmount", 457 },
+	{ "listmount", 458 },
+	{ "lsm_get_self_attr", 459 },
+	{ "lsm_set_self_attr", 460 },
+	{ "lsm_list_modules", 461 },
+	{ "mseal", 462 },
+	{ "setxattrat", 463 },
+	{ "getxattrat", 464 },
+	{ "listxattrat", 465 },
+	{ "removexattrat", 466 },
+	{ "open_tree_attr", 467 },
+	{ "file_getattr", 468 },
+	{ "file_setattr", 469 },
+};
+
+/* One argument comparison: (arg & mask) == datum, mask 0xffffffff for
+ * the arguments the kernel reads as int (32-bit compare, case 55). */
+struct cmp {
+	unsigned arg;
+	uint64_t mask;
+	uint64_t datum;
+};
+
+/* One allowed alternative: all comparisons must hold (at most two). */
+struct alt {
+	struct cmp c[2];
+	unsigned n;
+};
+
+#define M32 0xffffffffULL
+#define ALT1(a, m, d) { { { (a), (m), (d) } }, 1 }
+#define ALT2(a, m, d, b, n_, e) { { { (a), (m), (d) }, { (b), (n_), (e) } }, 2 }
+
+static const struct alt alt_clone[] = {
+	/* no CLONE_NEW* flag; the kernel reads the low 32 bits of flags */
+	ALT1(0, 0x7E020000ULL, 0),
+};
+static const struct alt alt_ioctl[] = {
+	ALT1(1, M32, TCGETS), ALT1(1, M32, TCSETS), ALT1(1, M32, TCSETSW),
+	ALT1(1, M32, TCSETSF), ALT1(1, M32, TIOCGWINSZ),
+	ALT1(1, M32, TIOCGPGRP), ALT1(1, M32, FIONREAD),
+	ALT1(1, M32, FIOCLEX), ALT1(1, M32, FIONCLEX), ALT1(1, M32, FIONBIO),
+};
+static const struct alt alt_socket[] = {
+	ALT1(0, M32, AF_UNIX), ALT1(0, M32, AF_INET), ALT1(0, M32, AF_INET6),
+	ALT2(0, M32, AF_NETLINK, 2, M32, NETLINK_ROUTE),
+};
+static const struct alt alt_socketpair[] = {
+	ALT1(0, M32, AF_UNIX),
+};
+static const struct alt alt_prctl[] = {
+	ALT1(0, M32, PR_SET_NAME), ALT1(0, M32, PR_GET_NAME),
+	ALT1(0, M32, PR_SET_PDEATHSIG), ALT1(0, M32, PR_GET_PDEATHSIG),
+	ALT1(0, M32, PR_GET_DUMPABLE), ALT1(0, M32, PR_SET_NO_NEW_PRIVS),
+	ALT1(0, M32, PR_GET_NO_NEW_PRIVS), ALT1(0, M32, PR_GET_SECCOMP),
+	ALT1(0, M32, PR_CAPBSET_READ), ALT1(0, M32, PR_SET_CHILD_SUBREAPER),
+	ALT1(0, M32, PR_GET_CHILD_SUBREAPER), ALT1(0, M32, PR_SET_VMA),
+};
+static const struct alt alt_personality[] = {
+	ALT1(0, M32, 0), ALT1(0, M32, 0xffffffffULL),
+};
+static const struct alt alt_prlimit64[] = {
+	ALT1(0, M32, 0),	/* pid_t: self only */
+};
+static const struct alt alt_mknod[] = {
+	ALT1(1, S_IFMT, S_IFIFO),
+};
+static const struct alt alt_mknodat[] = {
+	ALT1(2, S_IFMT, S_IFIFO),
+};
+
+/* Names that are only ever allowed with their argument rule.  The first
+ * comparison of every alternative is on the same argument (arg), which the
+ * catch-all refusal also tests; see add_argrule(). */
+static const struct {
+	const char *name;
+	unsigned arg;
+	const struct alt *alts;
+	size_t n;
+} argrules[] = {
+#define R(n, a, t) { n, a, t, sizeof(t) / sizeof(t[0]) }
+	R("clone", 0, alt_clone),
+	R("ioctl", 1, alt_ioctl),
+	R("mknod", 1, alt_mknod),
+	R("mknodat", 2, alt_mknodat),
+	R("personality", 0, alt_personality),
+	R("prctl", 0, alt_prctl),
+	R("prlimit64", 0, alt_prlimit64),
+	R("socket", 0, alt_socket),
+	R("socketpair", 0, alt_socketpair),
+#undef R
+};
+
+/* Per-number state while building. */
+enum {
+	NR_OFF = 0,
+	NR_ALLOW = 1 << 0,
+	NR_DENY = 1 << 1,	/* in syscalls.deny: deny wins */
+	NR_FORBIDDEN = 1 << 2,	/* in forbidden[] */
+};
+
+static bool
+is_forbidden(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < SR_ARRAY_SIZE(forbidden); i++)
+		if (strcmp(forbidden[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* x86_64 number of NAME, or -1 when neither libseccomp nor
+ * extra_syscalls[] knows it. */
+static int
+resolve(const char *name)
+{
+	size_t i;
+	int nr;
+
+	nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, name);
+	if (nr >= 0)
+		return nr;
+	for (i = 0; i < SR_ARRAY_SIZE(extra_syscalls); i++)
+		if (strcmp(extra_syscalls[i].name, name) == 0)
+			return extra_syscalls[i].nr;
+	return -1;
+}
+
+bool
+sr_filter_known_syscall(const char *name)
+{
+	return name != NULL && resolve(name) >= 0;
+}
+
+bool
+sr_filter_forbidden_syscall(const char *name)
+{
+	return name != NULL && is_forbidden(name);
+}
+
+/* The action for a refused call.  hard: a forbidden name or an argument
+ * rule that did not match; under SR_SYS_LOG those are still refused with
+ * the errno (LOG would let them run).  The one place to change when
+ * refused calls get reported (SCMP_ACT_NOTIFY). */
+static uint32_t
+refusal(const struct sr_syscalls *sc, bool hard)
+{
+	int e = sc->errno_value;
+
+	switch (sc->default_action) {
+	case SR_SYS_KILL:
+		return SCMP_ACT_KILL_PROCESS;
+	case SR_SYS_LOG:
+		if (!hard)
+			return SCMP_ACT_LOG;
+		break;
+	case SR_SYS_ERRNO:
+	default:
+		break;
+	}
+	return SCMP_ACT_ERRNO((uint16_t)e);
+}
+
+static int
+argrule_index(int nr)
+{
+	size_t i;
+
+	for (i = 0; i < SR_ARRAY_SIZE(argrules); i++)
+		if (resolve(argrules[i].name) == nr)
+			return (int)i;
+	return -1;
+}
+
+/* ALLOW per alternative, then the hard refusal for everything else.
+ * libseccomp has no "else": the refusal is a rule that always matches,
+ * (arg >= 0), on the same argument.  libseccomp orders nodes of one level
+ * by argument, then operator (MASKED_EQ before GE), so the allow checks
+ * run first and a non-matching call falls through to the refusal instead
+ * of the filter's default (ENOSYS).  The unit test checks the outcome. */
+static int
+add_argrule(scmp_filter_ctx ctx, int nr, size_t ri, uint32_t refuse)
+{
+	struct scmp_arg_cmp c[2];
+	const struct alt *a;
+	size_t i;
+	unsigned j;
+	int rc;
+
+	for (i = 0; i < argrules[ri].n; i++) {
+		a = &argrules[ri].alts[i];
+		for (j = 0; j < a->n; j++) {
+			c[j].arg = a->c[j].arg;
+			c[j].op = SCMP_CMP_MASKED_EQ;
+			c[j].datum_a = a->c[j].mask;
+			c[j].datum_b = a->c[j].datum;
+		}
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, a->n, c);
+		if (rc < 0)
+			return rc;
+	}
+	c[0].arg = argrules[ri].arg;
+	c[0].op = SCMP_CMP_GE;
+	c[0].datum_a = 0;
+	c[0].datum_b = 0;
+	return seccomp_rule_add_array(ctx, refuse, nr, 1, c);
+}
+
+/* Mark the names of list (NULL-terminated) with flag; report unknown and
+ * (for allow) forbidden names into d, one per line.  Returns problems. */
+static int
+mark(unsigned char *st, char *const *list, const char *what,
+    unsigned char flag, struct sr_diag *d, size_t *off)
+{
+	int bad = 0, nr;
+	size_t i;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++) {
+		const char *why = NULL;
+
+		if (flag == NR_ALLOW && is_forbidden(list[i]))
+			why = "can never be allowed";
+		nr = resolve(list[i]);
+		if (nr < 0 && why == NULL && !is_forbidden(list[i]))
+			why = "unknown system call";
+		if (why != NULL) {
+			if (*off < sizeof(d->msg)) {
+				int n = snprintf(d->msg + *off,
+				    sizeof(d->msg) - *off, "%ssyscalls.%s: '%s' %s",
+				    *off ? "\n" : "", what, list[i], why);
+				if (n > 0)
+					*off += (size_t)n;
+			}
+			bad++;
+			continue;
+		}
+		if (nr >= 0 && nr < NR_SCAN)
+			st[nr] |= flag;
+	}
+	return bad;
+}
+
+int
+sr_filter_build(const struct sr_syscalls *sc, struct sr_filter *f,
+    struct sr_diag *d)
+{
+	unsigned char st[NR_SCAN];
+	scmp_filter_ctx ctx = NULL;
+	_cleanup_close_ int fd = -1;
+	struct sock_filter *insns = NULL;
+	size_t i, off = 0;
+	off_t size;
+	int nr, rc, bad, clone3_nr;
+	char *name;
+
+	if (sc->errno_value < 1 || sc->errno_value > 4095)
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "syscalls.errno: %d is not an errno value (1-4095)",
+		    sc->errno_value);
+
+	memset(st, 0, sizeof(st));
+	for (i = 0; i < SR_ARRAY_SIZE(forbidden); i++) {
+		nr = resolve(forbidden[i]);
+		if (nr >= 0 && nr < NR_SCAN)
+			st[nr] |= NR_FORBIDDEN;
+	}
+	{
+		struct sr_diag tmp;
+
+		tmp.msg[0] = '\0';
+		bad = mark(st, sc->allow, "allow", NR_ALLOW, &tmp, &off);
+		bad += mark(st, sc->deny, "deny", NR_DENY, &tmp, &off);
+		if (bad) {
+			d->kind = SR_DIAG_USAGE;
+			d->err = 0;
+			memcpy(d->msg, tmp.msg, sizeof(d->msg));
+			d->msg[sizeof(d->msg) - 1] = '\0';
+			return -1;
+		}
+	}
+
+	ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
+	if (ctx == NULL)
+		return sr_diag_set(d, "seccomp_init failed");
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS);
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 1);
+	if (rc < 0)
+		goto fail_rc;
+
+	clone3_nr = resolve("clone3");
+	for (nr = 0; nr < NR_SCAN; nr++) {
+		bool allowed = (st[nr] & NR_ALLOW) && !(st[nr] & NR_DENY);
+		bool forb = st[nr] & NR_FORBIDDEN;
+		int ri;
+
+		if (nr == clone3_nr) {
+			/* the default action is ERRNO(ENOSYS); libseccomp
+			 * refuses a rule that repeats the default */
+			continue;
+		} else if (allowed && !forb) {
+			ri = argrule_index(nr);
+			/* argument rules run on every call (the kernel's
+			 * action cache only skips constant ALLOWs): test
+			 * them first */
+			if (ri >= 0)
+				rc = seccomp_syscall_priority(ctx, nr, 255);
+			if (ri >= 0 && rc == 0)
+				rc = add_argrule(ctx, nr, (size_t)ri,
+				    refusal(sc, true));
+			else
+				rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr,
+				    0);
+		} else {
+			name = seccomp_syscall_resolve_num_arch(
+			    SCMP_ARCH_NATIVE, nr);
+			if (name == NULL)
+				continue;	/* unknown: default ENOSYS */
+			free(name);
+			rc = seccomp_rule_add(ctx, refusal(sc, forb), nr, 0);
+		}
+		if (rc < 0)
+			goto fail_rc;
+	}
+
+	fd = memfd_create("sandrun-bpf", MFD_CLOEXEC);
+	if (fd < 0) {
+		sr_diag_errno(d, "memfd_create");
+		goto fail;
+	}
+	rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0)
+		goto fail_rc;
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % sizeof(struct sock_filter) != 0 ||
+	    size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		sr_diag_set(d, "seccomp: unexpected BPF program size %lld",
+		    (long long)size);
+		goto fail;
+	}
+	insns = sr_xmalloc((size_t)size);
+	if (pread(fd, insns, (size_t)size, 0) != size) {
+		sr_diag_errno(d, "reading the BPF program");
+		free(insns);
+		goto fail;
+	}
+	seccomp_release(ctx);
+	f->insns = insns;
+	f->len = (unsigned short)(size / sizeof(struct sock_filter));
+	return 0;
+
+fail_rc:
+	errno = -rc;
+	sr_diag_errno(d, "building the seccomp filter");
+fail:
+	seccomp_release(ctx);
+	return -1;
+}
+
+int
+sr_filter_install(const struct sr_filter *f)
+{
+	struct sock_fprog prog;
+
+	if (f == NULL || f->insns == NULL || f->len == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	prog.len = f->len;
+	prog.filter = f->insns;
+	/* flags 0: the program is single-threaded here; a later change may
+	 * pass SECCOMP_FILTER_FLAG_NEW_LISTENER for reporting. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+		return -1;
+	return 0;
+}
+
+void
+sr_filter_free(struct sr_filter *f)
+{
+	if (f == NULL)
+		return;
+	free(f->insns);
+	f->insns = NULL;
+	f->len = 0;
+}
