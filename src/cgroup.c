@@ -405,8 +405,8 @@ v2_prepare_parent(const char *parent, bool own, char *why, size_t wl)
 	if (err == EBUSY && own)
 		snprintf(why, wl,
 		    "cgroup v2: %s has processes and no delegated subtree; run "
-		    "under systemd-run --user --scope -p Delegate=yes (see "
-		    "docs/cgroups.md) or pass --cgroup", parent);
+		    "under systemd-run --user --scope -p Delegate=yes and pass "
+		    "--cgroup (recipe in docs/cgroups.md)", parent);
 	else if (err == EBUSY)
 		snprintf(why, wl,
 		    "cgroup v2: cannot enable memory and pids in "
