@@ -33,6 +33,14 @@ const char *sr_limit_name(enum sr_limit_id id);
 /* "SIGSEGV" etc., or NULL for an unknown number. */
 const char *sr_signal_name(int sig);
 
+/* A JSON string literal (quotes included) for len bytes of s: sanitized
+ * to UTF-8 first (*replaced, if not NULL, gets the count), then ", \\,
+ * controls (NUL included), DEL, C1 controls and U+2028/U+2029 escaped.
+ * Caller frees. */
+char *sr_report_json_escape(const char *s, size_t len, size_t *replaced);
+
+/* Frees what r owns (captures, files, skipped, denied, pyerror) and resets
+ * those fields; r itself is the caller's.  NULL-safe. */
 void sr_result_free(struct sr_result *r);
 
 #endif
