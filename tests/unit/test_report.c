@@ -654,6 +654,44 @@ test_names(void)
 	ok(fails == 0 && sr_limit_name(SR_LIM_COUNT) == NULL, "all limit names");
 }
 
+/* Random bytes: the escaped literal always parses strictly and decodes to
+ * exactly the sanitized bytes. */
+static void
+test_escape_random(void)
+{
+	uint64_t x = 0x853c49e6748fea9bull;
+	char in[48], *e, *u, *doc;
+	size_t i, j, n, ulen, rep;
+	int fails = 0;
+	cJSON *a;
+
+	for (i = 0; i < 5000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = (size_t)(x % sizeof(in));
+		for (j = 0; j < n; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			in[j] = (char)(x % 5 == 0 ?
+			    (uint64_t)(unsigned char)"\0\"\\\n\x1b"[(x >> 20) % 5] :
+			    x % 3 ? 0x80 + (x >> 8) % 0x80 : (x >> 16) & 0xff);
+		}
+		e = sr_report_json_escape(in, n, NULL);
+		u = sr_utf8_sanitize(in, n, &ulen, &rep);
+		sr_xasprintf(&doc, "[%s]", e);
+		a = cJSON_ParseWithOpts(doc, NULL, 1);
+		if (a == NULL || !decoded_is(cJSON_GetArrayItem(a, 0), u, ulen))
+			fails++;
+		cJSON_Delete(a);
+		free(doc);
+		free(u);
+		free(e);
+	}
+	ok(fails == 0, "5000 random byte strings escape and round-trip");
+}
+
 int
 main(void)
 {
@@ -666,6 +704,7 @@ main(void)
 	test_files();
 	test_big_counts();
 	test_escape();
+	test_escape_random();
 	test_names();
 	TAP_PLAN(tap_n);
 	return tap_done();
