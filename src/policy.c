@@ -42,6 +42,7 @@
 struct ctx {
 	const char *file;
 	bool complete;
+	bool workdir_bad;	/* run.workdir already reported */
 	char *errs;		/* "file: path: msg\n"... */
 	size_t len, cap;
 	unsigned n;
@@ -1370,10 +1371,13 @@ parse_run(struct ctx *c, const cJSON *r, struct sr_policy *pol)
 		if (strcmp(pol->workdir, "/") == 0 ||
 		    under(pol->workdir, "/proc") || under(pol->workdir, "/dev") ||
 		    strcmp(pol->workdir, "/tmp") == 0 ||
-		    under(pol->workdir, "/usr") || under(pol->workdir, "/etc"))
+		    under(pol->workdir, "/usr") || under(pol->workdir, "/etc")) {
+			c->workdir_bad = true;
 			perr(c, "run.workdir", "must not be /, /tmp, or under "
 			    "/proc, /dev, /usr or /etc");
-	}
+		}
+	} else if (pol->workdir != NULL)
+		c->workdir_bad = true;
 }
 
 static void
@@ -1381,12 +1385,12 @@ check_workdir_overlap(struct ctx *c, struct sr_policy *pol)
 {
 	char p[64];
 
-	if (pol->workdir == NULL)
+	if (pol->workdir == NULL || c->workdir_bad)
 		return;
 	for (size_t i = 0; i < pol->n_mounts; i++) {
 		const char *dst = pol->mounts[i].dst;
 
-		if (dst == NULL)
+		if (dst == NULL || strcmp(dst, "/") == 0)
 			continue;
 		snprintf(p, sizeof(p), "filesystem[%zu].dst", i);
 		if (under(dst, pol->workdir))

@@ -390,7 +390,7 @@ sr_policy_load(const char *name_or_path, struct sr_policy **out,
 		    "extends");
 		if (ext == NULL)
 			break;
-		if (n > SR_EXTENDS_MAX) {
+		if (n >= SR_EXTENDS_MAX) {
 			sr_diag_kind(d, SR_DIAG_USAGE, "%s: extends: chain "
 			    "longer than %d policies", chain[0].file,
 			    SR_EXTENDS_MAX);
