@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -38,6 +39,8 @@
 #endif
 
 #define SR_EXTENDS_MAX 16
+#define PROC_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
 
 /* Printable form of an untrusted name for messages. */
 static const char *
@@ -148,6 +151,7 @@ static int
 read_policy(const char *path, bool missing_ok, char **buf, size_t *len,
     struct stat *st, struct sr_diag *d)
 {
+	struct statfs sfs;
 	char b[512];
 	int fd;
 
@@ -168,7 +172,10 @@ read_policy(const char *path, bool missing_ok, char **buf, size_t *len,
 		close(fd);
 		return -1;
 	}
-	if (!S_ISREG(st->st_mode)) {
+	/* /proc and /sys files claim to be regular: refuse them too. */
+	if (!S_ISREG(st->st_mode) || (fstatfs(fd, &sfs) == 0 &&
+	    ((unsigned long)sfs.f_type == PROC_MAGIC ||
+	    (unsigned long)sfs.f_type == SYSFS_MAGIC))) {
 		close(fd);
 		return sr_diag_kind(d, SR_DIAG_USAGE, "%s: not a regular file",
 		    shown(path, b, sizeof(b)));
