@@ -39,6 +39,7 @@ enum sr_mech {
 	SR_MECH_CGROUP1,
 	SR_MECH_RLIMIT,
 	SR_MECH_SUPERVISOR,
+	SR_MECH_TMPFS,		/* the kernel's tmpfs size= option */
 };
 
 enum sr_limit_id {

@@ -1,0 +1,217 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "ns.h"
+#include "util.h"
+
+static volatile pid_t program_pid;
+
+static void
+fail(const struct sr_sandbox *sb, struct sr_diag *d)
+{
+	(void)!write(sb->diag_fd, d, sizeof(*d));
+}
+
+static void
+forward(int sig)
+{
+	if (program_pid > 0)
+		kill(-program_pid, sig);
+}
+
+static const char *
+env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/* execve argv[0], searching PATH from the sandbox environment. */
+static void
+exec_program(const struct sr_sandbox *sb, struct sr_diag *d)
+{
+	const char *cmd = sb->argv[0], *path, *p, *colon;
+	char buf[PATH_MAX];
+	int saved = ENOENT;
+	size_t len;
+
+	if (strchr(cmd, '/') != NULL) {
+		execve(cmd, sb->argv, sb->envp);
+		saved = errno;
+	} else {
+		path = env_get(sb->envp, "PATH");
+		if (path == NULL)
+			path = "/usr/local/bin:/usr/bin:/bin";
+		for (p = path; ; p = colon + 1) {
+			colon = strchrnul(p, ':');
+			len = (size_t)(colon - p);
+			if (len == 0)
+				len = 1, p = ".";
+			if (len + 1 + strlen(cmd) < sizeof(buf)) {
+				memcpy(buf, p, len);
+				buf[len] = '/';
+				strcpy(buf + len + 1, cmd);
+				execve(buf, sb->argv, sb->envp);
+				if (errno != ENOENT && errno != ENOTDIR)
+					saved = errno;
+			}
+			if (*colon == '\0')
+				break;
+		}
+	}
+	errno = saved;
+	sr_diag_errno(d, "cannot run %s", cmd);
+	d->kind = saved == ENOENT ? SR_DIAG_EXEC_NOENT : SR_DIAG_EXEC_FAIL;
+}
+
+static void
+run_program(const struct sr_sandbox *sb, struct sr_diag *d)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int fd, i;
+
+	if (setsid() < 0) {
+		sr_diag_errno(d, "setsid");
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (i = 1; i < NSIG; i++)
+		sigaction(i, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	fd = sb->stdin_fd >= 0 ? sb->stdin_fd :
+	    open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(sb->out_fd, 1) < 0 ||
+	    dup2(sb->err_fd, 2) < 0) {
+		sr_diag_errno(d, "set up standard streams");
+		return;
+	}
+	/* The error pipe becomes fd 3 (close-on-exec); nothing else stays. */
+	if (sb->diag_fd != 3 && dup3(sb->diag_fd, 3, O_CLOEXEC) < 0) {
+		sr_diag_errno(d, "dup error pipe");
+		return;
+	}
+	((struct sr_sandbox *)sb)->diag_fd = 3;
+	closefrom(4);
+
+	if (sr_rlimit_apply(sb->rlimits, d) < 0 || sr_ns_drop_caps(d) < 0)
+		return;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		sr_diag_errno(d, "no_new_privs");
+		return;
+	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		sr_diag_errno(d, "PR_SET_DUMPABLE");
+		return;
+	}
+	if (sr_filter_install(sb->filter) < 0) {
+		sr_diag_errno(d, "install the seccomp filter");
+		return;
+	}
+	exec_program(sb, d);
+}
+
+int
+sr_child_init(void *arg)
+{
+	struct sr_sandbox *sb = arg;
+	struct sr_child_status st;
+	struct sr_diag d;
+	struct sigaction sa;
+	sigset_t none;
+	pid_t pid;
+	char c;
+	int ws;
+
+	memset(&d, 0, sizeof(d));
+	memset(&st, 0, sizeof(st));
+	/* If the supervisor dies, so does init, and with it the namespace. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		sr_diag_errno(&d, "PR_SET_PDEATHSIG");
+		goto fail;
+	}
+	if (read(sb->sync_fd, &c, 1) != 1)
+		_exit(125);	/* supervisor gone or failed */
+	close(sb->sync_fd);
+
+	if (sr_ns_become_user(sb->uid, sb->gid, &d) < 0)
+		goto fail;
+	if (sr_mounts_apply(sb->plan, sb->code_name, sb->code, sb->code_len,
+	    &d) < 0)
+		goto fail;
+	if (sr_ns_set_hostname(sb->hostname, &d) < 0)
+		goto fail;
+	if (sb->loopback && sr_ns_loopback_up(&d) < 0)
+		goto fail;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	st.exec_ns = sr_now_ns();
+	pid = fork();
+	if (pid < 0) {
+		sr_diag_errno(&d, "fork the program");
+		goto fail;
+	}
+	if (pid == 0) {
+		run_program(sb, &d);
+		fail(sb, &d);
+		_exit(d.kind == SR_DIAG_EXEC_NOENT ? 127 :
+		    d.kind == SR_DIAG_EXEC_FAIL ? 126 : 125);
+	}
+	program_pid = pid;
+	close(sb->diag_fd);
+	close(sb->out_fd);
+	close(sb->err_fd);
+	if (sb->stdin_fd >= 0)
+		close(sb->stdin_fd);
+
+	/* Reap everything until the program itself has ended. */
+	for (;;) {
+		struct rusage ru;
+		pid_t w = wait4(-1, &ws, 0, &ru);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		if (w == pid) {
+			st.wstatus = ws;
+			st.ru = ru;
+			break;
+		}
+	}
+	/* Nothing outlives the program: daemons, orphans, stragglers. */
+	kill(-1, SIGKILL);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	(void)!write(sb->status_fd, &st, sizeof(st));
+	_exit(0);
+
+fail:
+	fail(sb, &d);
+	_exit(125);
+}

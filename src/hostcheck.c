@@ -1,0 +1,162 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/seccomp.h>
+
+#include "hostcheck.h"
+#include "util.h"
+
+#ifndef LANDLOCK_CREATE_RULESET_VERSION
+#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
+#endif
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
+
+static int
+read_int(const char *path, int def)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return def;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return def;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+static void
+probe_userns(struct sr_host *h)
+{
+	const char *deny = getenv("SANDRUN_TEST_DENY_USERNS");
+	int err = 0, ws;
+	pid_t pid;
+
+	if (deny != NULL && strcmp(deny, "1") == 0) {
+		err = EPERM;
+	} else {
+		pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL,
+		    NULL, NULL, 0);
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0)
+			err = errno;
+		else
+			while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+				;
+	}
+	h->userns = err == 0;
+	if (h->userns)
+		return;
+	if (read_int("/proc/sys/user/max_user_namespaces", 1) == 0)
+		snprintf(h->userns_why, sizeof(h->userns_why),
+		    "user namespaces are disabled: sysctl -w user.max_user_namespaces=15000");
+	else if (read_int("/proc/sys/kernel/unprivileged_userns_clone", 1) == 0)
+		snprintf(h->userns_why, sizeof(h->userns_why),
+		    "unprivileged user namespaces are disabled: sysctl -w kernel.unprivileged_userns_clone=1");
+	else if (read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 0) == 1)
+		snprintf(h->userns_why, sizeof(h->userns_why),
+		    "AppArmor restricts unprivileged user namespaces: install contrib/apparmor/sandrun to /etc/apparmor.d and run apparmor_parser -r /etc/apparmor.d/sandrun");
+	else
+		snprintf(h->userns_why, sizeof(h->userns_why),
+		    "creating a user namespace failed (%s): inside a container, allow user namespaces (e.g. docker --security-opt seccomp=unconfined)",
+		    strerror(err));
+}
+
+static void
+probe_cgroups(struct sr_host *h)
+{
+	struct stat st;
+	char buf[512];
+	ssize_t n;
+	int fd;
+
+	h->cgroup1 = stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0;
+	h->cgroup2 = stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0 ||
+	    stat("/sys/fs/cgroup/unified/cgroup.controllers", &st) == 0;
+	fd = open("/sys/fs/cgroup/cgroup.controllers", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		h->cgroup2_delegated = strstr(buf, "memory") != NULL &&
+		    strstr(buf, "pids") != NULL;
+	}
+	if (h->cgroup2_delegated)
+		snprintf(h->cgroup_why, sizeof(h->cgroup_why),
+		    "cgroup v2 with memory and pids: a delegated subtree is used when writable (systemd-run --user --scope -p Delegate=yes sandrun ...)");
+	else if (h->cgroup1)
+		snprintf(h->cgroup_why, sizeof(h->cgroup_why),
+		    "cgroup v1 controllers: used when sandrun runs as root; otherwise rlimits apply");
+	else
+		snprintf(h->cgroup_why, sizeof(h->cgroup_why),
+		    "no usable cgroup controllers: memory and process limits fall back to rlimits");
+}
+
+void
+sr_host_probe(struct sr_host *h)
+{
+	long v;
+
+	memset(h, 0, sizeof(*h));
+	probe_userns(h);
+	h->seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
+	h->seccomp_notify = syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0,
+	    &(unsigned){ SECCOMP_RET_USER_NOTIF }) == 0;
+	v = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	h->landlock_abi = v > 0 ? (int)v : 0;
+	h->pidfd = syscall(SYS_pidfd_open, getpid(), 0) >= 0;
+	probe_cgroups(h);
+}
+
+static void
+line(FILE *f, bool ok, const char *what, const char *detail)
+{
+	fprintf(f, "%-4s %-18s %s\n", ok ? "ok" : "no", what, detail);
+}
+
+int
+sr_host_print(FILE *f, const struct sr_host *h)
+{
+	char buf[64];
+
+	line(f, h->userns, "user namespaces",
+	    h->userns ? "unprivileged user namespaces work" : h->userns_why);
+	line(f, h->seccomp, "seccomp", h->seccomp ? "filters available" :
+	    "kernel without CONFIG_SECCOMP_FILTER: sandrun cannot run safely");
+	line(f, h->seccomp_notify, "seccomp notify", h->seccomp_notify ?
+	    "user notification available" : "not available (kernel < 5.0)");
+	snprintf(buf, sizeof(buf), "ABI %d", h->landlock_abi);
+	line(f, h->landlock_abi > 0, "landlock", h->landlock_abi > 0 ? buf :
+	    "not available (boot with lsm=...,landlock)");
+	line(f, h->cgroup2_delegated || h->cgroup1, "cgroups", h->cgroup_why);
+	line(f, h->pidfd, "pidfd", h->pidfd ? "available" : "not available");
+	return h->userns && h->seccomp ? 0 : 1;
+}
+
+void
+sr_host_features(const struct sr_host *h, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s landlock=%d %s%s",
+	    h->userns ? "userns" : "-userns",
+	    h->seccomp ? "seccomp" : "-seccomp", h->landlock_abi,
+	    h->cgroup2_delegated ? "cgroup2" : h->cgroup1 ? "cgroup1" : "-cgroup",
+	    h->seccomp_notify ? " seccomp-notify" : "");
+}

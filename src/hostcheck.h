@@ -1,0 +1,32 @@
+/* hostcheck.h - what this host offers a sandbox, and how to fix what is
+ * missing (sandrun --check-host, --version, and the one-line diagnosis a
+ * run prints when user namespaces are unavailable). */
+#ifndef SR_HOSTCHECK_H
+#define SR_HOSTCHECK_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct sr_host {
+	bool userns;		/* an unprivileged user namespace can be created */
+	char userns_why[256];	/* when not: why, and the fix */
+	bool seccomp;
+	bool seccomp_notify;
+	int landlock_abi;	/* 0 = unavailable */
+	bool cgroup2, cgroup2_delegated, cgroup1;
+	char cgroup_why[256];
+	bool pidfd;
+};
+
+/* Probe the host (forks a short-lived child for the userns test).
+ * SANDRUN_TEST_DENY_USERNS=1 (tests only) simulates a host that refuses
+ * user namespaces. */
+void sr_host_probe(struct sr_host *h);
+
+/* Print the report; returns 0 when a sandbox can be built here. */
+int sr_host_print(FILE *f, const struct sr_host *h);
+
+/* Short feature list for --version ("userns seccomp landlock=3 cgroup1"). */
+void sr_host_features(const struct sr_host *h, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,129 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "ns.h"
+#include "util.h"
+
+static int
+write_proc(pid_t pid, const char *file, const char *data, struct sr_diag *d)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sr_diag_errno(d, "open %s", path);
+	if (sr_write_all(fd, data, strlen(data)) < 0) {
+		sr_diag_errno(d, "write %s", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+sr_ns_write_maps(pid_t pid, unsigned uid, unsigned gid, struct sr_diag *d)
+{
+	char map[64];
+	bool root = geteuid() == 0;
+	unsigned host_uid = root ? SR_ROOT_MAP_ID : (unsigned)geteuid();
+	unsigned host_gid = root ? SR_ROOT_MAP_ID : (unsigned)getegid();
+
+	snprintf(map, sizeof(map), "%u %u 1\n", uid, host_uid);
+	if (write_proc(pid, "uid_map", map, d) < 0)
+		return -1;
+	if (!root && write_proc(pid, "setgroups", "deny\n", d) < 0)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", gid, host_gid);
+	return write_proc(pid, "gid_map", map, d);
+}
+
+int
+sr_ns_become_user(unsigned uid, unsigned gid, struct sr_diag *d)
+{
+	/* When the supervisor is root it allowed setgroups: drop root's
+	 * supplementary groups.  Otherwise setgroups is denied (EPERM). */
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		return sr_diag_errno(d, "setgroups");
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return sr_diag_errno(d, "PR_SET_KEEPCAPS");
+	if (setresgid(gid, gid, gid) < 0)
+		return sr_diag_errno(d, "setresgid %u", gid);
+	if (setresuid(uid, uid, uid) < 0)
+		return sr_diag_errno(d, "setresuid %u", uid);
+	return 0;
+}
+
+int
+sr_ns_set_hostname(const char *name, struct sr_diag *d)
+{
+	if (sethostname(name, strlen(name)) < 0)
+		return sr_diag_errno(d, "sethostname %s", name);
+	if (setdomainname("", 0) < 0)
+		return sr_diag_errno(d, "setdomainname");
+	return 0;
+}
+
+int
+sr_ns_loopback_up(struct sr_diag *d)
+{
+	struct ifreq ifr;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sr_diag_errno(d, "socket for loopback");
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		sr_diag_errno(d, "get lo flags");
+		close(fd);
+		return -1;
+	}
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) {
+		sr_diag_errno(d, "bring lo up");
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+sr_ns_drop_caps(struct sr_diag *d)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+	};
+	struct __user_cap_data_struct data[2];
+	int cap;
+
+	for (cap = 0; cap <= 63; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return sr_diag_errno(d, "drop capability %d", cap);
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return sr_diag_errno(d, "clear ambient capabilities");
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &h, data) < 0)
+		return sr_diag_errno(d, "capset");
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* ns.h - namespaces: clone flags, uid/gid maps, hostname, loopback. */
+#ifndef SR_NS_H
+#define SR_NS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+/* Namespaces every sandbox gets. */
+#define SR_NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | \
+	CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+/* Host uid/gid the sandbox user maps to when sandrun runs as root: never
+ * host root, never a login user. */
+#define SR_ROOT_MAP_ID 65534
+
+/* From the supervisor: map `uid`/`gid` inside `pid`'s user namespace to
+ * our own ids (or to SR_ROOT_MAP_ID when we are root).  Denies setgroups
+ * unless we are root. */
+int sr_ns_write_maps(pid_t pid, unsigned uid, unsigned gid,
+    struct sr_diag *d);
+
+/* In init: become the sandbox user inside (keeping capabilities in the
+ * namespace), drop supplementary groups when allowed. */
+int sr_ns_become_user(unsigned uid, unsigned gid, struct sr_diag *d);
+
+int sr_ns_set_hostname(const char *name, struct sr_diag *d);
+int sr_ns_loopback_up(struct sr_diag *d);
+
+/* Drop every capability (bounding, ambient, effective, permitted,
+ * inheritable).  In the program, before seccomp. */
+int sr_ns_drop_caps(struct sr_diag *d);
+
+#endif

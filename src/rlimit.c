@@ -1,0 +1,70 @@
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "rlimit.h"
+#include "util.h"
+
+static void
+add(struct sr_rlimits *r, int res, rlim_t soft, rlim_t hard)
+{
+	r->resource[r->n] = res;
+	r->value[r->n].rlim_cur = soft;
+	r->value[r->n].rlim_max = hard;
+	r->n++;
+}
+
+static rlim_t
+lim(uint64_t v)
+{
+	return v == SR_UNLIMITED ? RLIM_INFINITY : (rlim_t)v;
+}
+
+void
+sr_rlimit_plan(const struct sr_limits *l, bool memory_by_cgroup,
+    bool pids_by_cgroup, struct sr_rlimits *r, struct sr_limit_report *rep)
+{
+	memset(r, 0, sizeof(*r));
+	add(r, RLIMIT_CORE, 0, 0);
+	if (l->cpu_ms != SR_UNLIMITED) {
+		/* SIGXCPU at the limit, SIGKILL one second later. */
+		rlim_t s = (rlim_t)((l->cpu_ms + 999) / 1000);
+
+		add(r, RLIMIT_CPU, s, s + 1);
+		rep[SR_LIM_CPU].mech = SR_MECH_RLIMIT;
+	}
+	rep[SR_LIM_CPU].value = l->cpu_ms;
+	add(r, RLIMIT_NOFILE, lim(l->open_files), lim(l->open_files));
+	rep[SR_LIM_OPEN_FILES].value = l->open_files;
+	rep[SR_LIM_OPEN_FILES].mech = l->open_files == SR_UNLIMITED ?
+	    SR_MECH_NONE : SR_MECH_RLIMIT;
+	add(r, RLIMIT_FSIZE, lim(l->file_size), lim(l->file_size));
+	rep[SR_LIM_FILE_SIZE].value = l->file_size;
+	rep[SR_LIM_FILE_SIZE].mech = l->file_size == SR_UNLIMITED ?
+	    SR_MECH_NONE : SR_MECH_RLIMIT;
+	rep[SR_LIM_MEMORY].value = l->memory;
+	if (!memory_by_cgroup && l->memory != SR_UNLIMITED) {
+		add(r, RLIMIT_DATA, lim(l->memory), lim(l->memory));
+		rep[SR_LIM_MEMORY].mech = SR_MECH_RLIMIT;
+	}
+	rep[SR_LIM_PROCESSES].value = l->processes;
+	if (!pids_by_cgroup && l->processes != SR_UNLIMITED) {
+		/* Counted per user in the sandbox's own user namespace. */
+		add(r, RLIMIT_NPROC, lim(l->processes), lim(l->processes));
+		rep[SR_LIM_PROCESSES].mech = SR_MECH_RLIMIT;
+	}
+	add(r, RLIMIT_SIGPENDING, 1024, 1024);
+	add(r, RLIMIT_MSGQUEUE, 0, 0);
+}
+
+int
+sr_rlimit_apply(const struct sr_rlimits *r, struct sr_diag *d)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (setrlimit(r->resource[i], &r->value[i]) < 0)
+			return sr_diag_errno(d, "setrlimit %d", r->resource[i]);
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* rlimit.h - resource limits applied to the program with setrlimit(2). */
+#ifndef SR_RLIMIT_H
+#define SR_RLIMIT_H
+
+#include <stdbool.h>
+#include <sys/resource.h>
+
+#include "diag.h"
+#include "policy.h"
+#include "result.h"
+
+#define SR_RLIMIT_MAX 8
+
+struct sr_rlimits {
+	int resource[SR_RLIMIT_MAX];
+	struct rlimit value[SR_RLIMIT_MAX];
+	int n;
+};
+
+/* Decide which rlimits to set.  memory_by_cgroup / pids_by_cgroup say
+ * whether a cgroup already enforces those; rlimits then stay out of the
+ * way (RLIMIT_DATA breaks less than RLIMIT_AS but still refuses big
+ * mappings).  Fills rep[] with SR_MECH_RLIMIT for what the rlimits enforce. */
+void sr_rlimit_plan(const struct sr_limits *l, bool memory_by_cgroup,
+    bool pids_by_cgroup, struct sr_rlimits *out,
+    struct sr_limit_report *rep);
+
+/* In the program before execve.  No allocation. */
+int sr_rlimit_apply(const struct sr_rlimits *r, struct sr_diag *d);
+
+#endif
