@@ -946,12 +946,14 @@ parse_mount(struct ctx *c, const cJSON *e, const char *path, struct sr_mount *m)
 	check_object(c, e, path, mtypes[i].keys, mtypes[i].required);
 	c->complete = saved;
 
-	if ((v = get(e, "src")) != NULL) {
+	/* Keys foreign to the type were reported above: ignore them here. */
+	if ((m->type == SR_MOUNT_RO || m->type == SR_MOUNT_RW) &&
+	    (v = get(e, "src")) != NULL) {
 		join(p, sizeof(p), path, "src");
 		if ((m->src = get_str(c, e, path, "src")) != NULL)
 			check_src(c, p, m->src, m->type == SR_MOUNT_RW);
 	}
-	if ((v = get(e, "target")) != NULL) {
+	if (m->type == SR_MOUNT_SYMLINK && (v = get(e, "target")) != NULL) {
 		join(p, sizeof(p), path, "target");
 		if ((m->src = get_str(c, e, path, "target")) != NULL) {
 			if (*m->src == '\0')
@@ -988,7 +990,7 @@ parse_mount(struct ctx *c, const cJSON *e, const char *path, struct sr_mount *m)
 		join(p, sizeof(p), path, "mode");
 		parse_mode(c, v, p, &m->mode);
 	}
-	if ((v = get(e, "content")) != NULL) {
+	if (m->type == SR_MOUNT_FILE && (v = get(e, "content")) != NULL) {
 		join(p, sizeof(p), path, "content");
 		if ((m->content = get_str(c, e, path, "content")) != NULL) {
 			m->content_len = strlen(m->content);
