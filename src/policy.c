@@ -1609,7 +1609,7 @@ sr_policy_to_json(const struct sr_policy *p)
 		"dir", "file" };
 	cJSON *root = cJSON_CreateObject(), *o, *t, *a;
 	const struct sr_limits *l = &p->limits;
-	char *s, mode[8];
+	char *s, mode[16];
 
 	if (p->description != NULL)
 		cJSON_AddStringToObject(root, "description", p->description);
