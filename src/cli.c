@@ -297,24 +297,34 @@ sr_cli_parse(int argc, char **argv, struct sr_opts *o, struct sr_diag *d)
 			o->quiet = true;
 			break;
 		case '?':
-		default:
-			if (optopt != 0 && optopt < 256 &&
-			    strchr(optstring, optopt) != NULL)
+		default: {
+			const char *arg = argv[optind - 1];
+			int len = (int)strcspn(arg, "=");
+
+			if (strncmp(arg, "--", 2) == 0 && optopt != 0 &&
+			    arg[len] == '=')
+				r = sr_diag_kind(d, SR_DIAG_USAGE,
+				    "option %.*s takes no value (see sandrun --help)",
+				    len, arg);
+			else if (strncmp(arg, "--", 2) == 0 && optopt != 0)
+				r = sr_diag_kind(d, SR_DIAG_USAGE,
+				    "option %.*s needs a value (see sandrun --help)",
+				    len, arg);
+			else if (strncmp(arg, "--", 2) == 0)
+				r = sr_diag_kind(d, SR_DIAG_USAGE,
+				    "unknown option %.*s (see sandrun --help)",
+				    len, arg);
+			else if (optopt > 0 && optopt < 256 &&
+			    strchr(optstring + 1, optopt) != NULL)
 				r = sr_diag_kind(d, SR_DIAG_USAGE,
 				    "option -%c needs a value (see sandrun --help)",
 				    optopt);
-			else if (optopt != 0 && optopt < 256)
-				r = sr_diag_kind(d, SR_DIAG_USAGE,
-				    "unknown option -%c (see sandrun --help)", optopt);
-			else if (optopt >= 256)
-				r = sr_diag_kind(d, SR_DIAG_USAGE,
-				    "option %s needs a value (see sandrun --help)",
-				    argv[optind - 1]);
 			else
 				r = sr_diag_kind(d, SR_DIAG_USAGE,
-				    "unknown option %s (see sandrun --help)",
-				    argv[optind - 1]);
+				    "unknown option -%c (see sandrun --help)",
+				    optopt > 0 && optopt < 256 ? optopt : '?');
 			break;
+		}
 		}
 		if (r < 0)
 			goto out;
