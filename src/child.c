@@ -151,6 +151,17 @@ sr_child_init(void *arg)
 		_exit(125);	/* supervisor gone or failed */
 	close(sb->sync_fd);
 
+	/* Nothing of sandrun's own (argv, environment, memory, fds) may be
+	 * read by the program through /proc/1. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		sr_diag_errno(&d, "PR_SET_DUMPABLE");
+		goto fail;
+	}
+	if (sb->args_area != NULL && sb->args_len > sizeof("sandrun-init")) {
+		memset(sb->args_area, 0, sb->args_len);
+		strcpy(sb->args_area, "sandrun-init");
+	}
+
 	if (sr_ns_become_user(sb->uid, sb->gid, &d) < 0)
 		goto fail;
 	if (sr_mounts_apply(sb->plan, sb->code_name, sb->code, sb->code_len,

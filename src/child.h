@@ -49,6 +49,8 @@ struct sr_sandbox {
 	int sync_fd;		/* read end: a byte arrives when maps are written */
 	int diag_fd;		/* write end of the error pipe (CLOEXEC) */
 	int status_fd;		/* write end: struct sr_child_status */
+	char *args_area;	/* sandrun's own argv+environ strings: init wipes */
+	size_t args_len;	/* them so /proc/1/cmdline shows nothing of ours */
 };
 
 /* clone(2) entry point of init.  arg is a struct sr_sandbox. */

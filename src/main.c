@@ -34,6 +34,27 @@ enum sr_exit {
 #define SR_CODE_MAX (64u * 1024 * 1024)
 
 static bool quiet;
+static char *args_area;		/* argv and environ strings, contiguous */
+static size_t args_len;
+
+extern char **environ;
+
+/* Where the kernel put our argv and environment strings (init wipes them). */
+static void
+find_args_area(int argc, char **argv)
+{
+	char *end;
+	int i;
+
+	if (argc < 1 || argv[0] == NULL)
+		return;
+	end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	for (i = 0; environ[i] != NULL; i++)
+		if (environ[i] == end)
+			end = environ[i] + strlen(environ[i]) + 1;
+	args_area = argv[0];
+	args_len = (size_t)(end - argv[0]);
+}
 
 __attribute__((format(printf, 1, 2))) static void
 msg(const char *fmt, ...)
@@ -122,8 +143,8 @@ apply_overrides(struct sr_policy *p, const struct sr_opts *o)
 	}
 }
 
-/* Expand the policy's command template into argv (caller frees the
- * array, not the strings, except the code path which is leaked with it). */
+/* Expand the policy's command template into argv: an allocated vector of
+ * allocated strings (sr_strv_free). */
 static int
 build_argv(const struct sr_policy *p, const struct sr_opts *o,
     const char *code_path, char ***out, struct sr_diag *d)
@@ -134,19 +155,23 @@ build_argv(const struct sr_policy *p, const struct sr_opts *o,
 	int a;
 
 	if (o->exec) {
-		*out = o->argv;
+		/* Copies: init wipes our argv area before the program starts. */
+		v = sr_xcalloc((size_t)o->argc + 1, sizeof(char *));
+		for (a = 0; a < o->argc; a++)
+			v[a] = sr_xstrdup(o->argv[a]);
+		*out = v;
 		return 0;
 	}
 	v = sr_xcalloc(p->n_command + (size_t)o->argc + 1, sizeof(char *));
 	for (i = 0; i < p->n_command; i++) {
 		if (strcmp(p->command[i], "{code}") == 0) {
-			v[n++] = (char *)code_path;
+			v[n++] = sr_xstrdup(code_path);
 		} else if (strcmp(p->command[i], "{args}") == 0) {
 			for (a = 0; a < o->argc; a++)
-				v[n++] = o->argv[a];
+				v[n++] = sr_xstrdup(o->argv[a]);
 			took_args = true;
 		} else {
-			v[n++] = p->command[i];
+			v[n++] = sr_xstrdup(p->command[i]);
 		}
 	}
 	if (o->argc > 0 && !took_args) {
@@ -326,6 +351,8 @@ do_run(struct sr_opts *o)
 	sb.uid = p->uid;
 	sb.gid = p->gid;
 	sb.stdin_fd = stdin_fd;
+	sb.args_area = args_area;
+	sb.args_len = args_len;
 	run.sb = &sb;
 	run.policy = p;
 	run.cg = &cg;
@@ -381,8 +408,7 @@ out:
 	if (plan_ok)
 		sr_mounts_free(&plan);
 	sr_filter_free(&filter);
-	if (argv != o->argv)
-		free(argv);
+	sr_strv_free(argv);
 	if (stdin_fd >= 0)
 		close(stdin_fd);
 	free(code_path);
@@ -464,6 +490,7 @@ main(int argc, char **argv)
 	if (fd > 2)
 		close(fd);
 
+	find_args_area(argc, argv);
 	if (sr_cli_parse(argc, argv, &o, &d) < 0) {
 		print_diag(&d);
 		sr_cli_free(&o);

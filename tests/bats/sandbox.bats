@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# The sandbox from the inside: what the program can see and do.
+
+load helpers
+
+setup() {
+	require_userns
+}
+
+@test "the program sees itself as PID 2 under PID 1" {
+	run -0 sandrun <<<'import os; print(os.getpid(), os.getppid())'
+	assert_output "2 1"
+}
+
+@test "only the sandbox's processes are visible, and init hides sandrun's argv" {
+	run -0 sandrun -p sh --exec -- sh -c 'for p in /proc/[0-9]*; do echo "${p#/proc/} $(tr "\0" " " <$p/cmdline)"; done' secret-arg-$$
+	refute_output --partial "secret-arg-$$ secret"
+	assert_line --regexp '^1 sandrun-init'
+	[ "${#lines[@]}" -le 4 ]
+	run -0 sandrun -p sh --exec -- sh -c 'cat /proc/1/environ /proc/1/maps 2>&1; ls /proc/1/fd 2>&1; true'
+	assert_line --partial "/proc/1/environ: Permission denied"
+	assert_line --partial "/proc/1/maps: Permission denied"
+	assert_line --partial "cannot open directory '/proc/1/fd': Permission denied"
+}
+
+@test "the hostname is the policy's, not the host's" {
+	run -0 sandrun --exec -- /bin/hostname
+	assert_output "sandbox"
+	[ "$output" != "$(hostname)" ]
+}
+
+@test "the program runs as the sandbox user with no capabilities" {
+	run -0 sandrun -p sh --exec -- sh -c 'id; grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/self/status'
+	assert_line "uid=1000(sandbox) gid=1000(sandbox) groups=1000(sandbox)"
+	assert_line --regexp '^CapEff:[[:space:]]+0000000000000000$'
+	assert_line --regexp '^CapPrm:[[:space:]]+0000000000000000$'
+	assert_line --regexp '^CapBnd:[[:space:]]+0000000000000000$'
+	assert_line --regexp '^CapAmb:[[:space:]]+0000000000000000$'
+	assert_line --regexp '^NoNewPrivs:[[:space:]]+1$'
+	assert_line --regexp '^Seccomp:[[:space:]]+2$'
+}
+
+@test "as root, the sandbox user is not host root" {
+	require_root
+	run -0 sandrun -p sh --exec -- sh -c 'sleep 0; cat /proc/self/uid_map'
+	assert_output --regexp '^ +1000 +65534 +1$'
+}
+
+@test "host paths are not reachable: /root, /home, the caller's cwd and HOME" {
+	d=$(scratch)
+	echo "secret-$$" >"$d/canary"
+	cd "$d"
+	run sandrun -p sh --exec -- sh -c "ls /root /home 2>&1; cat '$d/canary' 2>&1; cat '$HOME/.profile' 2>&1; ls -a /"
+	refute_output --partial "secret-$$"
+	assert_output --partial "No such file or directory"
+	refute_line "root"
+	# /home holds only the sandbox user's private home
+	run -0 sandrun -p sh --exec -- ls -A /home
+	assert_output "sandbox"
+}
+
+@test "/usr and /etc are read-only" {
+	run sandrun -p sh --exec -- sh -c 'touch /usr/x 2>&1; echo x >>/etc/passwd 2>&1; touch /x 2>&1; true'
+	assert_line --partial "/usr/x': Read-only file system"
+	assert_line --partial "/etc/passwd: Read-only file system"
+	assert_line --partial "/x': Read-only file system"
+}
+
+@test "the work dir, /tmp and /dev/shm are writable and private" {
+	run -0 sandrun -p sh --exec -- sh -c 'pwd; echo a >f && echo b >/tmp/f && echo c >/dev/shm/f && cat f /tmp/f /dev/shm/f'
+	assert_output "/sandbox
+a
+b
+c"
+	run -0 sandrun -p sh --exec -- sh -c 'ls -A /tmp /dev/shm /sandbox'
+	refute_output --partial "f"
+}
+
+@test "/dev holds only the safe nodes" {
+	run -0 sandrun -p sh --exec -- sh -c 'ls /dev | tr "\n" " "'
+	assert_output "fd full null pts random shm stderr stdin stdout tty urandom zero "
+}
+
+@test "the environment is the policy's: nothing of the caller leaks" {
+	SECRET_TOKEN=leak-$$ LD_PRELOAD=/nonexistent.so PYTHONPATH=/leak run -0 sandrun <<<'import os; print(sorted(os.environ.items()))'
+	refute_output --partial "leak"
+	assert_output --partial "('HOME', "
+	assert_output --partial "('PATH', "
+}
+
+@test "--env adds a variable for the program" {
+	run -0 sandrun -e GREETING=hi -e PATH=/usr/bin <<<'import os; print(os.environ["GREETING"], os.environ["PATH"])'
+	assert_output "hi /usr/bin"
+}
+
+@test "no network: only a down loopback, outside unreachable" {
+	run -0 sandrun <<<'
+import socket, os
+print(sorted(os.listdir("/sys/class/net")) if os.path.exists("/sys/class/net") else "no-sys")
+for fam, addr in ((socket.AF_INET, ("1.1.1.1", 53)), (socket.AF_INET, ("127.0.0.1", 22))):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(1)
+    try:
+        s.connect(addr); print("connected", addr)
+    except OSError as e:
+        print("refused", e.errno)
+'
+	refute_output --partial "connected"
+	assert_line "no-sys"
+}
+
+@test "--network loopback gives a working loopback inside only" {
+	run -0 sandrun --network loopback <<<'
+import socket
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+c = socket.create_connection(srv.getsockname(), timeout=2)
+a, _ = srv.accept(); c.sendall(b"ping"); print(a.recv(4).decode())
+'
+	assert_output "ping"
+}
+
+@test "the code file is in the work dir and arguments reach the program" {
+	run -0 sandrun - -- a 'b c' <<<'import sys, os; print(sys.argv, os.getcwd())'
+	assert_output "['/sandbox/main.py', 'a', 'b c'] /sandbox"
+}
+
+@test "no file descriptor other than 0-2 enters the sandbox" {
+	exec 7</dev/null
+	run -0 sandrun -p sh --exec -- sh -c 'ls /proc/self/fd | tr "\n" " "'
+	exec 7<&-
+	# 3 is ls's own directory fd
+	assert_output "0 1 2 3 "
+}
+
+@test "stdin is /dev/null unless --stdin is given" {
+	run -0 sandrun -p sh --exec -- sh -c 'cat; echo end'
+	assert_output "end"
+	d=$(scratch)
+	printf 'line1\nline2\n' >"$d/in"
+	run -0 sandrun -p sh --stdin "$d/in" --exec -- sh -c 'wc -l'
+	assert_output "2"
+	run -125 --separate-stderr sandrun --stdin /nonexistent -p sh --exec -- true
+	[ "$stderr" = "sandrun: --stdin /nonexistent: No such file or directory" ]
+}
+
+@test "nothing survives the run: a detached daemon dies with the sandbox" {
+	marker="sr-daemon-$$-$RANDOM"
+	run -0 sandrun -p sh --exec -- sh -c "setsid sh -c 'exec -a $marker sleep 60' </dev/null >/dev/null 2>&1 & echo started"
+	assert_output "started"
+	sleep 0.2
+	run pgrep -f "$marker"
+	[ "$status" -ne 0 ]
+}
+
+@test "the same run twice gives the same result" {
+	run -0 sandrun -p sh --exec -- sh -c 'ls -A /sandbox /tmp; touch /tmp/x /sandbox/y'
+	first=$output
+	run -0 sandrun -p sh --exec -- sh -c 'ls -A /sandbox /tmp; touch /tmp/x /sandbox/y'
+	[ "$output" = "$first" ]
+}
