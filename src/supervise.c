@@ -122,7 +122,8 @@ classify(struct sr_run *run, struct sr_result *r, bool timed_out,
 	} else if (cs->pids_limit_hit && r->exit_code != 0) {
 		r->status = SR_STATUS_PROCESS_LIMIT;
 		r->limit_hit = SR_HIT_PROCESSES;
-	} else if (output_over) {
+	} else if (output_over && r->exit_code == 0) {
+		/* Complete run, incomplete output: the caller must know. */
 		r->status = SR_STATUS_OUTPUT_LIMIT;
 		r->limit_hit = SR_HIT_OUTPUT;
 	}
@@ -219,7 +220,8 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 		sr_diag_errno(d, "start the sandbox");
 		goto kill_fail;
 	}
-	close_fd(&sync[1]);
+	/* sync[1] stays open until the end: init polls it for POLLHUP to
+	 * learn whether we died before it re-armed PDEATHSIG. */
 
 	deadline = wall == SR_UNLIMITED ? 0 : start + wall;
 	pfd[P_OUT].fd = out[0];
