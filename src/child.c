@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,7 +150,6 @@ sr_child_init(void *arg)
 	}
 	if (read(sb->sync_fd, &c, 1) != 1)
 		_exit(125);	/* supervisor gone or failed */
-	close(sb->sync_fd);
 
 	/* Nothing of sandrun's own (argv, environment, memory, fds) may be
 	 * read by the program through /proc/1. */
@@ -164,6 +164,20 @@ sr_child_init(void *arg)
 
 	if (sr_ns_become_user(sb->uid, sb->gid, &d) < 0)
 		goto fail;
+	/* Changing the effective uid (root's runs map to 65534) cleared the
+	 * parent-death signal: set it again, then check that the supervisor
+	 * did not die meanwhile (it holds the sync pipe open all run long). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		sr_diag_errno(&d, "PR_SET_PDEATHSIG");
+		goto fail;
+	}
+	{
+		struct pollfd lp = { .fd = sb->sync_fd, .events = POLLIN };
+
+		if (poll(&lp, 1, 0) != 0)
+			_exit(125);	/* POLLHUP: supervisor gone */
+	}
+	close(sb->sync_fd);
 	if (sr_mounts_apply(sb->plan, sb->code_name, sb->code, sb->code_len,
 	    &d) < 0)
 		goto fail;
