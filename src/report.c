@@ -72,6 +72,7 @@ sr_mech_name(enum sr_mech m)
 		[SR_MECH_CGROUP1] = "cgroup1",
 		[SR_MECH_RLIMIT] = "rlimit",
 		[SR_MECH_SUPERVISOR] = "supervisor",
+		[SR_MECH_TMPFS] = "tmpfs",
 	};
 
 	if ((unsigned)m >= SR_ARRAY_SIZE(n))
