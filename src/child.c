@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "notify.h"
 #include "ns.h"
 #include "util.h"
 
@@ -84,7 +85,7 @@ run_program(const struct sr_sandbox *sb, struct sr_diag *d)
 {
 	struct sigaction sa;
 	sigset_t none;
-	int fd, i;
+	int fd, i, nfd = -1;
 
 	if (setsid() < 0) {
 		sr_diag_errno(d, "setsid");
@@ -104,13 +105,29 @@ run_program(const struct sr_sandbox *sb, struct sr_diag *d)
 		sr_diag_errno(d, "set up standard streams");
 		return;
 	}
+	/* The listener socket goes to fd 5, so the listener will be fd 4. */
+	if (sb->notify_fd >= 0 &&
+	    (nfd = fcntl(sb->notify_fd, F_DUPFD_CLOEXEC, 10)) < 0) {
+		sr_diag_errno(d, "dup notify socket");
+		return;
+	}
 	/* The error pipe becomes fd 3 (close-on-exec); nothing else stays. */
 	if (sb->diag_fd != 3 && dup3(sb->diag_fd, 3, O_CLOEXEC) < 0) {
 		sr_diag_errno(d, "dup error pipe");
 		return;
 	}
 	((struct sr_sandbox *)sb)->diag_fd = 3;
-	closefrom(4);
+	if (nfd >= 0) {
+		if (dup3(nfd, 5, O_CLOEXEC) < 0) {
+			sr_diag_errno(d, "dup notify socket");
+			return;
+		}
+		close(4);
+		closefrom(6);
+		nfd = 5;
+	} else {
+		closefrom(4);
+	}
 
 	if (sr_rlimit_apply(sb->rlimits, d) < 0 || sr_ns_drop_caps(d) < 0)
 		return;
@@ -118,11 +135,14 @@ run_program(const struct sr_sandbox *sb, struct sr_diag *d)
 		sr_diag_errno(d, "no_new_privs");
 		return;
 	}
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+	/* Dumpable only for the listener hand-over: the supervisor's
+	 * pidfd_getfd needs it when it is not root (nothing else runs in
+	 * the sandbox yet; execve resets dumpable anyway; RLIMIT_CORE is 0). */
+	if (prctl(PR_SET_DUMPABLE, nfd >= 0 ? 1 : 0, 0, 0, 0) < 0) {
 		sr_diag_errno(d, "PR_SET_DUMPABLE");
 		return;
 	}
-	if (sr_filter_install(sb->filter) < 0) {
+	if (sr_notify_install(sb->filter, nfd) < 0) {
 		sr_diag_errno(d, "install the seccomp filter");
 		return;
 	}
@@ -213,6 +233,8 @@ sr_child_init(void *arg)
 	close(sb->err_fd);
 	if (sb->stdin_fd >= 0)
 		close(sb->stdin_fd);
+	if (sb->notify_fd >= 0)
+		close(sb->notify_fd);
 
 	/* Reap everything until the program itself has ended. */
 	for (;;) {

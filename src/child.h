@@ -49,6 +49,7 @@ struct sr_sandbox {
 	int sync_fd;		/* read end: a byte arrives when maps are written */
 	int diag_fd;		/* write end of the error pipe (CLOEXEC) */
 	int status_fd;		/* write end: struct sr_child_status */
+	int notify_fd;		/* seccomp listener hand-over (notify.h), or -1 */
 	char *args_area;	/* sandrun's own argv+environ strings: init wipes */
 	size_t args_len;	/* them so /proc/1/cmdline shows nothing of ours */
 };

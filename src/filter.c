@@ -232,6 +232,8 @@ sr_filter_forbidden_syscall(const char *name)
  * rule that did not match; under SR_SYS_LOG those are still refused with
  * the errno (LOG would let them run).  The one place to change when
  * refused calls get reported (SCMP_ACT_NOTIFY). */
+static bool build_notify;	/* sr_filter_build: refusals trap to USER_NOTIF */
+
 static uint32_t
 refusal(const struct sr_syscalls *sc, bool hard)
 {
@@ -248,7 +250,19 @@ refusal(const struct sr_syscalls *sc, bool hard)
 	default:
 		break;
 	}
+	/* the supervisor answers with the same errno (notify.c) */
+	if (build_notify)
+		return SCMP_ACT_NOTIFY;
 	return SCMP_ACT_ERRNO((uint16_t)e);
+}
+
+/* The kernel can trap to a user-space listener (Linux 5.0+). */
+static bool
+notify_available(void)
+{
+	uint32_t act = SECCOMP_RET_USER_NOTIF;
+
+	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &act) == 0;
 }
 
 static int
@@ -330,8 +344,30 @@ mark(unsigned char *st, char *const *list, const char *what,
 	return bad;
 }
 
+static int build(const struct sr_syscalls *sc, struct sr_filter *f,
+    struct sr_diag *d);
+
 int
 sr_filter_build(const struct sr_syscalls *sc, struct sr_filter *f,
+    struct sr_diag *d)
+{
+	int rc;
+
+	build_notify = f->notify && sc->default_action != SR_SYS_KILL &&
+	    notify_available();
+	rc = build(sc, f, d);
+	if (rc < 0 && build_notify) {
+		/* libseccomp without SCMP_ACT_NOTIFY: plain errno */
+		build_notify = false;
+		rc = build(sc, f, d);
+	}
+	f->notify = rc == 0 && build_notify;
+	build_notify = false;
+	return rc;
+}
+
+static int
+build(const struct sr_syscalls *sc, struct sr_filter *f,
     struct sr_diag *d)
 {
 	unsigned char st[NR_SCAN];
@@ -469,6 +505,23 @@ sr_filter_install(const struct sr_filter *f)
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
 		return -1;
 	return 0;
+}
+
+int
+sr_filter_install_listener(const struct sr_filter *f)
+{
+	struct sock_fprog prog;
+
+	if (f == NULL || !f->notify)
+		return sr_filter_install(f);
+	if (f->insns == NULL || f->len == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	prog.len = f->len;
+	prog.filter = f->insns;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 }
 
 void

@@ -19,6 +19,11 @@ struct sock_filter;
 struct sr_filter {
 	struct sock_filter *insns;	/* owned */
 	unsigned short len;
+	/* In: set before sr_filter_build to ask for refused calls to be
+	 * reported (SECCOMP_RET_USER_NOTIF instead of ERRNO; see notify.h).
+	 * Out: whether the built filter really does (kernel support, errno
+	 * policy). */
+	bool notify;
 };
 
 /* Compile sc into f.  Rules (see sandrun-policy(5), "System calls"):
@@ -37,6 +42,11 @@ int sr_filter_build(const struct sr_syscalls *sc, struct sr_filter *f,
 /* In the child, after no_new_privs: install f with seccomp(2).
  * Returns 0 or -1 with errno (no allocation, no stdio). */
 int sr_filter_install(const struct sr_filter *f);
+
+/* Like sr_filter_install, with SECCOMP_FILTER_FLAG_NEW_LISTENER when
+ * f->notify: returns the listener fd (close-on-exec), 0 without notify,
+ * or -1 with errno. */
+int sr_filter_install_listener(const struct sr_filter *f);
 
 /* True when libseccomp knows this syscall name on the native arch. */
 bool sr_filter_known_syscall(const char *name);

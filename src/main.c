@@ -315,6 +315,7 @@ do_run(struct sr_opts *o)
 		    p->code_name);
 	if (build_argv(p, o, code_path, &argv, &d) < 0)
 		goto fail;
+	filter.notify = true;	/* report refused calls (notify.c) */
 	if (sr_filter_build(&p->syscalls, &filter, &d) < 0)
 		goto fail;
 

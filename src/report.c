@@ -531,6 +531,7 @@ sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 	cJSON_AddItemToObject(o, "files", files_json(r));
 	cJSON_AddItemToObject(o, "skipped", skipped_json(r));
 	cJSON_AddItemToObject(o, "denied", denied_json(r));
+	cJSON_AddBoolToObject(o, "denied_observable", r->denied_observable);
 	if (policy != NULL) {
 		t = cJSON_AddObjectToObject(o, "policy");
 		add_str(t, "name", policy->name);

@@ -100,6 +100,7 @@ struct sr_result {
 	struct sr_isolation iso;
 	struct sr_denied *denied;
 	size_t n_denied;
+	bool denied_observable;	/* a seccomp listener counted them (notify.c) */
 	struct sr_file *files;
 	size_t n_files;
 	struct sr_skipped *skipped;

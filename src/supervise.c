@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "notify.h"
 #include "ns.h"
 #include "supervise.h"
 #include "util.h"
@@ -20,7 +21,7 @@
 #define GRACE_MS 1000		/* SIGTERM to SIGKILL after an interrupt */
 #define DRAIN_MS 2000		/* reading leftovers after the sandbox died */
 
-enum { P_OUT, P_ERR, P_DIAG, P_STATUS, P_SIG, P_N };
+enum { P_OUT, P_ERR, P_DIAG, P_STATUS, P_SIG, P_NOTIFY, P_N };
 
 struct pass {
 	uint64_t passed;	/* text mode: bytes written through */
@@ -138,6 +139,7 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 	struct sr_child_status cst;
 	struct sr_cgroup_stats cs;
 	struct sr_diag cd;
+	struct sr_notify nt;
 	struct pollfd pfd[P_N];
 	struct pass pass_out = { 0 }, pass_err = { 0 };
 	struct rusage ru;
@@ -156,6 +158,8 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 	memset(&cst, 0, sizeof(cst));
 	for (i = 0; i < P_N; i++)
 		pfd[i].fd = -1;
+	sr_notify_prepare(&nt, sb->filter, run->policy->syscalls.errno_value);
+	sb->notify_fd = nt.child_sock;
 	sigprocmask(SIG_BLOCK, NULL, &oldmask);
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
 	    pipe2(sync, O_CLOEXEC) < 0 || pipe2(diag, O_CLOEXEC) < 0 ||
@@ -201,6 +205,8 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 		close(diag[0]);
 		close(status[0]);
 		close(sfd);
+		if (nt.sock >= 0)
+			close(nt.sock);
 		_exit(sr_child_init(sb));
 	}
 	r->iso.user_ns = r->iso.mount_ns = r->iso.pid_ns = r->iso.net_ns =
@@ -210,6 +216,7 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 	close_fd(&sync[0]);
 	close_fd(&diag[1]);
 	close_fd(&status[1]);
+	sr_notify_after_clone(&nt);
 
 	if (run->cg->kind != SR_CGROUP_NONE &&
 	    sr_cgroup_attach(run->cg, pid, d) < 0)
@@ -261,6 +268,7 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 		if (next)
 			timeout = (int)(next > now ? next - now : 0);
 
+		pfd[P_NOTIFY].fd = sr_notify_pollfd(&nt);
 		n = poll(pfd, P_N, timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -313,6 +321,8 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 				close_fd(&pfd[P_STATUS].fd);
 			}
 		}
+		if (pfd[P_NOTIFY].fd >= 0 && pfd[P_NOTIFY].revents)
+			sr_notify_handle(&nt, pfd[P_NOTIFY].revents);
 		if (pfd[P_SIG].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -392,6 +402,7 @@ kill_fail:
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 out:
+	sr_notify_finish(&nt, r, run->verbose > 0);
 	if (sfd >= 0)
 		close(sfd);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);

@@ -1,0 +1,70 @@
+/* notify.h - report the system calls the policy refused, through a seccomp
+ * user-notification listener.
+ *
+ * When the filter was built with notify (f->notify), refused known system
+ * calls trap to SECCOMP_RET_USER_NOTIF instead of SECCOMP_RET_ERRNO.  The
+ * program installs the filter with SECCOMP_FILTER_FLAG_NEW_LISTENER, keeps
+ * the listener on a fixed fd and writes one byte on a socket shared with
+ * the supervisor.  The supervisor (SO_PASSCRED) learns the program's pid in
+ * its own pid namespace from that byte, copies the listener out with
+ * pidfd_getfd(2) and acknowledges; only then does the program exec, which
+ * closes its copy (close-on-exec), so the sandbox never holds the listener
+ * (a listener could answer "continue" and let a refused call run).
+ *
+ * The supervisor answers every notification at once with the policy's
+ * errno; the call never runs.  Only read, write and close are needed by
+ * the program between the install and execve, so every policy works.
+ * If the supervisor is gone, refused calls fail with ENOSYS.
+ */
+#ifndef SR_NOTIFY_H
+#define SR_NOTIFY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "filter.h"
+#include "result.h"
+
+#define SR_NOTIFY_MAX_NAMES 64	/* distinct names kept in the result */
+#define SR_NOTIFY_LISTENER_FD 4	/* where the program keeps the listener */
+
+struct sr_notify {
+	int sock;		/* supervisor end, -1 when off or done */
+	int child_sock;		/* program end (closed by the supervisor
+				 * after clone), -1 when off */
+	int listener;		/* the seccomp listener, -1 until received */
+	int errno_value;	/* the answer to every notification */
+	bool enabled;		/* the filter traps refused calls */
+	bool observable;	/* the listener was received */
+	struct sr_denied *denied;
+	size_t n_denied;
+	size_t resp_size, notif_size;
+	void *notif, *resp;
+};
+
+/* Supervisor, before clone: set up the socket when f->notify.  Never
+ * fails hard: without it, the result says denied calls are unobservable. */
+void sr_notify_prepare(struct sr_notify *n, const struct sr_filter *f,
+    int errno_value);
+
+/* Supervisor, after clone: close the program's end. */
+void sr_notify_after_clone(struct sr_notify *n);
+
+/* Supervisor loop: the fd to poll for POLLIN, or -1. */
+int sr_notify_pollfd(const struct sr_notify *n);
+
+/* Supervisor loop: the fd from sr_notify_pollfd() is ready. */
+void sr_notify_handle(struct sr_notify *n, short revents);
+
+/* Supervisor, at the end: move the counts into r, print
+ * "sandrun: denied NAME (COUNT)" lines when verbose, close everything. */
+void sr_notify_finish(struct sr_notify *n, struct sr_result *r,
+    bool verbose);
+
+/* Program, in place of sr_filter_install(): install f; with notify, hand
+ * the listener to the supervisor over sock (an fd of the program, not
+ * close-on-exec'd yet).  sock < 0 or !f->notify: plain install.
+ * Returns 0 or -1 with errno. */
+int sr_notify_install(const struct sr_filter *f, int sock);
+
+#endif
