@@ -41,14 +41,46 @@ read_int(const char *path, int def)
 	return atoi(buf);
 }
 
+bool
+sr_host_userns_denied_for_test(void)
+{
+	const char *deny = getenv("SANDRUN_TEST_DENY_USERNS");
+
+	return deny != NULL && strcmp(deny, "1") == 0;
+}
+
+void
+sr_host_userns_why(int err, char *buf, size_t len)
+{
+	const char *sim = sr_host_userns_denied_for_test() ?
+	    " (simulated by SANDRUN_TEST_DENY_USERNS=1)" : "";
+
+	if (err == ENOSPC ||
+	    read_int("/proc/sys/user/max_user_namespaces", 1) == 0)
+		snprintf(buf, len,
+		    "user namespaces are disabled (user.max_user_namespaces is 0): as root, sysctl -w user.max_user_namespaces=15000%s",
+		    sim);
+	else if (read_int("/proc/sys/kernel/unprivileged_userns_clone", 1) == 0)
+		snprintf(buf, len,
+		    "unprivileged user namespaces are disabled: as root, sysctl -w kernel.unprivileged_userns_clone=1%s",
+		    sim);
+	else if (read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 0) == 1)
+		snprintf(buf, len,
+		    "AppArmor restricts unprivileged user namespaces: as root, install contrib/apparmor/sandrun as /etc/apparmor.d/sandrun and run apparmor_parser -r /etc/apparmor.d/sandrun%s",
+		    sim);
+	else
+		snprintf(buf, len,
+		    "creating a user namespace failed (%s): inside a container, allow user namespaces (for Docker: docker run --security-opt seccomp=unconfined)%s",
+		    strerror(err), sim);
+}
+
 static void
 probe_userns(struct sr_host *h)
 {
-	const char *deny = getenv("SANDRUN_TEST_DENY_USERNS");
 	int err = 0, ws;
 	pid_t pid;
 
-	if (deny != NULL && strcmp(deny, "1") == 0) {
+	if (sr_host_userns_denied_for_test()) {
 		err = EPERM;
 	} else {
 		pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL,
@@ -62,21 +94,8 @@ probe_userns(struct sr_host *h)
 				;
 	}
 	h->userns = err == 0;
-	if (h->userns)
-		return;
-	if (read_int("/proc/sys/user/max_user_namespaces", 1) == 0)
-		snprintf(h->userns_why, sizeof(h->userns_why),
-		    "user namespaces are disabled: sysctl -w user.max_user_namespaces=15000");
-	else if (read_int("/proc/sys/kernel/unprivileged_userns_clone", 1) == 0)
-		snprintf(h->userns_why, sizeof(h->userns_why),
-		    "unprivileged user namespaces are disabled: sysctl -w kernel.unprivileged_userns_clone=1");
-	else if (read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 0) == 1)
-		snprintf(h->userns_why, sizeof(h->userns_why),
-		    "AppArmor restricts unprivileged user namespaces: install contrib/apparmor/sandrun to /etc/apparmor.d and run apparmor_parser -r /etc/apparmor.d/sandrun");
-	else
-		snprintf(h->userns_why, sizeof(h->userns_why),
-		    "creating a user namespace failed (%s): inside a container, allow user namespaces (e.g. docker --security-opt seccomp=unconfined)",
-		    strerror(err));
+	if (!h->userns)
+		sr_host_userns_why(err, h->userns_why, sizeof(h->userns_why));
 }
 
 static void

@@ -5,11 +5,12 @@
 #define SR_HOSTCHECK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct sr_host {
 	bool userns;		/* an unprivileged user namespace can be created */
-	char userns_why[256];	/* when not: why, and the fix */
+	char userns_why[384];	/* when not: why, and the fix */
 	bool seccomp;
 	bool seccomp_notify;
 	int landlock_abi;	/* 0 = unavailable */
@@ -22,6 +23,14 @@ struct sr_host {
  * SANDRUN_TEST_DENY_USERNS=1 (tests only) simulates a host that refuses
  * user namespaces. */
 void sr_host_probe(struct sr_host *h);
+
+/* SANDRUN_TEST_DENY_USERNS=1: behave as if user namespaces were refused
+ * (tests only; honoured by the probe and by the run path). */
+bool sr_host_userns_denied_for_test(void);
+
+/* Why creating a user namespace failed with errno err, and the fix, in
+ * one line (no trailing newline) written to buf.  Reads sysctls only. */
+void sr_host_userns_why(int err, char *buf, size_t len);
 
 /* Print the report; returns 0 when a sandbox can be built here. */
 int sr_host_print(FILE *f, const struct sr_host *h);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hostcheck.h"
 #include "notify.h"
 #include "ns.h"
 #include "supervise.h"
@@ -34,33 +35,6 @@ close_fd(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
-}
-
-static const char *
-userns_hint(int err)
-{
-	int fd;
-	char c = '1';
-
-	if (err == ENOSPC)
-		return "user namespaces are disabled (user.max_user_namespaces is 0); run sandrun --check-host";
-	fd = open("/proc/sys/kernel/unprivileged_userns_clone", O_RDONLY);
-	if (fd >= 0) {
-		(void)!read(fd, &c, 1);
-		close(fd);
-		if (c == '0')
-			return "unprivileged user namespaces are disabled (sysctl kernel.unprivileged_userns_clone=0); run sandrun --check-host";
-	}
-	fd = open("/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
-	    O_RDONLY);
-	if (fd >= 0) {
-		c = '0';
-		(void)!read(fd, &c, 1);
-		close(fd);
-		if (c == '1')
-			return "AppArmor restricts unprivileged user namespaces; install the sandrun AppArmor profile (see sandrun --check-host)";
-	}
-	return "cannot create user namespaces here; run sandrun --check-host";
 }
 
 /* Hand one chunk of program output to the capture or to our own stream. */
@@ -186,16 +160,23 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 	sb->status_fd = status[1];
 
 	start = sr_now_ms();
-	pid = (pid_t)syscall(SYS_clone, SR_NS_FLAGS | SIGCHLD, NULL, NULL,
-	    NULL, 0);
+	if (sr_host_userns_denied_for_test()) {
+		pid = -1;	/* tests: a host that refuses user namespaces */
+		errno = EPERM;
+	} else {
+		pid = (pid_t)syscall(SYS_clone, SR_NS_FLAGS | SIGCHLD, NULL,
+		    NULL, NULL, 0);
+	}
 	if (pid < 0) {
 		int e = errno;
+		char why[384];
 
-		if (e == EPERM || e == ENOSPC || e == EINVAL || e == EUSERS)
-			sr_diag_set(d, "cannot create the sandbox: %s",
-			    userns_hint(e));
-		else
+		if (e == EPERM || e == ENOSPC || e == EINVAL || e == EUSERS) {
+			sr_host_userns_why(e, why, sizeof(why));
+			sr_diag_set(d, "cannot create the sandbox: %s", why);
+		} else {
 			sr_diag_errno(d, "clone");
+		}
 		goto out;
 	}
 	if (pid == 0) {

@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# Host diagnosis: --check-host, --version features, the one-line diagnosis
+# of a run on a host that refuses user namespaces (simulated with
+# SANDRUN_TEST_DENY_USERNS=1), and the -v summary line.
+
+load helpers
+
+# The text after "no   user namespaces" in --check-host's output.
+userns_why() {
+	"$SANDRUN" --check-host | sed -n 's/^no  *user namespaces  *//p'
+}
+
+@test "hostcheck: --check-host prints one ok/no line per feature" {
+	run sandrun --check-host
+	[[ $status == 0 || $status == 125 ]]
+	assert_line --regexp '^(ok|no) +user namespaces +[^ ]'
+	assert_line --regexp '^(ok|no) +seccomp +[^ ]'
+	assert_line --regexp '^(ok|no) +seccomp notify +[^ ]'
+	assert_line --regexp '^(ok|no) +landlock +[^ ]'
+	assert_line --regexp '^(ok|no) +cgroups +[^ ]'
+	assert_line --regexp '^(ok|no) +pidfd +[^ ]'
+	[ "${#lines[@]}" = 6 ]
+}
+
+@test "hostcheck: --check-host exits 0 when a sandbox can be built" {
+	require_userns
+	run -0 sandrun --check-host
+	assert_line --regexp '^ok +user namespaces'
+	assert_line --regexp '^ok +seccomp +filters available'
+}
+
+@test "hostcheck: --check-host takes no argument and no other mode" {
+	run -125 sandrun --check-host extra
+	assert_output --partial "unexpected argument 'extra'"
+	run -125 sandrun --check-host --list-policies
+	assert_output --partial "cannot be combined"
+}
+
+@test "hostcheck: denied user namespaces: --check-host says why and how to fix, exit 125" {
+	export SANDRUN_TEST_DENY_USERNS=1
+	run -125 sandrun --check-host
+	assert_line --regexp '^no +user namespaces +'
+	# The fix names a command to run.
+	assert_line --regexp '^no +user namespaces .*(sysctl -w|apparmor_parser -r|docker run --security-opt)'
+	assert_line --regexp '^no +user namespaces .*simulated by SANDRUN_TEST_DENY_USERNS=1'
+	# The other features are still probed.
+	assert_line --regexp '^(ok|no) +seccomp '
+}
+
+@test "hostcheck: denied user namespaces: a run fails with 125 and that diagnosis in one line" {
+	local why
+	why=$(SANDRUN_TEST_DENY_USERNS=1 userns_why)
+	[ -n "$why" ]
+	export SANDRUN_TEST_DENY_USERNS=1
+	run -125 --separate-stderr sandrun -p python - <<<'print(42)'
+	assert_equal "$output" ""
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "$stderr" "sandrun: cannot create the sandbox: $why"
+}
+
+@test "hostcheck: denied user namespaces: --exec fails the same way" {
+	export SANDRUN_TEST_DENY_USERNS=1
+	run -125 --separate-stderr sandrun -p sh --exec -- echo hi
+	assert_equal "$output" ""
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ $stderr == "sandrun: cannot create the sandbox: "* ]]
+}
+
+@test "hostcheck: denied user namespaces: JSON result has status error, kind setup" {
+	require_cmd jq
+	local why
+	why=$(SANDRUN_TEST_DENY_USERNS=1 userns_why)
+	export SANDRUN_TEST_DENY_USERNS=1
+	run -125 --separate-stderr sandrun --json -p python - <<<'print(42)'
+	assert_equal "$(json .status)" error
+	assert_equal "$(json .exit_status)" 125
+	assert_equal "$(json .error.kind)" setup
+	assert_equal "$(json .error.message)" "cannot create the sandbox: $why"
+	assert_equal "$(json .isolation.user_ns)" false
+	assert_equal "$(json .stdout.text)" ""
+}
+
+@test "hostcheck: SANDRUN_TEST_DENY_USERNS other than 1 changes nothing" {
+	require_userns
+	SANDRUN_TEST_DENY_USERNS=0 run -0 sandrun --check-host
+	assert_line --regexp '^ok +user namespaces'
+}
+
+@test "hostcheck: --version prints the version and the kernel features" {
+	run -0 sandrun --version
+	assert_line --index 0 --regexp '^sandrun [0-9]+\.[0-9]+\.[0-9]+'
+	assert_line --index 1 --regexp '^features: -?userns -?seccomp landlock=[0-9]+ -?cgroup'
+	local v
+	v=$(sed -n 's/^AC_INIT(\[sandrun\], *\[\([^]]*\)\].*/\1/p' "$SANDRUN_SRCDIR/configure.ac")
+	[ -z "$v" ] || assert_line --index 0 "sandrun $v"
+	SANDRUN_TEST_DENY_USERNS=1 run -0 sandrun -V
+	assert_line --index 1 --regexp '^features: -userns '
+}
+
+@test "hostcheck: -v prints a one-line summary on stderr" {
+	require_userns
+	run -0 --separate-stderr sandrun -v -p sh --exec -- echo hi
+	assert_equal "$output" hi
+	[[ ${stderr_lines[-1]} =~ ^sandrun:\ exit\ 0\ ·\ [0-9.]+\ s\ wall\ ·\ [0-9.]+\ s\ cpu\ ·\ .*\ peak\ ·\ (cgroup2|cgroup1|supervisor|rusage)$ ]] ||
+		fail "no summary line: ${stderr_lines[-1]}"
+	run -3 --separate-stderr sandrun -v -p sh --exec -- sh -c 'exit 3'
+	[[ ${stderr_lines[-1]} == "sandrun: exit 3 · "* ]] ||
+		fail "no summary line: ${stderr_lines[-1]}"
+}
+
+@test "hostcheck: without -v a successful run prints nothing on stderr" {
+	require_userns
+	run -0 --separate-stderr sandrun -p sh --exec -- echo hi
+	assert_equal "$output" hi
+	assert_equal "$stderr" ""
+}
