@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "export.h"
 #include "notify.h"
 #include "ns.h"
 #include "util.h"
@@ -215,6 +216,9 @@ sr_child_init(void *arg)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
+	/* The inputs (code file, --file copies) are not exported unchanged. */
+	if (sb->export_fd > STDERR_FILENO)
+		sr_export_snapshot(sb->plan->workdir);
 	st.exec_ns = sr_now_ns();
 	pid = fork();
 	if (pid < 0) {
@@ -255,6 +259,9 @@ sr_child_init(void *arg)
 	kill(-1, SIGKILL);
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
+	/* Every sandboxed process is dead: collect the files (export.h). */
+	if (sb->export_fd > STDERR_FILENO)
+		sr_export_walk(sb->export_fd, sb->plan->workdir, sb->export_max);
 	(void)!write(sb->status_fd, &st, sizeof(st));
 	_exit(0);
 

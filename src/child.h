@@ -50,6 +50,8 @@ struct sr_sandbox {
 	int diag_fd;		/* write end of the error pipe (CLOEXEC) */
 	int status_fd;		/* write end: struct sr_child_status */
 	int notify_fd;		/* seccomp listener hand-over (notify.h), or -1 */
+	int export_fd;		/* memfd for the file export (export.h); <= 2: none */
+	uint64_t export_max;	/* total bytes the export may copy */
 	char *args_area;	/* sandrun's own argv+environ strings: init wipes */
 	size_t args_len;	/* them so /proc/1/cmdline shows nothing of ours */
 };

@@ -14,10 +14,12 @@
 #include "cgroup.h"
 #include "child.h"
 #include "cli.h"
+#include "export.h"
 #include "filter.h"
 #include "hostcheck.h"
 #include "mounts.h"
 #include "policy.h"
+#include "pyerror.h"
 #include "report.h"
 #include "rlimit.h"
 #include "supervise.h"
@@ -281,6 +283,8 @@ do_run(struct sr_opts *o)
 	size_t code_len = 0;
 	int stdin_fd = -1, status;
 	bool plan_ok = false;
+	struct sr_export_opts xo = { .out_fd = -1 };
+	int export_fd = -1;
 
 	memset(&r, 0, sizeof(r));
 	memset(&d, 0, sizeof(d));
@@ -338,6 +342,20 @@ do_run(struct sr_opts *o)
 		fprintf(stderr, "sandrun: no cgroup: %s\n", cg.why_none);
 	sr_rlimit_plan(&p->limits, cg.memory, cg.pids, &rl, r.limits);
 
+	/* Files out (export.h): for --out, and for the list in json/tool. */
+	xo.out_dir = o->out_dir;
+	xo.inline_max = o->inline_max;
+	if (o->out_dir != NULL &&
+	    (xo.out_fd = sr_export_open_out(o->out_dir, &d)) < 0)
+		goto fail;
+	if (sr_mounts_workdir_bound(&plan)) {
+		if (o->out_dir != NULL)
+			msg("sandrun: --out %s: the work dir is a host directory (--bind); nothing is copied\n",
+			    o->out_dir);
+	} else if ((o->format != SR_FORMAT_TEXT || o->out_dir != NULL) &&
+	    (export_fd = sr_export_channel(&d)) < 0)
+		goto fail;
+
 	memset(&sb, 0, sizeof(sb));
 	sb.plan = &plan;
 	sb.filter = &filter;
@@ -354,6 +372,8 @@ do_run(struct sr_opts *o)
 	sb.stdin_fd = stdin_fd;
 	sb.args_area = args_area;
 	sb.args_len = args_len;
+	sb.export_fd = export_fd;
+	sb.export_max = sr_export_total_max(p->limits.tmpfs_work);
 	run.sb = &sb;
 	run.policy = p;
 	run.cg = &cg;
@@ -367,6 +387,11 @@ do_run(struct sr_opts *o)
 	    r.status != SR_STATUS_ERROR;
 	if (r.status == SR_STATUS_ERROR)
 		print_diag(&r.diag);
+	if (export_fd >= 0 && r.status != SR_STATUS_ERROR)
+		sr_export_collect(export_fd, &xo, &r);
+	if (o->format == SR_FORMAT_TEXT && !quiet)
+		sr_export_notice(stderr, &r);
+	sr_pyerror_apply(&r, p->error_rule);
 	r.exit_status = exit_status(&r);
 
 	switch (o->format) {
@@ -412,6 +437,10 @@ out:
 	sr_strv_free(argv);
 	if (stdin_fd >= 0)
 		close(stdin_fd);
+	if (export_fd >= 0)
+		close(export_fd);
+	if (xo.out_fd >= 0)
+		close(xo.out_fd);
 	free(code_path);
 	free(code);
 	sr_result_free(&r);
