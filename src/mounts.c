@@ -1,11 +1,13 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -124,6 +126,130 @@ cli_dst(struct sr_mount_plan *pl, const char *opt, const char *src,
 	return r;
 }
 
+/* --file DIR: the tree is copied as directories and regular files, at
+ * most SR_FILE_TREE_MAX entries, SR_FILE_TREE_DEPTH levels and the size of
+ * the tmpfs it lands on.  Symbolic links, FIFOs, sockets and devices inside
+ * are skipped (named with -v), never followed: every entry is opened with
+ * openat(O_NOFOLLOW) relative to its directory.  The files are opened here,
+ * by the caller's own credentials, and copied by init. */
+#define SR_FILE_TREE_MAX 4096
+#define SR_FILE_TREE_DEPTH 32
+
+struct tree {
+	const char *src;	/* as given, for messages */
+	uint64_t bytes, cap;
+	size_t entries;
+	bool verbose;
+};
+
+static int
+open_counted(int dfd, const char *name, int flags)
+{
+	struct rlimit rl;
+	int fd = openat(dfd, name, flags);
+
+	/* Many files are held open until init copies them: use the hard
+	 * limit of open files when the soft one is too low. */
+	if (fd < 0 && errno == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			fd = openat(dfd, name, flags);
+		else
+			errno = EMFILE;
+	}
+	return fd;
+}
+
+static int
+add_tree(struct sr_mount_plan *pl, struct tree *t, int dfd, const char *dst,
+    int depth, struct sr_diag *d)
+{
+	struct sr_step *s;
+	struct dirent *e;
+	struct stat st;
+	DIR *dir;
+	char *child;
+	int fd, rc = 0;
+
+	s = add_step(pl, SR_STEP_DIR, dst);
+	s->mode = 0755;
+	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return sr_diag_errno(d, "--file %s: %s", t->src, dst);
+	}
+	while (rc == 0 && (errno = 0, e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		sr_xasprintf(&child, "%s/%s", dst, e->d_name);
+		own(pl, child);
+		if (++t->entries > SR_FILE_TREE_MAX) {
+			rc = sr_diag_kind(d, SR_DIAG_USAGE,
+			    "--file %s: more than %d entries; use --bind for big trees",
+			    t->src, SR_FILE_TREE_MAX);
+			break;
+		}
+		if (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = sr_diag_errno(d, "--file %s: %s", t->src, child);
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (depth + 1 >= SR_FILE_TREE_DEPTH) {
+				rc = sr_diag_kind(d, SR_DIAG_USAGE,
+				    "--file %s: nested deeper than %d levels",
+				    t->src, SR_FILE_TREE_DEPTH);
+				break;
+			}
+			fd = open_counted(dirfd(dir), e->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0) {
+				rc = sr_diag_errno(d, "--file %s: %s", t->src, child);
+				break;
+			}
+			rc = add_tree(pl, t, fd, child, depth + 1, d);
+			close(fd);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			if (t->verbose)
+				fprintf(stderr, "sandrun: --file %s: skipping %s (%s)\n",
+				    t->src, child, S_ISLNK(st.st_mode) ?
+				    "symbolic link, not followed" :
+				    "not a regular file");
+			continue;
+		}
+		fd = open_counted(dirfd(dir), e->d_name, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0) {
+			rc = sr_diag_errno(d, "--file %s: %s", t->src, child);
+			break;
+		}
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			continue;	/* replaced meanwhile: not a file now */
+		}
+		t->bytes += (uint64_t)st.st_size;
+		if (t->bytes > t->cap) {
+			close(fd);
+			rc = sr_diag_kind(d, SR_DIAG_USAGE,
+			    "--file %s: more than %llu bytes, the size of the tmpfs it goes to",
+			    t->src, (unsigned long long)t->cap);
+			break;
+		}
+		s = add_step(pl, SR_STEP_COPY, child);
+		s->src_fd = fd;
+		s->size = (uint64_t)st.st_size;
+		s->own = true;
+		s->mode = 0644;
+	}
+	if (rc == 0 && errno != 0)
+		rc = sr_diag_errno(d, "--file %s: read directory %s", t->src, dst);
+	closedir(dir);
+	return rc;
+}
+
 static int
 prepare_cli(struct sr_mount_plan *pl, const struct sr_opts *o,
     struct sr_diag *d)
@@ -165,10 +291,28 @@ prepare_cli(struct sr_mount_plan *pl, const struct sr_opts *o,
 		fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			return sr_diag_errno(d, "--file %s", f->src);
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			struct tree t = { f->src, 0, pl->work_size, 0,
+			    o->verbose > 0 };
+			int rc;
+
+			if ((dst = cli_dst(pl, "--file", f->src, f->dst,
+			    pl->workdir, d)) == NULL) {
+				close(fd);
+				return -1;
+			}
+			if (path_is(dst, "/tmp"))
+				t.cap = pl->tmp_size;
+			rc = add_tree(pl, &t, fd, dst, 0, d);
+			close(fd);
+			if (rc < 0)
+				return -1;
+			continue;
+		}
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 			close(fd);
 			return sr_diag_kind(d, SR_DIAG_USAGE,
-			    "--file %s: not a regular file (use --bind for directories)",
+			    "--file %s: not a regular file or directory",
 			    f->src);
 		}
 		if ((dst = cli_dst(pl, "--file", f->src, f->dst, pl->workdir,
