@@ -615,8 +615,22 @@ setup_proc(struct sr_diag *d, int nullfd)
 		snprintf(p, sizeof(p), NEWROOT "/proc/%s", proc_masked_files[i]);
 		if (lstat(p, &st) < 0 || S_ISDIR(st.st_mode))
 			continue;
-		if (bind_fd(nullfd, p, 0, d) < 0)
+		if (bind_fd(nullfd, p, 0, d) < 0 ||
+		    set_attr(p, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+		    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false, d) < 0)
 			return -1;
+	}
+	/* No nested user namespaces, whatever seccomp allows: the limit is
+	 * per user namespace and ours may lower it (before /proc/sys goes
+	 * read-only).  Best effort: seccomp is the main barrier. */
+	snprintf(p, sizeof(p), NEWROOT "/proc/sys/user/max_user_namespaces");
+	{
+		int fd = open(p, O_WRONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			(void)!write(fd, "0\n", 2);
+			close(fd);
+		}
 	}
 	for (i = 0; proc_masked_dirs[i]; i++) {
 		snprintf(p, sizeof(p), NEWROOT "/proc/%s", proc_masked_dirs[i]);
