@@ -312,7 +312,7 @@ static const char *const fake_files[] = {
 	"memory.current", "memory.events", "pids.max", "pids.events", "cpu.stat",
 	"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
 	"memory.swappiness", "memory.oom_control", "memory.max_usage_in_bytes",
-	"memory.failcnt", "cpuacct.usage",
+	"memory.failcnt", "cpuacct.usage", "cpuacct.stat",
 };
 
 /* rmdir, retrying while the last processes are being reaped (EBUSY). */
@@ -336,6 +336,36 @@ rm_leaf(const char *dir)
 			kill_procs(dir, 20);
 		cg_sleep_us(i < 20 ? 500 : 10000);
 	}
+}
+
+/* Remove sibling leaves of crashed runs: sandrun-<pid>-<hex> where no
+ * process <pid> exists any more.  rmdir fails on a cgroup that still has
+ * processes, so a live run elsewhere (another pid namespace) whose
+ * sandrun pid we cannot see is only at risk in the instant between its
+ * mkdir and its attach; it then fails cleanly with "cannot move pid". */
+static void
+gc_leaves(const char *parent)
+{
+	DIR *dir;
+	struct dirent *e;
+
+	if (cg_fake() || (dir = opendir(parent)) == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, "sandrun-", 8) != 0)
+			continue;
+		pid = strtol(e->d_name + 8, &end, 10);
+		if (end == e->d_name + 8 || *end != '-' || pid <= 0 ||
+		    pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		(void)unlinkat(dirfd(dir), e->d_name, AT_REMOVEDIR);
+	}
+	closedir(dir);
 }
 
 /* ---- v2 ----------------------------------------------------------------- */
@@ -446,6 +476,7 @@ v2_create(struct sr_cgroup *cg, const struct sr_limits *l, const char *parent,
 		free(leaf);
 		return -1;
 	}
+	gc_leaves(parent);
 	cg->kind = SR_CGROUP_V2;
 	cg->v2_path = leaf;
 	cg->v2_fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -471,6 +502,8 @@ v2_create(struct sr_cgroup *cg, const struct sr_limits *l, const char *parent,
 		snprintf(p, sizeof(p), "%s/cpu.stat", leaf);
 		cg->cpu = cg_fake() || access(p, R_OK) == 0;
 	}
+	if (cg->cpu && l->cpu_ms != SR_UNLIMITED && lim_out)
+		lim_out[SR_LIM_CPU].mech = SR_MECH_CGROUP2;
 	return 0;
 }
 
@@ -538,6 +571,8 @@ v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 				continue;
 			char *leaf = join(parents[i], name);
 
+			if (attempt == 0)
+				gc_leaves(parents[i]);
 			if (mkdir(leaf, 0755) == 0) {
 				*v1_slot(cg, i) = leaf;
 				continue;
@@ -600,6 +635,8 @@ v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 			lim_out[SR_LIM_PROCESSES].mech = SR_MECH_CGROUP1;
 	}
 	cg->cpu = cg->v1_cpuacct != NULL;
+	if (cg->cpu && l->cpu_ms != SR_UNLIMITED && lim_out)
+		lim_out[SR_LIM_CPU].mech = SR_MECH_CGROUP1;
 	return 0;
 }
 
@@ -700,6 +737,13 @@ sr_cgroup_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 			st->cpu_usage_us = v;
 			st->have_cpu = true;
 		}
+		if (cg_read_key(dir, "cpu.stat", "user_usec", &v) == 0) {
+			st->cpu_user_us = v;
+			if (cg_read_key(dir, "cpu.stat", "system_usec", &v) == 0) {
+				st->cpu_sys_us = v;
+				st->have_cpu_split = true;
+			}
+		}
 		return 0;
 	}
 	if (cg->kind == SR_CGROUP_V1) {
@@ -724,9 +768,43 @@ sr_cgroup_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 			st->cpu_usage_us = v / 1000;
 			st->have_cpu = true;
 		}
+		/* cpuacct.stat: user and system in USER_HZ ticks. */
+		if (cg->v1_cpuacct &&
+		    cg_read_key(cg->v1_cpuacct, "cpuacct.stat", "user", &v) == 0) {
+			long hz = sysconf(_SC_CLK_TCK);
+
+			if (hz <= 0)
+				hz = 100;
+			st->cpu_user_us = v * (1000000 / (uint64_t)hz);
+			if (cg_read_key(cg->v1_cpuacct, "cpuacct.stat", "system",
+			    &v) == 0) {
+				st->cpu_sys_us = v * (1000000 / (uint64_t)hz);
+				st->have_cpu_split = true;
+			}
+		}
 		return 0;
 	}
 	errno = ENOENT;
+	return -1;
+}
+
+int
+sr_cgroup_cpu_usage(struct sr_cgroup *cg, uint64_t *us)
+{
+	uint64_t v;
+
+	if (!cg->cpu)
+		return -1;
+	if (cg->kind == SR_CGROUP_V2 && cg->v2_path &&
+	    cg_read_key(cg->v2_path, "cpu.stat", "usage_usec", &v) == 0) {
+		*us = v;
+		return 0;
+	}
+	if (cg->kind == SR_CGROUP_V1 && cg->v1_cpuacct &&
+	    cg_read_u64(cg->v1_cpuacct, "cpuacct.usage", &v) == 0) {
+		*us = v / 1000;
+		return 0;
+	}
 	return -1;
 }
 

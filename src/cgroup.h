@@ -30,7 +30,8 @@ struct sr_cgroup {
 	char *v2_path;		/* absolute dir of the run's cgroup (v2) */
 	int v2_fd;		/* O_DIRECTORY fd of it, for CLONE_INTO_CGROUP; -1 */
 	char *v1_memory, *v1_pids, *v1_cpuacct;	/* v1 dirs, NULL if unused */
-	bool memory, pids, cpu;	/* which controllers are really limiting */
+	bool memory, pids, cpu;	/* which controllers are really limiting
+				 * (cpu: accounting the supervisor polls) */
 	char why_none[256];	/* when kind == NONE: why (for -v and --check-host) */
 };
 
@@ -40,7 +41,11 @@ struct sr_cgroup {
  * cgroup can be had, returns 0 with cg->kind == SR_CGROUP_NONE and
  * why_none filled (it is not an error: rlimits take over).  Returns -1
  * only when `override` was given and cannot be used.
- * Writes the mechanism of memory and processes into lim_out[]. */
+ * Writes the mechanism of memory and processes into lim_out[], and of
+ * cpu_time when the cgroup accounts CPU (the supervisor then polls the
+ * usage of the whole tree and kills at the limit).
+ * Also removes empty leaves left by earlier runs whose sandrun was
+ * SIGKILLed (sandrun-<pid>-* with no such pid any more). */
 int sr_cgroup_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     const char *override, struct sr_limit_report *lim_out, struct sr_diag *d);
 
@@ -54,9 +59,15 @@ struct sr_cgroup_stats {
 	bool oom_killed;
 	bool pids_limit_hit;
 	uint64_t cpu_usage_us;	/* 0 when unknown */
-	bool have_peak, have_cpu;
+	uint64_t cpu_user_us, cpu_sys_us;	/* when have_cpu_split */
+	bool have_peak, have_cpu, have_cpu_split;
 };
 int sr_cgroup_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st);
+
+/* CPU time used so far by everything in the cgroup, in microseconds
+ * (cpuacct.usage on v1, usage_usec of cpu.stat on v2).  0, or -1 when
+ * the cgroup does not account CPU.  Cheap enough to call every 100 ms. */
+int sr_cgroup_cpu_usage(struct sr_cgroup *cg, uint64_t *us);
 
 /* Kill every process in the cgroup (cgroup.kill on v2, else SIGKILL each
  * pid in cgroup.procs until empty). */

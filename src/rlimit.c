@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "rlimit.h"
 #include "util.h"
@@ -21,6 +23,22 @@ lim(uint64_t v)
 	return v == SR_UNLIMITED ? RLIM_INFINITY : (rlim_t)v;
 }
 
+/* Since Linux 5.14 RLIMIT_NPROC is counted per (user namespace, uid)
+ * (ucounts): in the sandbox's fresh user namespace it counts exactly the
+ * sandbox's processes and threads.  Before, it counted every process of
+ * the host uid, so a limit of 64 would refuse forks for a user who
+ * already has 64 processes elsewhere, and allow nothing meaningful. */
+static bool
+nproc_per_userns(void)
+{
+	struct utsname u;
+	unsigned maj = 0, min = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &maj, &min) != 2)
+		return false;
+	return maj > 5 || (maj == 5 && min >= 14);
+}
+
 void
 sr_rlimit_plan(const struct sr_limits *l, bool memory_by_cgroup,
     bool pids_by_cgroup, struct sr_rlimits *r, struct sr_limit_report *rep)
@@ -32,7 +50,11 @@ sr_rlimit_plan(const struct sr_limits *l, bool memory_by_cgroup,
 		rlim_t s = (rlim_t)((l->cpu_ms + 999) / 1000);
 
 		add(r, RLIMIT_CPU, s, s + 1);
-		rep[SR_LIM_CPU].mech = SR_MECH_RLIMIT;
+		/* With cgroup CPU accounting the supervisor enforces the
+		 * limit on the whole tree; RLIMIT_CPU stays as a backstop. */
+		if (rep[SR_LIM_CPU].mech != SR_MECH_CGROUP1 &&
+		    rep[SR_LIM_CPU].mech != SR_MECH_CGROUP2)
+			rep[SR_LIM_CPU].mech = SR_MECH_RLIMIT;
 	}
 	rep[SR_LIM_CPU].value = l->cpu_ms;
 	add(r, RLIMIT_NOFILE, lim(l->open_files), lim(l->open_files));
@@ -49,7 +71,8 @@ sr_rlimit_plan(const struct sr_limits *l, bool memory_by_cgroup,
 		rep[SR_LIM_MEMORY].mech = SR_MECH_RLIMIT;
 	}
 	rep[SR_LIM_PROCESSES].value = l->processes;
-	if (!pids_by_cgroup && l->processes != SR_UNLIMITED) {
+	if (!pids_by_cgroup && l->processes != SR_UNLIMITED &&
+	    nproc_per_userns()) {
 		/* Counted per user in the sandbox's own user namespace. */
 		add(r, RLIMIT_NPROC, lim(l->processes), lim(l->processes));
 		rep[SR_LIM_PROCESSES].mech = SR_MECH_RLIMIT;

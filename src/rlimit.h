@@ -20,7 +20,11 @@ struct sr_rlimits {
 /* Decide which rlimits to set.  memory_by_cgroup / pids_by_cgroup say
  * whether a cgroup already enforces those; rlimits then stay out of the
  * way (RLIMIT_DATA breaks less than RLIMIT_AS but still refuses big
- * mappings).  Fills rep[] with SR_MECH_RLIMIT for what the rlimits enforce. */
+ * mappings).  Always: RLIMIT_CORE 0, NOFILE, FSIZE, SIGPENDING, MSGQUEUE 0,
+ * and RLIMIT_CPU (per process) when a CPU limit is set.  RLIMIT_NPROC
+ * only on Linux >= 5.14, where it counts per user namespace.
+ * Fills rep[] with SR_MECH_RLIMIT for what the rlimits enforce, leaving
+ * a cgroup mechanism already written for cpu_time in place. */
 void sr_rlimit_plan(const struct sr_limits *l, bool memory_by_cgroup,
     bool pids_by_cgroup, struct sr_rlimits *out,
     struct sr_limit_report *rep);
