@@ -943,7 +943,7 @@ sr_export_notice(FILE *f, const struct sr_result *r)
 	size_t i;
 
 	for (i = 0; i < r->n_skipped; i++) {
-		fputs("sandrun: not exported: ", f);
+		fputs("sandrun: skipped: ", f);
 		put_clean(f, r->skipped[i].path);
 		if (r->skipped[i].reason != NULL) {
 			fputs(" (", f);

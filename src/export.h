@@ -75,7 +75,7 @@ struct sr_export_opts {
 int sr_export_collect(int fd, const struct sr_export_opts *o,
     struct sr_result *r);
 
-/* Text mode: one "sandrun: not exported: PATH (REASON)" line per skipped
+/* Text mode: one "sandrun: skipped: PATH (REASON)" line per skipped
  * entry, control characters shown as '?'. */
 void sr_export_notice(FILE *f, const struct sr_result *r);
 
