@@ -1,0 +1,332 @@
+#!/usr/bin/env bats
+# Limits: each one stops what it should, the report names the limit and
+# the mechanism that enforced it (docs/limits.md), and nothing escapes.
+# Runs as root (cgroup v1 on the CI host) and as an ordinary user (no
+# cgroup: rlimits); the expected mechanism follows from the host.
+
+load helpers
+
+setup() {
+	require_userns
+	MECH=$(expected_cgroup_mech)
+}
+
+# The mechanism sandrun should pick for memory, processes and cpu_time:
+# cgroup1 as root on a v1 host; rlimit without any usable cgroup; on a
+# cgroup v2 host "cgroup2" if sandrun found a delegated parent, which only
+# sandrun itself can tell (then any of cgroup2/rlimit is accepted).
+expected_cgroup_mech() {
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		echo any
+	elif [ "$(id -u)" = 0 ] && [ -d /sys/fs/cgroup/memory ] &&
+		[ -d /sys/fs/cgroup/pids ]; then
+		echo cgroup1
+	else
+		echo rlimit
+	fi
+}
+
+# assert_mech LIMIT: the JSON in $output names the expected mechanism.
+assert_mech() {
+	local got
+	got=$(json ".limits.$1.mechanism")
+	if [ "$MECH" = any ]; then
+		[[ "$got" =~ ^(cgroup2|rlimit)$ ]] || {
+			echo "limits.$1.mechanism: $got" >&2
+			return 1
+		}
+	else
+		[ "$got" = "$MECH" ] || {
+			echo "limits.$1.mechanism: got $got, want $MECH" >&2
+			return 1
+		}
+	fi
+}
+
+is_cgroup() {
+	[[ "$(json .limits.memory.mechanism)" == cgroup* ]]
+}
+
+# Processes on the host whose command line contains the nonce.
+leftovers() {
+	pgrep -f -- "$1" || true
+}
+
+@test "-v prints every limit with its mechanism" {
+	run -0 --separate-stderr sandrun -v <<<'print(1)'
+	line=$(grep '^sandrun: limits: ' <<<"$stderr")
+	[[ "$line" == *"wall_time 10 s (supervisor)"* ]]
+	[[ "$line" == *"open_files 256 (rlimit)"* ]]
+	[[ "$line" == *"file_size 64 MiB (rlimit)"* ]]
+	[[ "$line" == *"output 1 MiB (supervisor)"* ]]
+	[[ "$line" == *"tmpfs_tmp 64 MiB (tmpfs)"* ]]
+	[[ "$line" == *"tmpfs_shm 64 MiB (tmpfs)"* ]]
+	[[ "$line" == *"memory 512 MiB ("* ]]
+	[[ "$line" == *"processes 64 ("* ]]
+	[[ "$line" == *"cpu_time 10 s ("* ]]
+}
+
+@test "the JSON limits object: python defaults and their mechanisms" {
+	run -0 sandrun --json <<<'print(1)'
+	[ "$(json .limits.wall_time.value)" = 10000 ]
+	[ "$(json .limits.wall_time.mechanism)" = supervisor ]
+	[ "$(json .limits.cpu_time.value)" = 10000 ]
+	[ "$(json .limits.memory.value)" = 536870912 ]
+	[ "$(json .limits.processes.value)" = 64 ]
+	[ "$(json .limits.open_files.value)" = 256 ]
+	[ "$(json .limits.open_files.mechanism)" = rlimit ]
+	[ "$(json .limits.file_size.value)" = 67108864 ]
+	[ "$(json .limits.file_size.mechanism)" = rlimit ]
+	[ "$(json .limits.output.value)" = 1048576 ]
+	[ "$(json .limits.output.mechanism)" = supervisor ]
+	for t in tmp work shm; do
+		[ "$(json .limits.tmpfs_$t.value)" = 67108864 ]
+		[ "$(json .limits.tmpfs_$t.mechanism)" = tmpfs ]
+	done
+	assert_mech memory
+	assert_mech processes
+	assert_mech cpu_time
+	# cgroup or not, every mechanism named is one that exists
+	json '[.limits[].mechanism] | unique | .[]' |
+		grep -vxE 'cgroup1|cgroup2|rlimit|supervisor|tmpfs|none' && false
+	true
+}
+
+@test "memory bomb: stopped at the limit, reported as memory, output kept" {
+	run sandrun --json -m 64M <<<'
+print("before", flush=True)
+b = bytearray(1 << 30)
+b[::4096] = b"x" * (1 << 18)
+print("after")'
+	[ "$(json .status)" = memory_limit ]
+	[ "$(json .limit_hit)" = memory ]
+	[ "$(json .stdout.text)" = before ]
+	[ "$(json .limits.memory.value)" = 67108864 ]
+	assert_mech memory
+	if is_cgroup; then
+		[ "$status" = 137 ]
+		[ "$(json .oom_killed)" = true ]
+		[ "$(json .alloc_failed)" = false ]
+		[ "$(json .signal)" = SIGKILL ]
+		# the cgroup's peak never passes the limit (plus a page or so)
+		[ "$(json .memory.peak_bytes)" -le $((64 * 1024 * 1024 + 1048576)) ]
+	else
+		[ "$status" = 1 ]
+		[ "$(json .alloc_failed)" = true ]
+		[ "$(json .oom_killed)" = false ]
+		[[ "$(json .stderr.text)" == *MemoryError* ]]
+	fi
+}
+
+@test "memory bomb in text mode: one line names the limit" {
+	run --separate-stderr sandrun -m 64M <<<'b = bytearray(1 << 30); b[::4096] = b"x" * (1 << 18)'
+	[[ "$stderr" == *"sandrun: memory limit (64 MiB) exceeded" ]]
+	if [[ "$MECH" == cgroup1 ]]; then [ "$status" = 137 ]; fi
+	if [[ "$MECH" == rlimit ]]; then [ "$status" = 1 ]; fi
+}
+
+@test "slow memory growth (a list of small objects) is stopped too" {
+	run sandrun --json -m 96M -t 20s <<<'
+l = []
+while True:
+    l.append(" " * 1000 + str(len(l)))'
+	[ "$(json .status)" = memory_limit ]
+	[ "$(json .limit_hit)" = memory ]
+}
+
+@test "fork bomb: capped by the process limit, reported, nothing left" {
+	nonce=fb$RANDOM$RANDOM
+	run sandrun --json --pids 16 -t 20s - -- "$nonce" <<<'
+import os, sys, time
+n = 0
+try:
+    while True:
+        if os.fork() == 0:
+            time.sleep(30)
+            os._exit(0)
+        n += 1
+except OSError as e:
+    print("forked", n, flush=True)
+    raise'
+	[ "$(json .status)" = process_limit ]
+	[ "$(json .limit_hit)" = processes ]
+	[ "$status" = 1 ]
+	[ "$(json .limits.processes.value)" = 16 ]
+	assert_mech processes
+	# init + the program + its children fit in 16
+	n=$(json .stdout.text | awk '{print $2}')
+	[ "$n" -ge 10 ] && [ "$n" -le 14 ]
+	[ -z "$(leftovers "$nonce")" ]
+}
+
+@test "shell fork bomb: contained, the run ends, nothing left" {
+	nonce=sfb$RANDOM$RANDOM
+	run sandrun --json -p sh --pids 32 -t 2s - -- "$nonce" <<<'f() { f | f & }; f
+wait'
+	# the top shell may well exit 0 after its children failed to fork:
+	# contained and finished is what counts here
+	[[ "$(json .status)" =~ ^(ok|process_limit|timeout)$ ]]
+	[[ "$(json .stderr.text)" == *"Cannot fork"* ]]
+	[ -z "$(leftovers "$nonce")" ]
+}
+
+@test "thread bomb (8 MiB stacks): capped, reported as processes" {
+	run sandrun --json --pids 24 <<<'
+import threading, time
+threading.stack_size(8 << 20)
+n = 0
+try:
+    while True:
+        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+        n += 1
+except RuntimeError:
+    print("threads", n, flush=True)
+    raise'
+	[ "$(json .status)" = process_limit ]
+	[ "$(json .limit_hit)" = processes ]
+	n=$(json .stdout.text | awk '{print $2}')
+	[ "$n" -ge 15 ] && [ "$n" -le 22 ]
+	assert_mech processes
+}
+
+@test "CPU burn: cpu_time limit, exit 124, one line on stderr" {
+	run --separate-stderr sandrun --cpu-time 1s -t 10s <<<'while True: pass'
+	[ "$status" = 124 ]
+	[ "$stderr" = "sandrun: cpu time limit (1 s) exceeded" ]
+	run -124 sandrun --json --cpu-time 1s -t 10s <<<'while True: pass'
+	[ "$(json .status)" = timeout ]
+	[ "$(json .limit_hit)" = cpu_time ]
+	assert_mech cpu_time
+	cpu=$(( $(json .time.cpu_user_ms) + $(json .time.cpu_sys_ms) ))
+	[ "$cpu" -ge 800 ] && [ "$cpu" -le 2500 ]
+}
+
+@test "CPU burn in two processes: the limit holds for the tree with a cgroup" {
+	run -124 sandrun --json --cpu-time 1s -t 10s <<<'
+import os
+os.fork()
+while True: pass'
+	[ "$(json .status)" = timeout ]
+	[ "$(json .limit_hit)" = cpu_time ]
+	assert_mech cpu_time
+	cpu=$(( $(json .time.cpu_user_ms) + $(json .time.cpu_sys_ms) ))
+	if [[ "$(json .limits.cpu_time.mechanism)" == cgroup* ]]; then
+		# the whole tree is stopped near 1 s of CPU (polled, 2 CPUs)
+		[ "$cpu" -ge 950 ] && [ "$cpu" -le 1600 ]
+	fi
+}
+
+@test "sleep forever: wall time limit, 124, reported promptly" {
+	start=$(date +%s%N)
+	run -124 sandrun --json -t 1s <<<'import time; print("zz", flush=True); time.sleep(1000)'
+	end=$(date +%s%N)
+	[ "$(json .status)" = timeout ]
+	[ "$(json .limit_hit)" = wall_time ]
+	[ "$(json .stdout.text)" = zz ]
+	[ "$(json .time.wall_ms)" -ge 1000 ] && [ "$(json .time.wall_ms)" -lt 1300 ]
+	# from the limit to the report: well under half a second
+	[ $(( (end - start) / 1000000 )) -lt 1600 ]
+}
+
+@test "huge file: RLIMIT_FSIZE, SIGXFSZ for dd, EFBIG for Python" {
+	run sandrun --json -p sh --exec -- dd if=/dev/zero of=/tmp/f bs=1M count=100
+	[ "$(json .status)" = file_size_limit ]
+	[ "$(json .limit_hit)" = file_size ]
+	[ "$(json .signal)" = SIGXFSZ ]
+	[ "$status" = $((128 + 25)) ]
+	run -1 sandrun --json <<<'open("/tmp/f", "wb").write(b"x" * (70 << 20))'
+	[ "$(json .status)" = file_size_limit ]
+	[ "$(json .limit_hit)" = file_size ]
+	[ "$(json .limits.file_size.mechanism)" = rlimit ]
+	run --separate-stderr sandrun -p sh --exec -- dd if=/dev/zero of=/tmp/f bs=1M count=100
+	[[ "$stderr" == *"sandrun: file size limit (64 MiB) exceeded" ]]
+}
+
+@test "tmpfs fill: /tmp, the work dir and /dev/shm end in ENOSPC inside only" {
+	before=$(df -P /tmp /dev/shm | awk 'NR > 1 {print $4}')
+	run -0 sandrun --json <<<'
+import errno, os
+for d in ("/tmp", "/sandbox", "/dev/shm"):
+    total = 0
+    try:
+        for i in range(1000):
+            with open(f"{d}/fill{i}", "wb") as f:
+                f.write(b"x" * (8 << 20))
+            total += 8
+    except OSError as e:
+        assert e.errno == errno.ENOSPC, e
+    print(d, total)
+    for i in range(1000):
+        try: os.unlink(f"{d}/fill{i}")
+        except FileNotFoundError: break'
+	# 64 MiB each: at most 8 whole files of 8 MiB
+	for d in /tmp /sandbox /dev/shm; do
+		n=$(json .stdout.text | awk -v d="$d" '$1 == d {print $2}')
+		[ "$n" -ge 48 ] && [ "$n" -le 64 ]
+	done
+	for t in tmp work shm; do
+		[ "$(json .limits.tmpfs_$t.mechanism)" = tmpfs ]
+	done
+	after=$(df -P /tmp /dev/shm | awk 'NR > 1 {print $4}')
+	# the host's filesystems did not take the 192 MiB (allow others' noise)
+	paste <(echo "$before") <(echo "$after") |
+		awk '{ if ($1 - $2 > 32768) exit 1 }'
+}
+
+@test "fd exhaustion: RLIMIT_NOFILE at the policy's 256" {
+	run -0 sandrun --json <<<'
+import os
+fds = []
+try:
+    while True: fds.append(os.open("/dev/null", os.O_RDONLY))
+except OSError as e:
+    print(e.errno, max(fds))'
+	[ "$(json .stdout.text)" = "24 255" ]
+	[ "$(json .limits.open_files.value)" = 256 ]
+	[ "$(json .limits.open_files.mechanism)" = rlimit ]
+}
+
+@test "stdout flood of 1 GiB (JSON): exact count, head and tail, bounded RSS" {
+	require_cmd /usr/bin/time
+	tf=$(scratch)/time
+	run -0 /usr/bin/time -o "$tf" -f %M "$SANDRUN" --json -p sh --exec -- \
+		sh -c 'echo first; head -c 1073741824 /dev/zero | tr "\0" y; echo; echo last'
+	[ "$(json .status)" = output_limit ]
+	[ "$(json .limit_hit)" = output ]
+	[ "$(json .stdout.bytes)" = $((1073741824 + 12)) ]
+	[ "$(json .stdout.truncated)" = true ]
+	[ "$(json .stdout.omitted_bytes)" = $((1073741824 + 12 - 1048576)) ]
+	[[ "$(json .stdout.text)" == first$'\n'yyyy* ]]
+	[[ "$(json .stdout.text)" == *yyyy$'\n'last ]]
+	[[ "$(json .stdout.text)" == *"[... sandrun: "*" bytes omitted ...]"* ]]
+	# sandrun's peak RSS (KiB; time reports the largest process waited
+	# for): far below the flood
+	[ "$(cat "$tf")" -lt 65536 ]
+}
+
+@test "stdout flood in text mode: exactly the cap passes, one stderr line" {
+	run -0 --separate-stderr bash -c '"$SANDRUN" -p sh --exec -- head -c 1073741824 /dev/zero | wc -c'
+	[ "$output" = 1048576 ]
+	[ "$stderr" = "sandrun: output limit (1 MiB per stream) reached; the rest was discarded" ]
+}
+
+@test "endless stdout flood: the wall clock still stops it, output kept" {
+	run -124 sandrun --json -p sh -t 1s --exec -- yes
+	[ "$(json .status)" = timeout ]
+	[ "$(json .limit_hit)" = wall_time ]
+	[ "$(json .stdout.truncated)" = true ]
+	[ "$(json .stdout.text | head -c 4)" = "$(printf 'y\ny')" ]
+}
+
+@test "a slow reader of our stdout does not lose output or stop the clock" {
+	run -0 --separate-stderr bash -c '"$SANDRUN" -p sh -t 1s --exec -- yes | { sleep 2; wc -c; }'
+	[ "$output" = 1048576 ]
+}
+
+@test "stderr and stdout floods at once do not deadlock" {
+	run -0 sandrun --json -p sh -t 10s --exec -- sh -c \
+		'head -c 100000000 /dev/zero >&2; echo x; head -c 100000000 /dev/zero; echo y >&2'
+	[ "$(json .stdout.bytes)" = 100000002 ]
+	[ "$(json .stderr.bytes)" = 100000002 ]
+	[ "$(json .status)" = output_limit ]
+}
