@@ -135,10 +135,14 @@ def norm(lines):
         out.pop()
     return out
 
+# As a reader would run them: not inside the make of `make check`.
+env = {k: v for k, v in os.environ.items()
+       if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
 failed = 0
 for cmd, expect in examples:
     try:
-        r = subprocess.run(["bash", "-c", cmd], cwd=ex, stdin=subprocess.DEVNULL,
+        r = subprocess.run(["bash", "-c", cmd], cwd=ex, env=env,
+                           stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=120)
         got, rc = r.stdout.decode("utf-8", "replace").split("\n"), r.returncode
