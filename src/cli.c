@@ -79,7 +79,7 @@ sr_cli_usage(FILE *f)
 "  -m, --memory SIZE        memory limit (512M, 1G)\n"
 "      --pids N             process and thread limit\n"
 "      --output-limit SIZE  bytes kept per output stream\n"
-"  -f, --file SRC[:DEST]    copy a host file into the sandbox (default: work dir)\n"
+"  -f, --file SRC[:DEST]    copy a host file or directory in (default: work dir)\n"
 "      --bind SRC[:DEST]    bind a host path read-only\n"
 "      --bind-rw SRC[:DEST] bind a host path read-write\n"
 "  -o, --out DIR            copy files the code created in its work dir to DIR\n"
