@@ -20,9 +20,10 @@ teardown() {
 	status_is ok
 	hasnt '^WRITABLE'
 	has "DENIED $os_py EACCES"
-	has "DENIED /usr/bin/x EROFS"
+	has "DENIED /usr/bin/new EROFS"
 	has "DENIED /etc/passwd EROFS"
-	has "DENIED /lib/x EROFS"
+	has "DENIED /lib/new EROFS"
+	has "DENIED /etc/new EROFS"
 	[ "$before" = "$(sha256sum "$os_py" /etc/passwd /etc/ld.so.cache "$SANDRUN" /usr/bin/python3 | sha256sum)" ]
 }
 

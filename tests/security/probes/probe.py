@@ -41,14 +41,22 @@ def out(*a):
 
 def write_ro(_):
     import os as _os
-    targets = [_os.__file__, "/usr/bin/x", "/etc/passwd", "/lib/x", "/usr/lib/x", "/bin/x", "/etc/ld.so.cache"]
-    for t in targets:
+    # existing files: opened for append, nothing written; new files: a
+    # unique name, removed at once (safe when run bare on a host)
+    for t in [_os.__file__, "/etc/passwd", "/etc/ld.so.cache"]:
         try:
-            with open(t, "a") as f:
-                f.write("")
+            os.close(os.open(t, os.O_WRONLY | os.O_APPEND))
             out("WRITABLE", t)
         except OSError as e:
             out("DENIED", t, ename(e))
+    for d in ["/usr/bin", "/lib", "/usr/lib", "/bin", "/etc"]:
+        t = "%s/.sr-probe-%d" % (d, os.getpid())
+        try:
+            os.close(os.open(t, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.unlink(t)
+            out("WRITABLE", d + "/new")
+        except OSError as e:
+            out("DENIED", d + "/new", ename(e))
 
 
 def mounts(_):
@@ -722,8 +730,10 @@ def klog(_):
 def hostname(_):
     out("HOSTNAME", socket.gethostname())
     out("UNAME", os.uname().nodename)
-    name = ctypes.create_string_buffer(b"pwn")
-    r, e = sysc(170, ctypes.addressof(name), 3)
+    # the current name: a no-op if it is ever allowed (safe bare on a host)
+    cur = socket.gethostname().encode()
+    name = ctypes.create_string_buffer(cur)
+    r, e = sysc(170, ctypes.addressof(name), len(cur))
     out("SETHOSTNAME", e)
     out("HOSTNAME_AFTER", socket.gethostname())
 
@@ -779,5 +789,18 @@ CASES = {
     "lateral": lateral,
 }
 
+# Probes that would harm a host when run bare: only inside sandrun.
+INSIDE_ONLY = {"killall", "tunables", "persist", "hold"}
+
+
+def inside_sandrun():
+    try:
+        return open("/proc/1/cmdline", "rb").read().startswith(b"sandrun-init")
+    except OSError:
+        return False
+
+
 if __name__ == "__main__":
+    if sys.argv[1] in INSIDE_ONLY and not inside_sandrun():
+        sys.exit("probe %s runs only inside sandrun" % sys.argv[1])
     CASES[sys.argv[1]](sys.argv[2:])
