@@ -435,3 +435,10 @@ cached" ]
 	[ "$(json '[.files[].path] | join(",")')" = top.txt ]
 	[[ "$(json '.skipped[0].reason')" == *"nested too deep"* ]]
 }
+
+@test "hostile: files and directories made unreadable (mode 000) are still exported" {
+	run -0 sandrun --json -p sh --exec -- sh -c \
+		'mkdir d; echo x >d/f; echo y >g; chmod 000 d/f g d .'
+	[ "$(json '[.files[].path] | join(",")')" = "d/f,g" ]
+	[ "$(json '.skipped | length')" = 0 ]
+}
