@@ -109,7 +109,11 @@ m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
 m.write(b"\xb8\x14\x00\x00\x00\xcd\x80\xc3")
 f = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(m)))
 f()' signal null SIGSYS
-	t 'b = bytearray(1 << 34)' memory_limit null SIGKILL -m 64M
+	# cgroup: OOM kill (SIGKILL); rlimit only: the allocation fails (exit 1)
+	code 'b = bytearray(1 << 34)'
+	run "$SANDRUN" --json -m 64M "$CODE"
+	[ "$(json .status)" = memory_limit ]
+	[ "$(json .limit_hit)" = memory ]
 	t 'while True: pass' timeout null SIGKILL -t 1s
 }
 
