@@ -11,6 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "child.h"
 #include "export.h"
 #include "notify.h"
@@ -18,6 +22,68 @@
 #include "util.h"
 
 static volatile pid_t program_pid;
+
+/* The filter as received from the supervisor (init's copy). */
+struct filter_msg {
+	uint32_t len;
+	uint32_t notify;
+	struct sock_filter insns[BPF_MAXINSNS];
+};
+static struct filter_msg filter_buf;
+static struct sr_filter received_filter;
+
+int
+sr_child_send_filter(int fd, const struct sr_filter *f)
+{
+	struct filter_msg *m = &filter_buf;
+	size_t n;
+
+	if (f->len == 0 || f->len > BPF_MAXINSNS) {
+		errno = EINVAL;
+		return -1;
+	}
+	m->len = f->len;
+	m->notify = f->notify;
+	memcpy(m->insns, f->insns, f->len * sizeof(m->insns[0]));
+	n = offsetof(struct filter_msg, insns) + f->len * sizeof(m->insns[0]);
+	return sr_write_all(fd, m, n);
+}
+
+static int
+read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t k;
+
+	while (len > 0) {
+		k = read(fd, p, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Init: wait for the filter the supervisor compiles meanwhile. */
+static int
+receive_filter(struct sr_sandbox *sb, struct sr_diag *d)
+{
+	struct filter_msg *m = &filter_buf;
+
+	if (read_full(sb->sync_fd, m, offsetof(struct filter_msg, insns)) < 0 ||
+	    m->len == 0 || m->len > BPF_MAXINSNS ||
+	    read_full(sb->sync_fd, m->insns, m->len * sizeof(m->insns[0])) < 0)
+		_exit(125);	/* supervisor gone or failed: it reports */
+	received_filter.insns = m->insns;
+	received_filter.len = (unsigned short)m->len;
+	received_filter.notify = m->notify != 0;
+	sb->filter = &received_filter;
+	(void)d;
+	return 0;
+}
 
 static void
 fail(const struct sr_sandbox *sb, struct sr_diag *d)
@@ -195,10 +261,9 @@ sr_child_init(void *arg)
 	{
 		struct pollfd lp = { .fd = sb->sync_fd, .events = POLLIN };
 
-		if (poll(&lp, 1, 0) != 0)
-			_exit(125);	/* POLLHUP: supervisor gone */
+		if (poll(&lp, 1, 0) > 0 && (lp.revents & (POLLHUP | POLLERR)))
+			_exit(125);	/* supervisor gone */
 	}
-	close(sb->sync_fd);
 	if (sr_mounts_apply(sb->plan, sb->code_name, sb->code, sb->code_len,
 	    &d) < 0)
 		goto fail;
@@ -206,6 +271,9 @@ sr_child_init(void *arg)
 		goto fail;
 	if (sb->loopback && sr_ns_loopback_up(&d) < 0)
 		goto fail;
+	if (receive_filter(sb, &d) < 0)
+		goto fail;
+	close(sb->sync_fd);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward;

@@ -56,6 +56,10 @@ struct sr_sandbox {
 	size_t args_len;	/* them so /proc/1/cmdline shows nothing of ours */
 };
 
+/* Supervisor side: send the compiled filter down the sync pipe (a single
+ * write that fits the pipe buffer).  Returns 0 or -1 with errno. */
+int sr_child_send_filter(int fd, const struct sr_filter *f);
+
 /* clone(2) entry point of init.  arg is a struct sr_sandbox. */
 int sr_child_init(void *arg);
 

@@ -319,9 +319,8 @@ do_run(struct sr_opts *o)
 		    p->code_name);
 	if (build_argv(p, o, code_path, &argv, &d) < 0)
 		goto fail;
+	/* Built by the supervisor while init sets up the mounts. */
 	filter.notify = true;	/* report refused calls (notify.c) */
-	if (sr_filter_build(&p->syscalls, &filter, &d) < 0)
-		goto fail;
 
 	r.limits[SR_LIM_WALL].value = p->limits.wall_ms;
 	r.limits[SR_LIM_WALL].mech = p->limits.wall_ms == SR_UNLIMITED ?
@@ -375,6 +374,7 @@ do_run(struct sr_opts *o)
 	sb.export_fd = export_fd;
 	sb.export_max = sr_export_total_max(p->limits.tmpfs_work);
 	run.sb = &sb;
+	run.filter = &filter;
 	run.policy = p;
 	run.cg = &cg;
 	run.format = o->format;

@@ -419,13 +419,22 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 	close_fd(&status[1]);
 	sr_notify_after_clone(&nt);
 
-	if (run->cg->kind != SR_CGROUP_NONE && !in_cgroup &&
-	    sr_cgroup_attach(run->cg, pid, d) < 0)
-		goto kill_fail;
 	if (sr_ns_write_maps(pid, sb->uid, sb->gid, d) < 0)
 		goto kill_fail;
 	if (write(sync[1], "x", 1) != 1) {
 		sr_diag_errno(d, "start the sandbox");
+		goto kill_fail;
+	}
+	/* While init builds the root filesystem: join the cgroup and compile
+	 * the seccomp filter.  Init forks the program only after the filter
+	 * arrived, so the program never runs outside the cgroup or filter. */
+	if (run->cg->kind != SR_CGROUP_NONE && !in_cgroup &&
+	    sr_cgroup_attach(run->cg, pid, d) < 0)
+		goto kill_fail;
+	if (sr_filter_build(&run->policy->syscalls, run->filter, d) < 0)
+		goto kill_fail;
+	if (sr_child_send_filter(sync[1], run->filter) < 0) {
+		sr_diag_errno(d, "hand the seccomp filter to the sandbox");
 		goto kill_fail;
 	}
 	/* sync[1] stays open until the end: init polls it for POLLHUP to

@@ -14,6 +14,8 @@ struct sr_run {
 	struct sr_sandbox *sb;		/* fds are filled in by supervise */
 	const struct sr_policy *policy;	/* effective limits */
 	struct sr_cgroup *cg;
+	struct sr_filter *filter;	/* built by supervise after clone (sb->filter
+					 * points here in the supervisor) */
 	enum sr_format format;
 	int verbose;
 	bool quiet;
