@@ -15,6 +15,8 @@ unset _d
 
 : "${SANDRUN_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${SANDRUN:=$SANDRUN_SRCDIR/src/sandrun}"
+# Canonical, as sandrun reports absolute paths (configure may give a/b/../c).
+SANDRUN_SRCDIR=$(cd "$SANDRUN_SRCDIR" && pwd -P)
 export SANDRUN SANDRUN_SRCDIR
 # The in-tree policies, whatever is installed on the host.
 export SANDRUN_POLICY_PATH="$SANDRUN_SRCDIR/policies"

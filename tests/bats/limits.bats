@@ -167,7 +167,8 @@ wait'
 	# contained and finished is what counts here
 	[[ "$(json .status)" =~ ^(ok|process_limit|timeout)$ ]]
 	# on a loaded machine the wall clock may stop it before a fork fails
-	[[ "$(json .stderr.text)" == *"Cannot fork"* || "$(json .status)" = timeout ]]
+	# (dash says "Cannot fork" or "Cannot create pipe" when a limit bites)
+	[[ "$(json .stderr.text)" == *"Cannot "* || "$(json .status)" =~ ^(timeout|process_limit)$ ]]
 	[ -z "$(leftovers "$nonce")" ]
 }
 
