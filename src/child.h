@@ -3,8 +3,10 @@
  * The in-child order lives here and only here:
  *   init (PID 1 of the new namespaces):
  *     wait for the uid/gid maps -> become the sandbox user -> mounts and
- *     pivot_root -> hostname -> loopback -> fork the program -> reap
- *     everything -> kill what is left -> report the status -> exit
+ *     pivot_root -> hostname -> loopback -> wait for the compiled seccomp
+ *     filter (the supervisor builds it and joins the cgroup meanwhile) ->
+ *     fork the program -> reap everything -> kill what is left -> export
+ *     the work dir's files -> report the status -> exit
  *   program:
  *     new session -> stdio -> signals -> rlimits -> drop capabilities ->
  *     no_new_privs -> close other fds -> seccomp (last) -> execve
