@@ -114,3 +114,20 @@ userns_why() {
 	assert_equal "$output" hi
 	assert_equal "$stderr" ""
 }
+
+@test "hostcheck: the AppArmor profile grants userns to the installed binaries" {
+	local prof="$SANDRUN_SRCDIR/contrib/apparmor/sandrun"
+	run -0 grep -v '^ *#' "$prof"
+	assert_line 'abi <abi/4.0>,'
+	assert_line 'profile sandrun /usr/{,local/}bin/sandrun flags=(unconfined) {'
+	assert_line '  userns,'
+	assert_line '  include if exists <local/sandrun>'
+	# The fix --check-host prints names this file.
+	grep -q 'contrib/apparmor/sandrun' "$SANDRUN_SRCDIR/src/hostcheck.c"
+}
+
+@test "hostcheck: apparmor_parser accepts the profile (AppArmor 4)" {
+	command -v apparmor_parser >/dev/null 2>&1 || skip "apparmor_parser is not installed"
+	[ -e /etc/apparmor.d/abi/4.0 ] || skip "AppArmor older than 4.0 (no userns rule)"
+	run -0 apparmor_parser --skip-kernel-load --skip-cache "$SANDRUN_SRCDIR/contrib/apparmor/sandrun"
+}
