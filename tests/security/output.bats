@@ -7,10 +7,6 @@ setup() {
 	require_userns
 }
 
-code() {
-	CODE="$BATS_TEST_TMPDIR/code.${2:-py}"
-	printf '%s\n' "$1" >"$CODE"
-}
 
 @test "C34 stdout flood: exactly O kept, truncated, sandrun RSS bounded, JSON valid" {
 	code 'import sys

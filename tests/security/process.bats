@@ -13,11 +13,6 @@ teardown() {
 	canaries_teardown
 }
 
-# code TEXT: write a Python program to $BATS_TEST_TMPDIR/code.py
-code() {
-	CODE="$BATS_TEST_TMPDIR/code.py"
-	printf '%s\n' "$1" >"$CODE"
-}
 
 @test "B14 capability / NNP / seccomp self-audit: all caps 0, NNP 1, Seccomp 2, ambient raise denied" {
 	probe status

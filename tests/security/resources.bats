@@ -13,10 +13,6 @@ teardown() {
 	canaries_teardown
 }
 
-code() {
-	CODE="$BATS_TEST_TMPDIR/code.${2:-py}"
-	printf '%s\n' "$1" >"$CODE"
-}
 
 # a limit stopped the run and said so: never ok
 limited() {

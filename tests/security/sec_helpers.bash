@@ -160,3 +160,10 @@ listeners_stop() {
 	[ -n "${LISTEN_PID:-}" ] && kill "$LISTEN_PID" 2>/dev/null
 	true
 }
+
+# code TEXT [EXT]: write a program (Python unless EXT says otherwise) to
+# $BATS_TEST_TMPDIR/code.EXT and set CODE to its path.
+code() {
+	CODE="$BATS_TEST_TMPDIR/code.${2:-py}"
+	printf '%s\n' "$1" >"$CODE"
+}
