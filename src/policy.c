@@ -683,11 +683,16 @@ parse_limit(struct ctx *c, const cJSON *v, const char *p, enum lim_kind kind,
 			*out = SR_UNLIMITED;
 			return 0;
 		}
+		if (kind == LIM_COUNT) {
+			/* A count is a JSON integer: "8" is a typed-in string,
+			 * and strings here would hide "8 MiB"-style mistakes. */
+			perr(c, p, "must be an integer or \"unlimited\", not a string");
+			return -1;
+		}
 		if ((kind == LIM_DURATION ? sr_parse_duration(s, &x, &why) :
-		    kind == LIM_SIZE ? sr_parse_size(s, &x, &why) :
-		    sr_parse_count(s, max, &x, &why)) < 0) {
+		    sr_parse_size(s, &x, &why)) < 0) {
 			perr(c, p, "invalid %s '%s': %s", kind == LIM_DURATION ?
-			    "duration" : kind == LIM_SIZE ? "size" : "number",
+			    "duration" : "size",
 			    safe(s, b, sizeof(b)), why);
 			return -1;
 		}
@@ -1139,10 +1144,15 @@ syscall_list(struct ctx *c, const cJSON *v, const char *path,
 				set_add(groups, s);
 			for (; *g != NULL; g++)
 				set_add(names, *g);
-		} else if (!sr_filter_known_syscall(s))
+		} else if (!sr_filter_known_syscall(s)) {
 			perr(c, p, "unknown syscall '%s'", safe(s, b, sizeof(b)));
-		else
+		} else if (groups != NULL && sr_filter_forbidden_syscall(s)) {
+			/* allow list only: denying them is always fine */
+			perr(c, p, "'%s' can never be allowed",
+			    safe(s, b, sizeof(b)));
+		} else {
 			set_add(names, s);
+		}
 	}
 }
 
