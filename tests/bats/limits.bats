@@ -161,7 +161,9 @@ except OSError as e:
 
 @test "shell fork bomb: contained, the run ends, nothing left" {
 	nonce=sfb$RANDOM$RANDOM
-	run sandrun --json -p sh --pids 32 -t 2s - -- "$nonce" <<<'f() { f | f & }; f
+	# the sleep gives the bomb time to reach the cap before the script ends
+	run sandrun --json -p sh --pids 32 -t 3s - -- "$nonce" <<<'f() { f | f & }; f
+sleep 1
 wait'
 	# the top shell may well exit 0 after its children failed to fork:
 	# contained and finished is what counts here
