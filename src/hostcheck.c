@@ -41,6 +41,29 @@ read_int(const char *path, int def)
 	return atoi(buf);
 }
 
+/* In a chroot, /proc/self/mountinfo has no mount at "/" (the mounts are
+ * shown relative to our root, and the real root mount is outside it). */
+static bool
+in_chroot(void)
+{
+	char line[4096];
+	bool root = false, any = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (f == NULL)
+		return false;
+	while (!root && fgets(line, sizeof(line), f) != NULL) {
+		char mp[8];
+
+		any = true;
+		if (sscanf(line, "%*s %*s %*s %*s %7s", mp) == 1 &&
+		    strcmp(mp, "/") == 0)
+			root = true;
+	}
+	fclose(f);
+	return any && !root;
+}
+
 bool
 sr_host_userns_denied_for_test(void)
 {
@@ -63,6 +86,10 @@ sr_host_userns_why(int err, char *buf, size_t len)
 	else if (read_int("/proc/sys/kernel/unprivileged_userns_clone", 1) == 0)
 		snprintf(buf, len,
 		    "unprivileged user namespaces are disabled: as root, sysctl -w kernel.unprivileged_userns_clone=1%s",
+		    sim);
+	else if (err == EPERM && in_chroot())
+		snprintf(buf, len,
+		    "sandrun is running inside a chroot, where the kernel refuses new user namespaces: run it on the host, in a VM or in a container (systemd-nspawn, docker) instead%s",
 		    sim);
 	else if (read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 0) == 1)
 		snprintf(buf, len,
