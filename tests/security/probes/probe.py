@@ -116,16 +116,26 @@ def find_nonce(args):
                 walk = [(os.path.dirname(root), [], [os.path.basename(root)])]
             else:
                 walk = os.walk(root)
+            dev = os.stat(root).st_dev
             for d, dirs, files in walk:
+                # stay on the root's filesystem: a /proc or a device
+                # mounted below a scanned dir (kmsg!) could block a read
+                dirs[:] = [x for x in dirs
+                           if os.lstat(os.path.join(d, x)).st_dev == dev]
                 for n in files + dirs:
                     p = os.path.join(d, n)
                     seen += 1
                     if nonce in n:
                         out("FOUND name", p.replace(nonce, "<nonce>"))
                     try:
-                        if os.path.isfile(p) and os.path.getsize(p) < 1 << 20:
-                            if nonce.encode() in open(p, "rb").read():
-                                out("FOUND content", p.replace(nonce, "<nonce>"))
+                        st = os.lstat(p)
+                        if (stat.S_ISREG(st.st_mode) and st.st_dev == dev
+                                and st.st_size < 1 << 20):
+                            fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+                            with os.fdopen(fd, "rb") as f:
+                                if nonce.encode() in f.read():
+                                    out("FOUND content",
+                                        p.replace(nonce, "<nonce>"))
                     except OSError:
                         pass
         except OSError as e:
