@@ -14,7 +14,11 @@ teardown() {
 }
 
 @test "G64 caller environment: no canary, a fixed allowlist" {
-	run env LD_PRELOAD=libm.so.6 PYTHONPATH="/tmp/$NONCE" "$SANDRUN" --json "$PROBE" -- \
+	preload=libm.so.6
+	# an ASan build must be first in the library list: keep the variable,
+	# empty, so that its absence inside is still checked
+	if ldd "$SANDRUN" 2>/dev/null | grep -q libasan; then preload=; fi
+	run env LD_PRELOAD="$preload" PYTHONPATH="/tmp/$NONCE" "$SANDRUN" --json "$PROBE" -- \
 		environ SECRET_TOKEN AWS_SECRET_ACCESS_KEY OPENAI_API_KEY GITHUB_TOKEN LD_PRELOAD PYTHONPATH SR_CANARY
 	text=$(json .stdout.text)
 	status_is ok
