@@ -62,19 +62,6 @@ add_step(struct sr_mount_plan *pl, enum sr_step_type t, const char *dst)
 }
 
 static bool
-has_dotdot(const char *p)
-{
-	const char *c = p;
-
-	while ((c = strstr(c, "..")) != NULL) {
-		if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
-			return true;
-		c += 2;
-	}
-	return false;
-}
-
-static bool
 path_is(const char *p, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -116,7 +103,7 @@ cli_dst(struct sr_mount_plan *pl, const char *opt, const char *src,
 	n = strlen(r);
 	while (n > 1 && r[n - 1] == '/')
 		r[--n] = '\0';
-	if (has_dotdot(r) || strcmp(r, "/") == 0 ||
+	if (sr_path_has_dotdot(r) || strcmp(r, "/") == 0 ||
 	    path_is(r, "/proc") || path_is(r, "/dev")) {
 		sr_diag_kind(d, SR_DIAG_USAGE,
 		    "%s %s: destination '%s' is not allowed (no '..', not /, /proc or /dev)",

@@ -104,38 +104,15 @@ flush_errors(struct ctx *c, struct sr_diag *d)
 	return -1;
 }
 
-/* Copy s for a message: printable ASCII only, at most 48 characters. */
-static const char *
-safe(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 5 < len; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (o >= 48) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
-			buf[o++] = (char)ch;
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", ch);
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 static void
 join(char *out, size_t len, const char *path, const char *key)
 {
 	char b[128];
 
 	if (path == NULL || *path == '\0')
-		snprintf(out, len, "%s", safe(key, b, sizeof(b)));
+		snprintf(out, len, "%s", sr_printable(key, 48, b, sizeof(b)));
 	else
-		snprintf(out, len, "%s.%s", path, safe(key, b, sizeof(b)));
+		snprintf(out, len, "%s.%s", path, sr_printable(key, 48, b, sizeof(b)));
 }
 
 /* ---- pass 1: strict syntax ----------------------------------------------- */
@@ -567,7 +544,7 @@ check_object(struct ctx *c, const cJSON *obj, const char *path,
 			}
 			if (strcasecmp(prev->string, it->string) == 0) {
 				perr(c, p, "key differs only in case from '%s'",
-				    safe(prev->string, b, sizeof(b)));
+				    sr_printable(prev->string, 48, b, sizeof(b)));
 				dup = true;
 				break;
 			}
@@ -693,7 +670,7 @@ parse_limit(struct ctx *c, const cJSON *v, const char *p, enum lim_kind kind,
 		    sr_parse_size(s, &x, &why)) < 0) {
 			perr(c, p, "invalid %s '%s': %s", kind == LIM_DURATION ?
 			    "duration" : "size",
-			    safe(s, b, sizeof(b)), why);
+			    sr_printable(s, 48, b, sizeof(b)), why);
 			return -1;
 		}
 	} else {
@@ -762,19 +739,6 @@ has_ctl(const char *s)
 	return false;
 }
 
-static bool
-has_dotdot(const char *s)
-{
-	const char *q = s;
-
-	while ((q = strstr(q, "..")) != NULL) {
-		if ((q == s || q[-1] == '/') && (q[2] == '\0' || q[2] == '/'))
-			return true;
-		q += 2;
-	}
-	return false;
-}
-
 /* Absolute, normalized (no ".", "..", "//", trailing "/"), no controls. */
 static bool
 check_abs_path(struct ctx *c, const char *p, const char *s)
@@ -791,7 +755,7 @@ check_abs_path(struct ctx *c, const char *p, const char *s)
 		perr(c, p, "must not contain control characters");
 		return false;
 	}
-	if (has_dotdot(s)) {
+	if (sr_path_has_dotdot(s)) {
 		perr(c, p, "must not contain '..' components");
 		return false;
 	}
@@ -942,7 +906,7 @@ parse_mount(struct ctx *c, const cJSON *e, const char *path, struct sr_mount *m)
 	if (i == SR_ARRAY_SIZE(mtypes)) {
 		join(p, sizeof(p), path, "type");
 		perr(c, p, "unknown type '%s' (use ro, rw, tmpfs, symlink, "
-		    "dir or file)", safe(t->valuestring, b, sizeof(b)));
+		    "dir or file)", sr_printable(t->valuestring, 48, b, sizeof(b)));
 		return;
 	}
 	m->type = mtypes[i].type;
@@ -965,7 +929,7 @@ parse_mount(struct ctx *c, const cJSON *e, const char *path, struct sr_mount *m)
 				perr(c, p, "must not be empty");
 			else if (has_ctl(m->src))
 				perr(c, p, "must not contain control characters");
-			else if (has_dotdot(m->src))
+			else if (sr_path_has_dotdot(m->src))
 				perr(c, p, "must not contain '..' components");
 			else if (strlen(m->src) >= MAX_PATH)
 				perr(c, p, "path too long");
@@ -1137,7 +1101,7 @@ syscall_list(struct ctx *c, const cJSON *v, const char *path,
 
 			if (g == NULL) {
 				perr(c, p, "unknown syscall group '%s'",
-				    safe(s, b, sizeof(b)));
+				    sr_printable(s, 48, b, sizeof(b)));
 				continue;
 			}
 			if (groups != NULL)
@@ -1145,11 +1109,11 @@ syscall_list(struct ctx *c, const cJSON *v, const char *path,
 			for (; *g != NULL; g++)
 				set_add(names, *g);
 		} else if (!sr_filter_known_syscall(s)) {
-			perr(c, p, "unknown syscall '%s'", safe(s, b, sizeof(b)));
+			perr(c, p, "unknown syscall '%s'", sr_printable(s, 48, b, sizeof(b)));
 		} else if (groups != NULL && sr_filter_forbidden_syscall(s)) {
 			/* allow list only: denying them is always fine */
 			perr(c, p, "'%s' can never be allowed",
-			    safe(s, b, sizeof(b)));
+			    sr_printable(s, 48, b, sizeof(b)));
 		} else {
 			set_add(names, s);
 		}
@@ -1213,7 +1177,7 @@ parse_syscalls(struct ctx *c, const cJSON *sc, struct sr_syscalls *s)
 				perr(c, "syscalls.errno", "unknown errno '%s' "
 				    "(use EPERM, EACCES, ENOSYS, EINVAL, ENOENT, "
 				    "EAGAIN, ENOMEM or EOPNOTSUPP)",
-				    safe(v->valuestring, b, sizeof(b)));
+				    sr_printable(v->valuestring, 48, b, sizeof(b)));
 			else
 				s->errno_value = errnos[i].value;
 		}
@@ -1442,7 +1406,7 @@ convert(struct ctx *c, const cJSON *root, struct sr_policy *pol)
 	    strpbrk(pol->extends, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != NULL))
 		perr(c, "extends", "policy name '%s' is invalid: use "
 		    "[a-z0-9._-] or a path containing '/'",
-		    safe(pol->extends, b, sizeof(b)));
+		    sr_printable(pol->extends, 48, b, sizeof(b)));
 	if ((v = get(root, "run")) != NULL)
 		parse_run(c, v, pol);
 	if ((v = get(root, "limits")) != NULL)

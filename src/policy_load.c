@@ -42,29 +42,6 @@
 #define PROC_MAGIC 0x9fa0
 #define SYSFS_MAGIC 0x62656572
 
-/* Printable form of an untrusted name for messages. */
-static const char *
-shown(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (o >= 80) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 static bool
 name_valid(const char *s)
 {
@@ -88,7 +65,7 @@ bad_name(struct sr_diag *d, const char *name)
 
 	return sr_diag_kind(d, SR_DIAG_USAGE, "policy name '%s' is invalid: "
 	    "use [a-z0-9._-] or a path containing '/'",
-	    shown(name, b, sizeof(b)));
+	    sr_printable(name, 80, b, sizeof(b)));
 }
 
 struct strv {
@@ -161,13 +138,13 @@ read_policy(const char *path, bool missing_ok, char **buf, size_t *len,
 			return -2;
 		if (errno == ELOOP)
 			return sr_diag_kind(d, SR_DIAG_USAGE, "%s: is a "
-			    "symbolic link (refused)", shown(path, b, sizeof(b)));
-		sr_diag_errno(d, "%s", shown(path, b, sizeof(b)));
+			    "symbolic link (refused)", sr_printable(path, 80, b, sizeof(b)));
+		sr_diag_errno(d, "%s", sr_printable(path, 80, b, sizeof(b)));
 		d->kind = SR_DIAG_USAGE;
 		return -1;
 	}
 	if (fstat(fd, st) < 0) {
-		sr_diag_errno(d, "%s", shown(path, b, sizeof(b)));
+		sr_diag_errno(d, "%s", sr_printable(path, 80, b, sizeof(b)));
 		d->kind = SR_DIAG_USAGE;
 		close(fd);
 		return -1;
@@ -178,19 +155,19 @@ read_policy(const char *path, bool missing_ok, char **buf, size_t *len,
 	    (unsigned long)sfs.f_type == SYSFS_MAGIC))) {
 		close(fd);
 		return sr_diag_kind(d, SR_DIAG_USAGE, "%s: not a regular file",
-		    shown(path, b, sizeof(b)));
+		    sr_printable(path, 80, b, sizeof(b)));
 	}
 	if (st->st_size > SR_POLICY_FILE_MAX) {
 		close(fd);
 		return sr_diag_kind(d, SR_DIAG_USAGE, "%s: larger than %d bytes",
-		    shown(path, b, sizeof(b)), SR_POLICY_FILE_MAX);
+		    sr_printable(path, 80, b, sizeof(b)), SR_POLICY_FILE_MAX);
 	}
 	if (sr_read_fd(fd, SR_POLICY_FILE_MAX, buf, len) < 0) {
 		if (errno == EFBIG)
 			sr_diag_kind(d, SR_DIAG_USAGE, "%s: larger than %d bytes",
-			    shown(path, b, sizeof(b)), SR_POLICY_FILE_MAX);
+			    sr_printable(path, 80, b, sizeof(b)), SR_POLICY_FILE_MAX);
 		else {
-			sr_diag_errno(d, "%s", shown(path, b, sizeof(b)));
+			sr_diag_errno(d, "%s", sr_printable(path, 80, b, sizeof(b)));
 			d->kind = SR_DIAG_USAGE;
 		}
 		close(fd);

@@ -328,6 +328,41 @@ sr_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+const char *
+sr_printable(const char *s, size_t max, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 5 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (o >= max) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			buf[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", ch);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+bool
+sr_path_has_dotdot(const char *p)
+{
+	const char *c = p;
+
+	while ((c = strstr(c, "..")) != NULL) {
+		if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+			return true;
+		c += 2;
+	}
+	return false;
+}
+
 uint64_t
 sr_now_ns(void)
 {

@@ -38,6 +38,14 @@ int sr_read_fd(int fd, size_t max, char **buf, size_t *len);
 /* Write all of buf, retrying on EINTR and short writes. */
 int sr_write_all(int fd, const void *buf, size_t len);
 
+/* Printable copy of an untrusted string for a message: printable ASCII
+ * kept, anything else (and backslash) as \xNN, cut with "..." after max
+ * characters.  Returns buf. */
+const char *sr_printable(const char *s, size_t max, char *buf, size_t len);
+
+/* True when a path has a ".." component. */
+bool sr_path_has_dotdot(const char *p);
+
 /* Monotonic clock in milliseconds / nanoseconds. */
 uint64_t sr_now_ms(void);
 uint64_t sr_now_ns(void);
