@@ -16,7 +16,8 @@ list() {
 	done | LC_ALL=C sort -u)
 	printf '%s =' "$var"
 	for f in $files; do
-		printf ' \\\n\t%s' "$f"
+		# '#' would start a make comment
+		printf ' \\\n\t%s' "$(printf '%s' "$f" | sed 's/#/\\#/g')"
 	done
 	printf '\n'
 }

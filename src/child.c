@@ -249,6 +249,8 @@ sr_child_init(void *arg)
 		strcpy(sb->args_area, "sandrun-init");
 	}
 
+	if (sr_mounts_open_sources(sb->plan, &d) < 0)
+		goto fail;
 	if (sr_ns_become_user(sb->uid, sb->gid, &d) < 0)
 		goto fail;
 	/* Changing the effective uid (root's runs map to 65534) cleared the

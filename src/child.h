@@ -2,7 +2,8 @@
  *
  * The in-child order lives here and only here:
  *   init (PID 1 of the new namespaces):
- *     wait for the uid/gid maps -> become the sandbox user -> mounts and
+ *     wait for the uid/gid maps -> open the bind sources -> become the
+ *     sandbox user -> mounts and
  *     pivot_root -> hostname -> loopback -> wait for the compiled seccomp
  *     filter (the supervisor builds it and joins the cgroup meanwhile) ->
  *     fork the program -> reap everything -> kill what is left -> export

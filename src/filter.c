@@ -310,6 +310,58 @@ add_argrule(scmp_filter_ctx ctx, int nr, size_t ri, uint32_t refuse)
 	return seccomp_rule_add_array(ctx, refuse, nr, 1, c);
 }
 
+/* set*id calls that are allowed when they change nothing: name, number
+ * of id arguments, whether the ids are gids. */
+static const struct {
+	const char *name;
+	unsigned nargs;
+	bool gid;
+} idcalls[] = {
+	{ "setuid", 1, false }, { "setreuid", 2, false },
+	{ "setresuid", 3, false }, { "setfsuid", 1, false },
+	{ "setgid", 1, true }, { "setregid", 2, true },
+	{ "setresgid", 3, true }, { "setfsgid", 1, true },
+};
+
+static int
+idcall_index(int nr)
+{
+	size_t i;
+
+	for (i = 0; i < SR_ARRAY_SIZE(idcalls); i++)
+		if (resolve(idcalls[i].name) == nr)
+			return (int)i;
+	return -1;
+}
+
+/* ALLOW when every id argument (32-bit) is `id` or -1, then the refusal
+ * for anything else (the same catch-all scheme as add_argrule). */
+static int
+add_idrule(scmp_filter_ctx ctx, int nr, unsigned nargs, unsigned id,
+    uint32_t refuse)
+{
+	struct scmp_arg_cmp c[3];
+	unsigned combo, j;
+	int rc;
+
+	for (combo = 0; combo < (1u << nargs); combo++) {
+		for (j = 0; j < nargs; j++) {
+			c[j].arg = j;
+			c[j].op = SCMP_CMP_MASKED_EQ;
+			c[j].datum_a = M32;
+			c[j].datum_b = (combo >> j) & 1 ? M32 : id;
+		}
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, nargs, c);
+		if (rc < 0)
+			return rc;
+	}
+	c[0].arg = 0;
+	c[0].op = SCMP_CMP_GE;
+	c[0].datum_a = 0;
+	c[0].datum_b = 0;
+	return seccomp_rule_add_array(ctx, refuse, nr, 1, c);
+}
+
 /* Mark the names of list (NULL-terminated) with flag; report unknown and
  * (for allow) forbidden names into d, one per line.  Returns problems. */
 static int
@@ -443,6 +495,11 @@ build(const struct sr_syscalls *sc, struct sr_filter *f,
 			else
 				rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr,
 				    0);
+		} else if (f->own_ids && !(st[nr] & NR_DENY) &&
+		    (ri = idcall_index(nr)) >= 0) {
+			rc = add_idrule(ctx, nr, idcalls[ri].nargs,
+			    idcalls[ri].gid ? f->gid : f->uid,
+			    refusal(sc, forb));
 		} else {
 			name = seccomp_syscall_resolve_num_arch(
 			    SCMP_ARCH_NATIVE, nr);

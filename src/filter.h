@@ -24,6 +24,13 @@ struct sr_filter {
 	 * Out: whether the built filter really does (kernel support, errno
 	 * policy). */
 	bool notify;
+	/* In: the program's own uid and gid inside.  When own_ids is set,
+	 * the set*id calls a policy does not allow still succeed when they
+	 * change nothing (every id argument is the own id or -1): glibc's
+	 * posix_spawn (GNU make) calls seteuid(getuid()).  Real changes are
+	 * refused like any other call. */
+	bool own_ids;
+	unsigned uid, gid;
 };
 
 /* Compile sc into f.  Rules (see sandrun-policy(5), "System calls"):

@@ -321,6 +321,9 @@ do_run(struct sr_opts *o)
 		goto fail;
 	/* Built by the supervisor while init sets up the mounts. */
 	filter.notify = true;	/* report refused calls (notify.c) */
+	filter.own_ids = true;	/* no-op set*id calls succeed (filter.h) */
+	filter.uid = p->uid;
+	filter.gid = p->gid;
 
 	r.limits[SR_LIM_WALL].value = p->limits.wall_ms;
 	r.limits[SR_LIM_WALL].mech = p->limits.wall_ms == SR_UNLIMITED ?

@@ -743,10 +743,8 @@ sr_mounts_workdir_bound(const struct sr_mount_plan *pl)
 	return false;
 }
 
-/* Open bind sources in init's own mount namespace, before the new root
- * hides anything. */
-static int
-open_sources(struct sr_mount_plan *pl, struct sr_diag *d)
+int
+sr_mounts_open_sources(struct sr_mount_plan *pl, struct sr_diag *d)
 {
 	char path[32];
 	size_t i;
@@ -779,8 +777,6 @@ sr_mounts_apply(struct sr_mount_plan *pl, const char *code_name,
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return sr_diag_errno(d, "make mounts private");
-	if (open_sources(pl, d) < 0)
-		return -1;
 	if (tmpfs(NEWROOT, pl->work_size, 0755, MS_NOSUID | MS_NODEV, d) < 0)
 		return -1;
 

@@ -62,6 +62,11 @@ struct sr_mount_plan {
 int sr_mounts_prepare(struct sr_mount_plan *plan, const struct sr_policy *p,
     const struct sr_opts *o, struct sr_diag *d);
 
+/* In init, inside the new namespaces but before it becomes the sandbox
+ * user (whose host uid may not reach the sources' parent directories):
+ * open every bind source and the host's device nodes with O_PATH. */
+int sr_mounts_open_sources(struct sr_mount_plan *plan, struct sr_diag *d);
+
 /* In init, inside the new user+mount namespaces: build the root on a
  * tmpfs, apply the plan, write the code file, pivot_root into it.
  * Allocates nothing; stores the fds it opens in the plan (init's copy). */

@@ -20,6 +20,7 @@ SANDRUN_SRCDIR=$(cd "$SANDRUN_SRCDIR" && pwd -P)
 export SANDRUN SANDRUN_SRCDIR
 # The in-tree policies, whatever is installed on the host.
 export SANDRUN_POLICY_PATH="$SANDRUN_SRCDIR/policies"
+# shellcheck disable=SC2034 # used by the suites
 SEED="$SANDRUN_SRCDIR/examples/seed-case"
 
 # sandrun with the test's arguments (use with bats' run).
@@ -65,5 +66,6 @@ scratch() {
 
 # json FIELD: the JSON result of the last `run` in $output, through jq.
 json() {
+	# shellcheck disable=SC2154 # $output is set by bats' run
 	printf '%s' "$output" | jq -r "$1"
 }

@@ -190,3 +190,25 @@ except OSError as e:
 	run -0 sandrun --print-policy strict
 	[ "$(jq -r .limits.processes <<<"$output")" -le 16 ]
 }
+
+@test "shipped sh: make runs (no-op set*id calls succeed), real id changes are refused" {
+	require_userns
+	require_cmd make
+	d=$(scratch)
+	chmod 755 "$d"	# as root, the sandbox user is host uid 65534
+	printf 'all:\n\t@echo built\n' >"$d/Makefile"
+	run -0 sandrun -p sh --bind "$d:/sandbox/mk" --exec -- make -s -C /sandbox/mk
+	assert_output "built"
+	run -0 sandrun --json <<<'
+import os
+os.setresuid(-1, os.getuid(), -1); os.setgid(os.getgid())
+for f, a in ((os.setuid, (0,)), (os.setresuid, (1000, 0, 1000)), (os.setgid, (0,)), (os.setreuid, (-1, 5)), (os.setuid, ((1 << 32) | 0,))):
+    try:
+        f(*a); print("changed", f.__name__)
+    except (OSError, OverflowError) as e:
+        print("refused", f.__name__)
+print(os.getresuid())'
+	refute_output --partial "changed"
+	[[ "$(json .stdout.text)" == *"(1000, 1000, 1000)" ]]
+	[ "$(json '[.denied[].syscall] | sort | join(",")')" = "setgid,setresuid,setreuid,setuid" ]
+}
