@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/param.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ enum sr_exit {
 };
 
 #define SR_CODE_MAX (64u * 1024 * 1024)
+#define SR_TEXT_KEEP (256u * 1024)	/* capture kept in text mode */
 
 static bool quiet;
 static char *args_area;		/* argv and environ strings, contiguous */
@@ -301,8 +303,13 @@ do_run(struct sr_opts *o)
 	}
 	apply_overrides(p, o);
 	sr_policy_hash(p);
-	sr_capture_init(&r.out, p->limits.output);
-	sr_capture_init(&r.err, p->limits.output);
+	/* Text mode passes output through and renders no capture: keep
+	 * only a small window (the end of stderr names a limit hit or an
+	 * exception), so sandrun's memory stays small whatever the cap. */
+	sr_capture_init(&r.out, o->format == SR_FORMAT_TEXT ?
+	    MIN(p->limits.output, SR_TEXT_KEEP) : p->limits.output);
+	sr_capture_init(&r.err, o->format == SR_FORMAT_TEXT ?
+	    MIN(p->limits.output, SR_TEXT_KEEP) : p->limits.output);
 
 	if (!o->exec && read_code(o, &code, &code_len, &d) < 0)
 		goto fail;

@@ -356,7 +356,10 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 	(void)fcntl(out[0], F_SETPIPE_SZ, PIPE_SIZE);
 	(void)fcntl(err[0], F_SETPIPE_SZ, PIPE_SIZE);
 	if (run->format == SR_FORMAT_TEXT && fstat(STDOUT_FILENO, &ost) == 0 &&
-	    (S_ISFIFO(ost.st_mode) || S_ISREG(ost.st_mode))) {
+	    (S_ISFIFO(ost.st_mode) || S_ISREG(ost.st_mode) ||
+	    S_ISCHR(ost.st_mode))) {
+		/* a character device (/dev/null; a tty refuses splice with
+		 * EINVAL and we fall back to read/write) */
 		fast.on = true;
 		fast.out_pipe = S_ISFIFO(ost.st_mode);
 	}
