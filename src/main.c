@@ -470,12 +470,12 @@ do_list(void)
 		return SR_EXIT_FAILURE;
 	}
 	for (i = 0; i < n; i++) {
-		printf("%-12s %-48s %s%s%s\n", e[i].name,
+		printf("%-12s %-48s %s", e[i].name,
 		    e[i].description ? e[i].description : "(unreadable)",
-		    e[i].path, e[i].problem ? "  [unavailable: " : "",
-		    e[i].problem ? e[i].problem : "");
+		    e[i].path);
 		if (e[i].problem)
-			fputs("]\n" + 1, stdout);
+			printf("  [unavailable: %s]", e[i].problem);
+		putchar('\n');
 	}
 	sr_policy_list_free(e, n);
 	return 0;
