@@ -1379,6 +1379,23 @@ check_workdir_overlap(struct ctx *c, struct sr_policy *pol)
 	}
 }
 
+
+/* A string that must be one of two words: returns the matching value, or
+ * records an error and returns cur unchanged. */
+static int
+choice(struct ctx *c, const cJSON *v, const char *path, const char *a,
+    int va, const char *b, int vb, int cur)
+{
+	const char *s = cJSON_IsString(v) ? v->valuestring : "";
+
+	if (strcmp(s, a) == 0)
+		return va;
+	if (strcmp(s, b) == 0)
+		return vb;
+	perr(c, path, "must be \"%s\" or \"%s\"", a, b);
+	return cur;
+}
+
 static void
 convert(struct ctx *c, const cJSON *root, struct sr_policy *pol)
 {
@@ -1413,16 +1430,10 @@ convert(struct ctx *c, const cJSON *root, struct sr_policy *pol)
 		parse_limits(c, v, &pol->limits);
 	if ((v = get(root, "filesystem")) != NULL)
 		parse_filesystem(c, v, pol);
-	if ((v = get(root, "network")) != NULL) {
-		const char *s = cJSON_IsString(v) ? v->valuestring : "";
-
-		if (strcmp(s, "none") == 0)
-			pol->network = SR_NETWORK_NONE;
-		else if (strcmp(s, "loopback") == 0)
-			pol->network = SR_NETWORK_LOOPBACK;
-		else
-			perr(c, "network", "must be \"none\" or \"loopback\"");
-	}
+	if ((v = get(root, "network")) != NULL)
+		pol->network = (enum sr_network)choice(c, v, "network",
+		    "none", SR_NETWORK_NONE, "loopback", SR_NETWORK_LOOPBACK,
+		    (int)pol->network);
 	pol->syscalls.errno_value = EPERM;
 	if ((v = get(root, "syscalls")) != NULL)
 		parse_syscalls(c, v, &pol->syscalls);
@@ -1435,16 +1446,10 @@ convert(struct ctx *c, const cJSON *root, struct sr_policy *pol)
 		    "most 64)");
 	if ((v = get(root, "user")) != NULL)
 		parse_user(c, v, pol);
-	if ((v = get(root, "errors")) != NULL) {
-		const char *s = cJSON_IsString(v) ? v->valuestring : "";
-
-		if (strcmp(s, "python") == 0)
-			pol->error_rule = SR_ERROR_RULE_PYTHON;
-		else if (strcmp(s, "none") == 0)
-			pol->error_rule = SR_ERROR_RULE_NONE;
-		else
-			perr(c, "errors", "must be \"python\" or \"none\"");
-	}
+	if ((v = get(root, "errors")) != NULL)
+		pol->error_rule = (enum sr_error_rule)choice(c, v, "errors",
+		    "python", SR_ERROR_RULE_PYTHON, "none", SR_ERROR_RULE_NONE,
+		    (int)pol->error_rule);
 	if (c->complete)
 		check_workdir_overlap(c, pol);
 }
