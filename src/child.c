@@ -98,6 +98,16 @@ forward(int sig)
 		kill(-program_pid, sig);
 }
 
+/* SR_CHILD_STOP from the supervisor (a time limit): kill everything in
+ * the namespace but init, which then reaps, exports the work dir's files
+ * and reports as when the program ends by itself. */
+static void
+stop_all(int sig)
+{
+	(void)sig;
+	kill(-1, SIGKILL);
+}
+
 static const char *
 env_get(char *const *envp, const char *name)
 {
@@ -283,6 +293,8 @@ sr_child_init(void *arg)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = stop_all;
+	sigaction(SR_CHILD_STOP, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 

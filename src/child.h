@@ -17,6 +17,7 @@
 #ifndef SR_CHILD_H
 #define SR_CHILD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -26,6 +27,10 @@
 #include "filter.h"
 #include "mounts.h"
 #include "rlimit.h"
+
+/* Signal the supervisor sends init at a time limit: init kills every
+ * other process of the sandbox, then collects the files and reports. */
+#define SR_CHILD_STOP SIGUSR1
 
 /* What init tells the supervisor when the program has ended. */
 struct sr_child_status {

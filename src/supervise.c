@@ -22,6 +22,7 @@
 #include "util.h"
 
 #define GRACE_MS 1000		/* SIGTERM to SIGKILL after an interrupt */
+#define STOP_GRACE_MS 2000	/* init's time to clean up after a limit */
 #define DRAIN_MS 2000		/* reading leftovers after the sandbox died */
 #define CPU_POLL_MS 100		/* cgroup CPU usage check, at most this apart */
 #define PIPE_SIZE (1 << 20)	/* capture pipes: fewer wakeups in a flood */
@@ -240,6 +241,17 @@ static const char *const fork_words[] = {
 static const char *const fsize_words[] = {
 	"File too large", NULL,		/* EFBIG: Python ignores SIGXFSZ */
 };
+
+/* At a time limit: ask init to kill the program's whole tree and report
+ * (so the files written so far still come back), and SIGKILL init itself
+ * if it has not finished within STOP_GRACE_MS. */
+static void
+stop_sandbox(pid_t pid, uint64_t *kill_at, uint64_t now)
+{
+	kill(pid, SR_CHILD_STOP);
+	if (*kill_at == 0 || *kill_at > now + STOP_GRACE_MS)
+		*kill_at = now + STOP_GRACE_MS;
+}
 
 static void
 classify(struct sr_run *run, struct sr_result *r, bool timed_out,
@@ -470,8 +482,7 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 			break;
 		if (deadline && !timed_out && !cpu_over && now >= deadline) {
 			timed_out = true;
-			kill(pid, SIGKILL);
-			drain_until = now + DRAIN_MS;
+			stop_sandbox(pid, &kill_at, now);
 		}
 		if (cpu_at && now >= cpu_at) {
 			uint64_t us, left;
@@ -483,8 +494,7 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 				cpu_at = now + CPU_POLL_MS;
 			} else if (us / 1000 >= cpu_limit) {
 				cpu_over = true;
-				kill(pid, SIGKILL);
-				drain_until = now + DRAIN_MS;
+				stop_sandbox(pid, &kill_at, now);
 			} else {
 				/* All CPUs busy cannot overshoot by much. */
 				left = (cpu_limit - us / 1000) / (uint64_t)ncpu;
