@@ -273,6 +273,19 @@ digit_at(struct scan *s)
 	return s->i < s->len && s->b[s->i] >= '0' && s->b[s->i] <= '9';
 }
 
+/* One or more digits (a fraction or an exponent must have one). */
+static int
+digit_run(struct scan *s)
+{
+	if (!digit_at(s)) {
+		s->why = "invalid number";
+		return -1;
+	}
+	while (digit_at(s))
+		s->i++;
+	return 0;
+}
+
 static int
 scan_number(struct scan *s)
 {
@@ -295,23 +308,15 @@ scan_number(struct scan *s)
 			s->i++;
 	if (s->i < s->len && s->b[s->i] == '.') {
 		s->i++;
-		if (!digit_at(s)) {
-			s->why = "invalid number";
+		if (digit_run(s) < 0)
 			return -1;
-		}
-		while (digit_at(s))
-			s->i++;
 	}
 	if (s->i < s->len && (s->b[s->i] == 'e' || s->b[s->i] == 'E')) {
 		s->i++;
 		if (s->i < s->len && (s->b[s->i] == '+' || s->b[s->i] == '-'))
 			s->i++;
-		if (!digit_at(s)) {
-			s->why = "invalid number";
+		if (digit_run(s) < 0)
 			return -1;
-		}
-		while (digit_at(s))
-			s->i++;
 	}
 	if (s->i - start > 40) {
 		s->why = "number too long";
