@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 #include <sha2.h>
 
+#include "bindrules.h"
 #include "diag.h"
 #include "filter.h"
 #include "policy.h"
@@ -806,32 +807,15 @@ check_dst(struct ctx *c, const char *p, const char *dst)
 		    under(dst, "/proc") ? "/proc" : "/dev");
 }
 
+/* The bind rules shared with --bind (bindrules.c). */
 static void
 check_src(struct ctx *c, const char *p, const char *src, bool writable)
 {
-	static const char *const never[] = { "/proc", "/sys", "/dev", "/run",
-		"/var/run", NULL };
-	static const char *const not_rw[] = { "/usr", "/etc", "/bin", "/sbin",
-		"/lib", "/lib64", "/boot", "/var", NULL };
+	char why[96];
 
-	if (!check_abs_path(c, p, src))
-		return;
-	if (strcmp(src, "/") == 0) {
-		perr(c, p, "must not bind the host's /");
-		return;
-	}
-	for (size_t i = 0; never[i] != NULL; i++)
-		if (under(src, never[i])) {
-			perr(c, p, "must not bind the host's %s", never[i]);
-			return;
-		}
-	if (writable)
-		for (size_t i = 0; not_rw[i] != NULL; i++)
-			if (under(src, not_rw[i])) {
-				perr(c, p, "must not bind the host's %s writable",
-				    not_rw[i]);
-				return;
-			}
+	if (check_abs_path(c, p, src) &&
+	    !sr_bind_allowed(src, writable, why, sizeof(why)))
+		perr(c, p, "%s", why);
 }
 
 static int
@@ -871,7 +855,8 @@ static const struct {
 	    { "type", "src", NULL } },
 	{ "rw", SR_MOUNT_RW, { "type", "src", "dst", "optional", NULL },
 	    { "type", "src", NULL } },
-	{ "tmpfs", SR_MOUNT_TMPFS, { "type", "dst", "size", "mode", NULL },
+	{ "tmpfs", SR_MOUNT_TMPFS, { "type", "dst", "size", "mode", "exec",
+	    NULL },
 	    { "type", "dst", "size", NULL } },
 	{ "symlink", SR_MOUNT_SYMLINK, { "type", "dst", "target", "optional",
 	    NULL }, { "type", "dst", "target", NULL } },
@@ -885,7 +870,7 @@ static void
 parse_mount(struct ctx *c, const cJSON *e, const char *path, struct sr_mount *m)
 {
 	static const char *const anykeys[] = { "type", "src", "dst", "optional",
-		"size", "mode", "target", "content", NULL };
+		"size", "mode", "target", "content", "exec", NULL };
 	const cJSON *t, *v;
 	bool saved = c->complete;
 	char p[512], b[128];
@@ -955,6 +940,13 @@ parse_mount(struct ctx *c, const cJSON *e, const char *path, struct sr_mount *m)
 			perr(c, p, "must be true or false");
 		else
 			m->optional = cJSON_IsTrue(v);
+	}
+	if (m->type == SR_MOUNT_TMPFS && (v = get(e, "exec")) != NULL) {
+		join(p, sizeof(p), path, "exec");
+		if (!cJSON_IsBool(v))
+			perr(c, p, "must be true or false");
+		else
+			m->noexec = !cJSON_IsTrue(v);
 	}
 	if ((v = get(e, "size")) != NULL) {
 		join(p, sizeof(p), path, "size");
@@ -1401,12 +1393,35 @@ choice(struct ctx *c, const cJSON *v, const char *path, const char *a,
 	return cur;
 }
 
+/* "exec": {"tmp": true, "work": true, "shm": false}, each key optional. */
+static void
+parse_exec(struct ctx *c, const cJSON *e, struct sr_policy *pol)
+{
+	static const char *const keys[] = { "tmp", "work", "shm", NULL };
+	bool *const dst[] = { &pol->exec_tmp, &pol->exec_work, &pol->exec_shm };
+	const cJSON *v;
+	char p[64];
+	size_t i;
+
+	if (!check_object(c, e, "exec", keys, NULL))
+		return;
+	for (i = 0; i < SR_ARRAY_SIZE(dst); i++) {
+		if ((v = get(e, keys[i])) == NULL)
+			continue;
+		join(p, sizeof(p), "exec", keys[i]);
+		if (!cJSON_IsBool(v))
+			perr(c, p, "must be true or false");
+		else
+			*dst[i] = cJSON_IsTrue(v);
+	}
+}
+
 static void
 convert(struct ctx *c, const cJSON *root, struct sr_policy *pol)
 {
 	static const char *const keys[] = { "description", "extends", "run",
 		"limits", "filesystem", "network", "syscalls", "env",
-		"hostname", "user", "errors", NULL };
+		"hostname", "user", "errors", "exec", NULL };
 	static const char *const req[] = { "run", "limits", "filesystem",
 		"network", "syscalls", "env", "hostname", "user", NULL };
 	const cJSON *v;
@@ -1451,6 +1466,9 @@ convert(struct ctx *c, const cJSON *root, struct sr_policy *pol)
 		    "most 64)");
 	if ((v = get(root, "user")) != NULL)
 		parse_user(c, v, pol);
+	pol->exec_tmp = pol->exec_work = true;
+	if ((v = get(root, "exec")) != NULL)
+		parse_exec(c, v, pol);
 	if ((v = get(root, "errors")) != NULL)
 		pol->error_rule = (enum sr_error_rule)choice(c, v, "errors",
 		    "python", SR_ERROR_RULE_PYTHON, "none", SR_ERROR_RULE_NONE,
@@ -1641,11 +1659,17 @@ sr_policy_to_json(const struct sr_policy *p)
 			    m->content ? m->content : "");
 		if (m->optional)
 			cJSON_AddTrueToObject(o, "optional");
+		if (m->noexec)
+			cJSON_AddFalseToObject(o, "exec");
 		cJSON_AddItemToArray(a, o);
 	}
 
 	cJSON_AddStringToObject(root, "network",
 	    p->network == SR_NETWORK_LOOPBACK ? "loopback" : "none");
+	o = cJSON_AddObjectToObject(root, "exec");
+	cJSON_AddBoolToObject(o, "tmp", p->exec_tmp);
+	cJSON_AddBoolToObject(o, "work", p->exec_work);
+	cJSON_AddBoolToObject(o, "shm", p->exec_shm);
 
 	o = cJSON_AddObjectToObject(root, "syscalls");
 	cJSON_AddStringToObject(o, "default",
