@@ -421,6 +421,50 @@ test_allowed_and_special(void)
 	sr_filter_free(&f);
 }
 
+/* The chown family with own_ids: own ids or -1 reach the kernel, any
+ * other id is the filter's refusal (EPERM, not the kernel's EINVAL for
+ * an unmapped id); xattr setters not allowed fail with EOPNOTSUPP. */
+static void
+test_own_ids(void)
+{
+	struct sr_filter f;
+	struct sr_syscalls sc;
+	struct sr_diag d;
+	long u = (long)getuid(), g = (long)getgid();
+
+	memset(&sc, 0, sizeof(sc));
+	sc.allow = allow_group("@default", NULL);
+	for (sc.n_allow = 0; sc.allow[sc.n_allow]; sc.n_allow++)
+		;
+	sc.default_action = SR_SYS_ERRNO;
+	sc.errno_value = EPERM;
+	memset(&f, 0, sizeof(f));
+	f.own_ids = true;
+	f.uid = (unsigned)u;
+	f.gid = (unsigned)g;
+	if (!ok(sr_filter_build(&sc, &f, &d) == 0, "build @default, own ids"))
+		return;
+	expect(&f, CALL("fchown(own, own) reaches kernel", SYS_fchown,
+	    { 999, u, g }), EBADF);
+	expect(&f, CALL("fchown(-1, -1) reaches kernel", SYS_fchown,
+	    { 999, -1, -1 }), EBADF);
+	expect(&f, CALL("fchown(-1, own|1<<32) reaches kernel", SYS_fchown,
+	    { 999, -1, g | HI }), EBADF);
+	expect(&f, CALL("fchown(other uid) refused", SYS_fchown,
+	    { 999, u + 1, -1 }), EPERM);
+	expect(&f, CALL("chown(own, other gid) refused", SYS_chown,
+	    { BAD, u, g + 1 }), EPERM);
+	expect(&f, CALL("fchownat(other uid) refused", SYS_fchownat,
+	    { -100, BAD, u + 1, g, 0 }), EPERM);
+	expect(&f, CALL("fchownat(own, own) reaches kernel", SYS_fchownat,
+	    { -100, BAD, u, g, 0 }), EFAULT);
+	expect(&f, CALL("fsetxattr -> EOPNOTSUPP", SYS_fsetxattr,
+	    { 999, BAD, BAD, 0, 0 }), EOPNOTSUPP);
+	expect(&f, CALL("lremovexattr -> EOPNOTSUPP", SYS_lremovexattr,
+	    { BAD, BAD }), EOPNOTSUPP);
+	sr_filter_free(&f);
+}
+
 /* i386 ABI through int 0x80: the filter's bad-arch action kills. */
 static int
 probe_int80(const struct sr_filter *f)
@@ -556,6 +600,7 @@ main(void)
 	test_build_errors();
 	test_denylist();
 	test_allowed_and_special();
+	test_own_ids();
 	test_int80_and_kill();
 	test_python();
 	test_speed();
