@@ -56,6 +56,7 @@ struct sr_mount_plan {
 	const char *workdir;
 	const char *home;
 	uint64_t tmp_size, work_size, shm_size;
+	uint64_t tmp_inodes, work_inodes, shm_inodes;	/* of the policy's sizes */
 	bool exec_tmp, exec_work, exec_shm;	/* policy "exec" */
 	char *meminfo;		/* /proc/meminfo shown inside, or NULL */
 	unsigned uid, gid;
@@ -79,6 +80,11 @@ const char *sr_mounts_check_bind(const char *src, bool writable);
  * no swap.  NULL when LIMIT is SR_UNLIMITED or not below the host's
  * total.  Allocated; the caller frees. */
 char *sr_mounts_meminfo(const char *host, uint64_t limit);
+
+/* Inodes of a tmpfs of SIZE bytes: one per KiB, at least 1024.  Taken
+ * from the policy's sizes, also when sr_mounts_fit_memory() raises them
+ * (inodes are kernel memory beyond size=). */
+uint64_t sr_mounts_inodes(uint64_t size);
 
 /* Where the run's memory cgroup is charged for tmpfs pages (charged is
  * the memory limit, or SR_UNLIMITED when no cgroup enforces one): size

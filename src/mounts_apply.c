@@ -126,16 +126,15 @@ set_attr_in(int root, const char *path, uint64_t set, struct sr_diag *d)
 
 /* tmpfs on TARGET (a path or /proc/self/fd/N); NAME for messages. */
 static int
-tmpfs(const char *target, const char *name, uint64_t size, unsigned mode,
-    unsigned long flags, struct sr_diag *d)
+tmpfs(const char *target, const char *name, uint64_t size, uint64_t inodes,
+    unsigned mode, unsigned long flags, struct sr_diag *d)
 {
 	char opts[96];
-	uint64_t inodes = size / 1024 < 1024 ? 1024 : size / 1024;
 
 	if (size == SR_UNLIMITED || size == 0)
 		return sr_diag_set(d, "tmpfs %s: a size is required", name);
-	/* Inodes cost kernel memory outside size=: one per KiB of size
-	 * (SECURITY.md case 32, 10^7 empty files). */
+	/* Inodes cost kernel memory outside size= (SECURITY.md case 32,
+	 * 10^7 empty files): sr_mounts_inodes() of the policy's size. */
 	snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=%o",
 	    (unsigned long long)size, (unsigned long long)inodes, mode);
 	if (mount("tmpfs", target, "tmpfs", flags, opts) < 0)
@@ -147,14 +146,16 @@ tmpfs(const char *target, const char *name, uint64_t size, unsigned mode,
  * when own. */
 static int
 tmpfs_in(int root, const struct sr_mount_plan *pl, const char *path,
-    uint64_t size, unsigned mode, bool noexec, bool own, struct sr_diag *d)
+    uint64_t size, uint64_t inodes, unsigned mode, bool noexec, bool own,
+    struct sr_diag *d)
 {
 	char fp[32];
 	int fd, rc;
 
 	if ((fd = sr_mounts_dir_in(root, path, mode, d)) < 0)
 		return -1;
-	rc = tmpfs(fdpath(fp, sizeof(fp), fd), path, size, mode, MS_NOSUID |
+	rc = tmpfs(fdpath(fp, sizeof(fp), fd), path, size, inodes, mode,
+	    MS_NOSUID |
 	    MS_NODEV | (noexec ? MS_NOEXEC : 0), d);
 	close(fd);
 	if (rc < 0 || !own)
@@ -356,7 +357,7 @@ setup_dev(const struct sr_mount_plan *pl, struct sr_diag *d)
 	int fd;
 
 	if (mkdir_p(NEWROOT "/dev", 0755, d) < 0 ||
-	    tmpfs(NEWROOT "/dev", "/dev", 64 * 1024, 0755,
+	    tmpfs(NEWROOT "/dev", "/dev", 64 * 1024, 1024, 0755,
 	    MS_NOSUID | MS_NOEXEC, d) < 0)
 		return -1;
 	for (i = 0; i < SR_ARRAY_SIZE(devnames); i++) {
@@ -378,7 +379,8 @@ setup_dev(const struct sr_mount_plan *pl, struct sr_diag *d)
 	}
 	if (mkdir_p(NEWROOT "/dev/shm", 01777, d) < 0 ||
 	    mkdir_p(NEWROOT "/dev/pts", 0755, d) < 0 ||
-	    tmpfs(NEWROOT "/dev/shm", "/dev/shm", pl->shm_size, 01777,
+	    tmpfs(NEWROOT "/dev/shm", "/dev/shm", pl->shm_size, pl->shm_inodes,
+	    01777,
 	    MS_NOSUID | MS_NODEV | (pl->exec_shm ? 0 : MS_NOEXEC), d) < 0)
 		return -1;
 	setup_devpts();
@@ -427,7 +429,8 @@ apply_step(const struct sr_mount_plan *pl, int root, const struct sr_step *s,
 	case SR_STEP_BIND:
 		return apply_bind(root, s, d);
 	case SR_STEP_TMPFS:
-		return tmpfs_in(root, pl, s->dst, s->size, s->mode, s->noexec,
+		return tmpfs_in(root, pl, s->dst, s->size,
+		    sr_mounts_inodes(s->size), s->mode, s->noexec,
 		    false, d);
 	case SR_STEP_SYMLINK:
 		if ((fd = sr_mounts_parent_in(root, s->dst, &name, d)) < 0)
@@ -486,7 +489,8 @@ apply_builtin(const struct sr_mount_plan *pl, int root, bool bound,
 {
 	if (setup_proc(pl, root, d) < 0 || setup_dev(pl, d) < 0)
 		return -1;
-	if (tmpfs_in(root, pl, "/tmp", pl->tmp_size, 01777, !pl->exec_tmp,
+	if (tmpfs_in(root, pl, "/tmp", pl->tmp_size, pl->tmp_inodes, 01777,
+	    !pl->exec_tmp,
 	    false, d) < 0)
 		return -1;
 	if (bound) {
@@ -495,7 +499,8 @@ apply_builtin(const struct sr_mount_plan *pl, int root, bool bound,
 		if (fd < 0)
 			return -1;
 		close(fd);
-	} else if (tmpfs_in(root, pl, pl->workdir, pl->work_size, 0755,
+	} else if (tmpfs_in(root, pl, pl->workdir, pl->work_size,
+	    pl->work_inodes, 0755,
 	    !pl->exec_work, true, d) < 0) {
 		return -1;
 	}
@@ -546,7 +551,8 @@ apply_in_root(struct sr_mount_plan *pl, int root, const char *code_name,
 	 * /tmp is. */
 	if (pl->home != NULL && !sr_mounts_under(pl->home, "/tmp") &&
 	    !sr_mounts_under(pl->home, pl->workdir) &&
-	    tmpfs_in(root, pl, pl->home, pl->tmp_size, 0700, !pl->exec_tmp,
+	    tmpfs_in(root, pl, pl->home, pl->tmp_size, pl->tmp_inodes, 0700,
+	    !pl->exec_tmp,
 	    true, d) < 0)
 		return -1;
 
@@ -571,7 +577,8 @@ sr_mounts_apply(struct sr_mount_plan *pl, const char *code_name,
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return sr_diag_errno(d, "make mounts private");
-	if (tmpfs(NEWROOT, "/", pl->work_size, 0755, MS_NOSUID | MS_NODEV,
+	if (tmpfs(NEWROOT, "/", pl->work_size, pl->work_inodes, 0755,
+	    MS_NOSUID | MS_NODEV,
 	    d) < 0)
 		return -1;
 	root = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -389,6 +389,12 @@ host_meminfo(uint64_t limit)
 	return sr_mounts_meminfo(buf, limit);
 }
 
+uint64_t
+sr_mounts_inodes(uint64_t size)
+{
+	return size / 1024 < 1024 ? 1024 : size / 1024;
+}
+
 void
 sr_mounts_fit_memory(struct sr_mount_plan *pl, uint64_t charged,
     struct sr_limit_report *lim)
@@ -425,6 +431,9 @@ sr_mounts_prepare(struct sr_mount_plan *pl, const struct sr_policy *p,
 	pl->tmp_size = p->limits.tmpfs_tmp;
 	pl->work_size = p->limits.tmpfs_work;
 	pl->shm_size = p->limits.tmpfs_shm;
+	pl->tmp_inodes = sr_mounts_inodes(pl->tmp_size);
+	pl->work_inodes = sr_mounts_inodes(pl->work_size);
+	pl->shm_inodes = sr_mounts_inodes(pl->shm_size);
 	pl->exec_tmp = p->exec_tmp;
 	pl->exec_work = p->exec_work;
 	pl->exec_shm = p->exec_shm;

@@ -219,8 +219,10 @@ test_plan(void)
 	ok(pl.tmp_size == 256u << 20 && pl.work_size == 256u << 20 &&
 	    pl.shm_size == 256u << 20 &&
 	    lim[SR_LIM_TMPFS_TMP].value == 256u << 20 &&
-	    lim[SR_LIM_TMPFS_WORK].value == 256u << 20,
-	    "memory cgroup: sized by the memory limit and reported");
+	    lim[SR_LIM_TMPFS_WORK].value == 256u << 20 &&
+	    pl.tmp_inodes == 65536,
+	    "memory cgroup: sized by the memory limit and reported, inodes "
+	    "still of the policy's size");
 	sr_mounts_free(&pl);
 
 	o.binds = &sysb;
