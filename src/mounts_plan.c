@@ -249,9 +249,10 @@ prepare_cli(struct sr_mount_plan *pl, const struct sr_opts *o,
 		own(pl, real);
 		if (!sr_bind_allowed(real, b->rw, why, sizeof(why)))
 			return sr_diag_kind(d, SR_DIAG_USAGE,
-			    "%s %s: %s%s%s; bind a narrower directory", opt,
+			    "%s %s: %s%s%s%s; bind a narrower directory", opt,
 			    b->src, why, strcmp(real, b->src) ? " (it is " : "",
-			    strcmp(real, b->src) ? real : "");
+			    strcmp(real, b->src) ? real : "",
+			    strcmp(real, b->src) ? ")" : "");
 		if ((dst = cli_dst(pl, opt, real, b->dst, pl->workdir, d)) == NULL)
 			return -1;
 		if (stat(real, &st) < 0)
