@@ -68,13 +68,6 @@ struct sr_mount_plan {
 int sr_mounts_prepare(struct sr_mount_plan *plan, const struct sr_policy *p,
     const struct sr_opts *o, struct sr_diag *d);
 
-/* Check a bind source (host path, resolved) and whether it may be
- * writable: never /, /proc, /sys, /dev, /run, /var/run; not writable under
- * /usr, /etc, /bin, /sbin, /lib, /lib64, /boot, /var.  Returns NULL when
- * allowed, else the reason ("must not bind the host's /sys").  Used by the
- * policy's filesystem list and by --bind/--bind-rw. */
-const char *sr_mounts_check_bind(const char *src, bool writable);
-
 /* /proc/meminfo as the run should see it: HOST (the host's text) with
  * MemTotal at most LIMIT bytes and every other kB value clamped to it,
  * no swap.  NULL when LIMIT is SR_UNLIMITED or not below the host's

@@ -2,7 +2,7 @@
  *
  * Runs in the supervisor, before clone: checks the policy's filesystem
  * list and the command line's --bind/--file against the bind rules
- * (sr_mounts_check_bind), opens --file sources, and fills struct
+ * (bindrules.c, on the resolved host path), opens --file sources, fills
  * sr_mount_plan.  Nothing here mounts; tests/unit/test_mounts.c checks
  * the plan.  mounts_apply.c carries it out inside init.
  */
