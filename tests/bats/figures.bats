@@ -98,17 +98,21 @@ paths() {
 	[ "$(paths)" = "figure-1.png out.png" ]
 }
 
-@test "figures: the program's figure-1.png is never overwritten" {
+@test "figures: the program's figure-1.png is never overwritten nor followed" {
 	run -0 py <<-'EOF'
+	import os
 	import matplotlib.pyplot as plt
 	open("figure-1.png", "w").write("mine\n")
+	os.symlink("/tmp/target.png", "figure-2.png")
 	plt.plot([1, 2])
 	plt.show()
-	print(open("figure-1.png").read(), end="")
+	print(open("figure-1.png").read(), os.path.exists("/tmp/target.png"), end="")
 	EOF
-	[ "$(json .stdout.text)" = mine ]
-	[ "$(paths)" = "figure-1.png figure-2.png" ]
+	[ "$(json .stdout.text)" = "mine
+ False" ]
+	[ "$(paths)" = "figure-1.png figure-3.png" ]
 	[ "$(json '.files[0].size')" = 5 ]
+	[ "$(json '.skipped[0].path')" = figure-2.png ]
 }
 
 @test "figures: fig.show() after a change gives the new state as another file" {
