@@ -523,40 +523,81 @@ in_list(const char *const *list, const char *s)
 	return false;
 }
 
+struct keyref {
+	const char *key;
+	size_t i;
+};
+
+static int
+cmp_keyref(const void *a, const void *b)
+{
+	const struct keyref *x = a, *y = b;
+	int r = strcasecmp(x->key, y->key);
+
+	if (r != 0)
+		return r;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+void
+sr_policy_key_variants(const char *const *keys, size_t n, size_t *first)
+{
+	struct keyref *r;
+	size_t i, g = 0;
+
+	if (n == 0)
+		return;
+	r = sr_xcalloc(n, sizeof(*r));
+	for (i = 0; i < n; i++)
+		r[i] = (struct keyref){ keys[i], i };
+	qsort(r, n, sizeof(*r), cmp_keyref);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || strcasecmp(r[g].key, r[i].key) != 0)
+			g = i;
+		first[r[i].i] = r[g].i;
+	}
+	free(r);
+}
+
 /* Report duplicate, case-variant and unknown keys (allowed == NULL: any key)
- * and, in complete mode, missing required keys.  Returns false when obj is
- * not an object (already reported). */
+ * and, in complete mode, missing required keys.  A key is compared with the
+ * first earlier key equal to it ignoring case (sorted: O(n log n), so a
+ * policy of 70,000 env keys checks at once).  Returns false when obj is not
+ * an object (already reported). */
 static bool
 check_object(struct ctx *c, const cJSON *obj, const char *path,
     const char *const *allowed, const char *const *required)
 {
 	char p[512], b[128];
-	const cJSON *it, *prev;
+	const cJSON *it;
+	const char **keys;
+	size_t n = 0, i, *first;
 
 	if (!cJSON_IsObject(obj)) {
 		perr(c, path, "must be an object");
 		return false;
 	}
-	for (it = obj->child; it != NULL; it = it->next) {
-		bool dup = false;
+	for (it = obj->child; it != NULL; it = it->next)
+		n++;
+	keys = sr_xcalloc(n + 1, sizeof(*keys));
+	first = sr_xcalloc(n + 1, sizeof(*first));
+	for (it = obj->child, i = 0; it != NULL; it = it->next)
+		keys[i++] = it->string;
+	sr_policy_key_variants(keys, n, first);
+	for (it = obj->child, i = 0; it != NULL; it = it->next, i++) {
+		const char *prev = keys[first[i]];
 
 		join(p, sizeof(p), path, it->string);
-		for (prev = obj->child; prev != it; prev = prev->next) {
-			if (strcmp(prev->string, it->string) == 0) {
-				perr(c, p, "duplicate key");
-				dup = true;
-				break;
-			}
-			if (strcasecmp(prev->string, it->string) == 0) {
-				perr(c, p, "key differs only in case from '%s'",
-				    sr_printable(prev->string, 48, b, sizeof(b)));
-				dup = true;
-				break;
-			}
-		}
-		if (!dup && allowed != NULL && !in_list(allowed, it->string))
+		if (first[i] != i && strcmp(prev, it->string) == 0)
+			perr(c, p, "duplicate key");
+		else if (first[i] != i)
+			perr(c, p, "key differs only in case from '%s'",
+			    sr_printable(prev, 48, b, sizeof(b)));
+		else if (allowed != NULL && !in_list(allowed, it->string))
 			perr(c, p, "unknown key");
 	}
+	free(keys);
+	free(first);
 	if (c->complete)
 		for (; required != NULL && *required != NULL; required++)
 			if (get(obj, *required) == NULL) {
@@ -1463,12 +1504,11 @@ convert(struct ctx *c, const cJSON *root, struct sr_policy *pol)
 
 int
 sr_policy_parse_tree(const char *buf, size_t len, const char *file,
-    struct cJSON **tree, struct sr_diag *d)
+    struct cJSON **tree, struct sr_policy **out, struct sr_diag *d)
 {
 	struct ctx c = { .file = file };
 	struct sr_policy *pol;
 	cJSON *root;
-	int r = 0;
 
 	if (check_syntax(&c, buf, len) < 0)
 		goto fail;
@@ -1480,13 +1520,17 @@ sr_policy_parse_tree(const char *buf, size_t len, const char *file,
 	c.complete = cJSON_IsObject(root) && get(root, "extends") == NULL;
 	pol = sr_xcalloc(1, sizeof(*pol));
 	convert(&c, root, pol);
-	sr_policy_free(pol);
 	if (c.n > 0) {
+		sr_policy_free(pol);
 		cJSON_Delete(root);
 		goto fail;
 	}
 	*tree = root;
-	return r;
+	if (out != NULL)
+		*out = pol;
+	else
+		sr_policy_free(pol);
+	return 0;
 fail:
 	flush_errors(&c, d);
 	free(c.errs);
@@ -1511,21 +1555,20 @@ sr_policy_from_tree(const struct cJSON *tree, const char *file, bool complete,
 	return 0;
 }
 
+/* The tree is converted once: in complete mode when the document has no
+ * "extends", which is what a caller of sr_policy_parse gets. */
 int
 sr_policy_parse(const char *buf, size_t len, const char *file,
     struct sr_policy **out, struct sr_diag *d)
 {
 	cJSON *tree;
-	int r;
 
 	if (file == NULL)
 		file = "policy";
-	if (sr_policy_parse_tree(buf, len, file, &tree, d) < 0)
+	if (sr_policy_parse_tree(buf, len, file, &tree, out, d) < 0)
 		return -1;
-	r = sr_policy_from_tree(tree, file, get(tree, "extends") == NULL, out,
-	    d);
 	cJSON_Delete(tree);
-	return r;
+	return 0;
 }
 
 /* ---- to_json ------------------------------------------------------------- */

@@ -156,7 +156,9 @@ void sr_strv_free(char **v);
  * sr_policy_parse_tree: check the syntax strictly (RFC 8259, UTF-8, no NUL,
  * depth <= SR_POLICY_DEPTH_MAX), parse with cJSON and validate every key
  * and type; required keys are checked only when the document has no
- * "extends".  Returns 0 and the tree (caller frees with cJSON_Delete).
+ * "extends".  Returns 0 and the tree (caller frees with cJSON_Delete) and,
+ * when pol is not NULL, the policy converted from it (complete when the
+ * document has no "extends"), so a single file is converted only once.
  *
  * sr_policy_from_tree: convert a validated (possibly merged) tree; with
  * `complete`, every required key must be present.  `file` names the file
@@ -164,8 +166,13 @@ void sr_strv_free(char **v);
 #define SR_POLICY_DEPTH_MAX 32
 struct cJSON;
 int sr_policy_parse_tree(const char *buf, size_t len, const char *file,
-    struct cJSON **tree, struct sr_diag *d);
+    struct cJSON **tree, struct sr_policy **pol, struct sr_diag *d);
 int sr_policy_from_tree(const struct cJSON *tree, const char *file,
     bool complete, struct sr_policy **out, struct sr_diag *d);
+
+/* For keys[0..n-1] in document order, set first[i] to the index of the
+ * earliest key equal to keys[i] ignoring ASCII case (first[i] == i when no
+ * earlier key is).  O(n log n): the duplicate and case-variant key check. */
+void sr_policy_key_variants(const char *const *keys, size_t n, size_t *first);
 
 #endif

@@ -244,53 +244,106 @@ appendable(const char *key)
  *  - null (only valid in env) removes the key;
  *  - {"append": [...]} on a list key appends to the parent's list;
  *  - anything else replaces. */
+static int
+cmp_item(const void *a, const void *b)
+{
+	return strcmp((*(cJSON *const *)a)->string,
+	    (*(cJSON *const *)b)->string);
+}
+
+/* The children of obj sorted by key, for lookups in O(log n): merging a
+ * child of 70,000 env keys must not compare every key with every other. */
+static cJSON **
+index_object(cJSON *obj, size_t *n)
+{
+	cJSON **v, *it;
+	size_t i = 0;
+
+	for (it = obj->child, *n = 0; it != NULL; it = it->next)
+		(*n)++;
+	v = sr_xcalloc(*n + 1, sizeof(*v));
+	for (it = obj->child; it != NULL; it = it->next)
+		v[i++] = it;
+	qsort(v, *n, sizeof(*v), cmp_item);
+	return v;
+}
+
+static cJSON **
+lookup(cJSON **v, size_t n, const char *key)
+{
+	cJSON k = { .string = (char *)key }, *kp = &k;
+
+	return bsearch(&kp, v, n, sizeof(*v), cmp_item);
+}
+
+static cJSON *
+append_list(cJSON *acc, cJSON *old, const cJSON *it, const cJSON *app)
+{
+	cJSON *list = cJSON_IsArray(old) ? cJSON_Duplicate(old, 1) :
+	    cJSON_CreateArray();
+
+	for (const cJSON *e = app->child; e != NULL; e = e->next)
+		cJSON_AddItemToArray(list, cJSON_Duplicate(e, 1));
+	if (old != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(acc, it->string, list);
+	else
+		cJSON_AddItemToObject(acc, it->string, list);
+	return list;
+}
+
+/* Merge child over acc (both validated):
+ *  - objects merge key by key, recursively;
+ *  - null (only valid in env) removes the key;
+ *  - {"append": [...]} on a list key appends to the parent's list;
+ *  - anything else replaces.
+ * acc's keys are looked up in a sorted index whose slots follow each
+ * replacement; removed items are kept alive in `gone` until the end, so
+ * the binary search never reads freed memory. */
 static void
 merge(cJSON *acc, const cJSON *child, bool top)
 {
+	cJSON *gone = cJSON_CreateArray(), **idx;
 	const cJSON *it;
+	size_t n;
 
+	idx = index_object(acc, &n);
 	for (it = child->child; it != NULL; it = it->next) {
-		cJSON *old = cJSON_GetObjectItemCaseSensitive(acc, it->string);
-		cJSON *app;
+		cJSON **slot = lookup(idx, n, it->string);
+		cJSON *old = slot != NULL ? *slot : NULL, *app, *rep;
 
 		if (top && strcmp(it->string, "extends") == 0)
 			continue;
 		if (cJSON_IsNull(it)) {
 			if (old != NULL)
-				cJSON_DeleteItemFromObjectCaseSensitive(acc,
-				    it->string);
+				cJSON_AddItemToArray(gone,
+				    cJSON_DetachItemViaPointer(acc, old));
 			continue;
 		}
 		if (appendable(it->string) && cJSON_IsObject(it) &&
 		    (app = cJSON_GetObjectItemCaseSensitive(it, "append")) !=
 		    NULL) {
-			cJSON *list = cJSON_IsArray(old) ?
-			    cJSON_Duplicate(old, 1) : cJSON_CreateArray();
-
-			for (const cJSON *e = app->child; e != NULL; e = e->next)
-				cJSON_AddItemToArray(list, cJSON_Duplicate(e, 1));
-			if (old != NULL)
-				cJSON_ReplaceItemInObjectCaseSensitive(acc,
-				    it->string, list);
-			else
-				cJSON_AddItemToObject(acc, it->string, list);
-			continue;
-		}
-		if (cJSON_IsObject(it) && cJSON_IsObject(old)) {
+			rep = append_list(acc, old, it, app);
+			if (slot != NULL)
+				*slot = rep;
+		} else if (cJSON_IsObject(it) && cJSON_IsObject(old)) {
 			merge(old, it, false);
-			continue;
-		}
-		if (old != NULL)
-			cJSON_ReplaceItemInObjectCaseSensitive(acc, it->string,
-			    cJSON_Duplicate(it, 1));
-		else
+		} else if (old != NULL) {
+			/* the duplicate keeps the key (it->string) */
+			rep = cJSON_Duplicate(it, 1);
+			cJSON_ReplaceItemViaPointer(acc, old, rep);
+			*slot = rep;
+		} else {
 			cJSON_AddItemToObject(acc, it->string,
 			    cJSON_Duplicate(it, 1));
+		}
 	}
+	free(idx);
+	cJSON_Delete(gone);
 }
 
 struct link {
 	cJSON *tree;
+	struct sr_policy *pol;	/* converted alone; complete when no extends */
 	char *name;		/* for the cycle message */
 	char *file;		/* base name, for messages */
 	char *path;
@@ -303,6 +356,7 @@ chain_free(struct link *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		cJSON_Delete(c[i].tree);
+		sr_policy_free(c[i].pol);
 		free(c[i].name);
 		free(c[i].file);
 		free(c[i].path);
@@ -341,7 +395,8 @@ sr_policy_load(const char *name_or_path, struct sr_policy **out,
 		if (read_policy(path, false, &buf, &len, &st, d) < 0)
 			goto out;
 		file = base_name(path);
-		rr = sr_policy_parse_tree(buf, len, file, &chain[n].tree, d);
+		rr = sr_policy_parse_tree(buf, len, file, &chain[n].tree,
+		    &chain[n].pol, d);
 		free(buf);
 		if (rr < 0) {
 			free(file);
@@ -410,13 +465,19 @@ prefix:
 		goto out;
 	}
 
-	/* Root first, then each child over it. */
-	acc = cJSON_Duplicate(chain[n - 1].tree, 1);
-	for (size_t i = n - 1; i-- > 0;)
-		merge(acc, chain[i].tree, true);
-	cJSON_DeleteItemFromObjectCaseSensitive(acc, "extends");
-	if (sr_policy_from_tree(acc, chain[0].file, true, &p, d) < 0)
-		goto out;
+	/* Root first, then each child over it.  A policy without "extends"
+	 * was converted, complete, when it was parsed: do not do it twice. */
+	if (n == 1) {
+		p = chain[0].pol;
+		chain[0].pol = NULL;
+	} else {
+		acc = cJSON_Duplicate(chain[n - 1].tree, 1);
+		for (size_t i = n - 1; i-- > 0;)
+			merge(acc, chain[i].tree, true);
+		cJSON_DeleteItemFromObjectCaseSensitive(acc, "extends");
+		if (sr_policy_from_tree(acc, chain[0].file, true, &p, d) < 0)
+			goto out;
+	}
 	free(p->extends);
 	p->extends = n > 1 ? sr_xstrdup(chain[1].name) : NULL;
 	p->name = sr_xstrdup(chain[0].name);
