@@ -22,6 +22,7 @@
 #include <sha2.h>
 
 #include "export.h"
+#include "utf8.h"
 #include "util.h"
 
 /* One record: header, then path_len bytes of path (relative, '/'
@@ -40,34 +41,6 @@ struct rec {
 
 /* ---- names ------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (1..4), 0 when invalid. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t k, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		k = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		k = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		k = 4;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (i = 1; i < k; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-		return 0;	/* overlong, surrogate, above U+10FFFF */
-	return k;
-}
-
 const char *
 sr_export_bad_name(const char *name, size_t len)
 {
@@ -85,7 +58,7 @@ sr_export_bad_name(const char *name, size_t len)
 			return "name contains '/'";
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			return "name contains control characters";
-		k = utf8_seq(p + i, len - i);
+		k = sr_utf8_seq(p + i, len - i);
 		if (k == 0)
 			return "name is not valid UTF-8";
 		if (k == 2 && p[i] == 0xc2 && p[i + 1] <= 0x9f)
@@ -565,7 +538,7 @@ is_text(const unsigned char *p, size_t len)
 		    p[i] != '\r' && p[i] != '\f' && p[i] != '\v' &&
 		    p[i] != '\b' && p[i] != 0x1b)
 			return false;
-		if ((k = utf8_seq(p + i, len - i)) == 0)
+		if ((k = sr_utf8_seq(p + i, len - i)) == 0)
 			return false;
 	}
 	return true;
@@ -923,7 +896,7 @@ put_clean(FILE *f, const char *s)
 	size_t i, k, n = strlen(s);
 
 	for (i = 0; i < n; i += k) {
-		k = utf8_seq(p + i, n - i);
+		k = sr_utf8_seq(p + i, n - i);
 		if (k == 0 || p[i] < 0x20 || p[i] == 0x7f ||
 		    (k == 2 && p[i] == 0xc2 && p[i + 1] <= 0x9f) ||
 		    (k == 3 && p[i] == 0xe2 && ((p[i + 1] == 0x80 &&

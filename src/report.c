@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "report.h"
+#include "utf8.h"
 #include "util.h"
 
 #define DOT " \xc2\xb7 "	/* " · " */

@@ -55,6 +55,16 @@ sr_xrealloc(void *p, size_t n)
 	return q;
 }
 
+void *
+sr_xreallocarray(void *p, size_t n, size_t m)
+{
+	void *q = reallocarray(p, n ? n : 1, m ? m : 1);
+
+	if (q == NULL)
+		oom();
+	return q;
+}
+
 char *
 sr_xstrdup(const char *s)
 {

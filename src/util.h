@@ -14,6 +14,8 @@
 void *sr_xmalloc(size_t n);
 void *sr_xcalloc(size_t n, size_t m);
 void *sr_xrealloc(void *p, size_t n);
+/* n * m bytes; an overflowing product is out of memory too. */
+void *sr_xreallocarray(void *p, size_t n, size_t m);
 char *sr_xstrdup(const char *s);
 char *sr_xstrndup(const char *s, size_t n);
 int sr_xasprintf(char **out, const char *fmt, ...)

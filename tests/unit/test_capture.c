@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "utf8.h"
 #include "tap.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

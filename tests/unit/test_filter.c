@@ -32,6 +32,7 @@
 #include "diag.h"
 #include "filter.h"
 #include "policy.h"
+#include "sysgroups.h"
 #include "tap.h"
 #include "util.h"
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "policy_int.h"
 #include "tap.h"
 #include "util.h"
 

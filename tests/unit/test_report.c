@@ -16,6 +16,7 @@
 
 #include "capture.h"
 #include "report.h"
+#include "utf8.h"
 #include "tap.h"
 #include "util.h"
 

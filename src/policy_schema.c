@@ -1,15 +1,8 @@
-/* policy.c - parse and validate one policy document (see sandrun-policy(5)).
- *
- * Three passes, none of them recursive on the input's shape:
- *  1. check_syntax(): a strict RFC 8259 scanner over the raw bytes (valid
- *     UTF-8, no NUL, no BOM, no \u0000, no lone surrogate, no trailing data,
- *     nesting at most SR_POLICY_DEPTH_MAX) so that cJSON, which is lenient
- *     and recursive, only ever sees small, well-formed documents;
- *  2. cJSON builds the tree;
- *  3. convert() walks the tree against the schema, collecting every error
- *     ("file: key.path: problem", one per line), case-sensitively, refusing
- *     duplicate and case-variant keys.
- * sr_policy_to_json() is the inverse of convert() for a resolved policy.
+/* policy_schema.c - passes 2 and 3 of reading a policy: cJSON builds the
+ * tree of a document policy_scan.c accepted, then convert() walks it
+ * against the schema (sandrun-policy(5)), collecting every error ("file:
+ * key.path: problem", one per line), case-sensitively, refusing duplicate
+ * and case-variant keys.  policy_emit.c is the inverse.
  */
 #include "config.h"
 
@@ -26,7 +19,8 @@
 #include <sha2.h>
 
 #include "diag.h"
-#include "filter.h"
+#include "policy_int.h"
+#include "sysgroups.h"
 #include "policy.h"
 #include "util.h"
 
@@ -113,390 +107,6 @@ join(char *out, size_t len, const char *path, const char *key)
 		snprintf(out, len, "%s", sr_printable(key, 48, b, sizeof(b)));
 	else
 		snprintf(out, len, "%s.%s", path, sr_printable(key, 48, b, sizeof(b)));
-}
-
-/* ---- pass 1: strict syntax ----------------------------------------------- */
-
-static size_t
-utf8_valid_prefix(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else
-			return i;
-		for (size_t k = 1; k <= n; k++) {
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += n + 1;
-	}
-	return len;
-}
-
-struct scan {
-	const char *b;
-	size_t len, i;
-	const char *why;
-};
-
-static bool
-is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static void
-skip_ws(struct scan *s)
-{
-	while (s->i < s->len && is_ws(s->b[s->i]))
-		s->i++;
-}
-
-static int
-hex4(struct scan *s, unsigned *v)
-{
-	unsigned r = 0;
-
-	if (s->len - s->i < 4) {
-		s->why = "truncated \\u escape";
-		return -1;
-	}
-	for (int k = 0; k < 4; k++) {
-		char ch = s->b[s->i + k];
-
-		r <<= 4;
-		if (ch >= '0' && ch <= '9')
-			r |= (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			r |= (unsigned)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
-			r |= (unsigned)(ch - 'A' + 10);
-		else {
-			s->why = "invalid \\u escape";
-			return -1;
-		}
-	}
-	s->i += 4;
-	*v = r;
-	return 0;
-}
-
-static int
-scan_string(struct scan *s)
-{
-	unsigned u, lo;
-
-	s->i++;		/* opening quote */
-	for (;;) {
-		unsigned char ch;
-
-		if (s->i >= s->len) {
-			s->why = "unterminated string";
-			return -1;
-		}
-		ch = (unsigned char)s->b[s->i];
-		if (ch == '"') {
-			s->i++;
-			return 0;
-		}
-		if (ch < 0x20) {
-			s->why = "control character in string (use an escape)";
-			return -1;
-		}
-		if (ch != '\\') {
-			s->i++;
-			continue;
-		}
-		s->i++;
-		if (s->i >= s->len) {
-			s->why = "unterminated string";
-			return -1;
-		}
-		ch = (unsigned char)s->b[s->i++];
-		if (strchr("\"\\/bfnrt", ch) != NULL && ch != '\0')
-			continue;
-		if (ch != 'u') {
-			s->why = "invalid escape in string";
-			return -1;
-		}
-		if (hex4(s, &u) < 0)
-			return -1;
-		if (u == 0) {
-			s->why = "\\u0000 (NUL) is not allowed in strings";
-			return -1;
-		}
-		if (u >= 0xdc00 && u <= 0xdfff) {
-			s->why = "lone UTF-16 surrogate in \\u escape";
-			return -1;
-		}
-		if (u >= 0xd800 && u <= 0xdbff) {
-			if (s->len - s->i < 2 || s->b[s->i] != '\\' ||
-			    s->b[s->i + 1] != 'u') {
-				s->why = "lone UTF-16 surrogate in \\u escape";
-				return -1;
-			}
-			s->i += 2;
-			if (hex4(s, &lo) < 0)
-				return -1;
-			if (lo < 0xdc00 || lo > 0xdfff) {
-				s->why = "lone UTF-16 surrogate in \\u escape";
-				return -1;
-			}
-		}
-	}
-}
-
-static bool
-digit_at(struct scan *s)
-{
-	return s->i < s->len && s->b[s->i] >= '0' && s->b[s->i] <= '9';
-}
-
-/* One or more digits (a fraction or an exponent must have one). */
-static int
-digit_run(struct scan *s)
-{
-	if (!digit_at(s)) {
-		s->why = "invalid number";
-		return -1;
-	}
-	while (digit_at(s))
-		s->i++;
-	return 0;
-}
-
-static int
-scan_number(struct scan *s)
-{
-	size_t start = s->i;
-
-	if (s->b[s->i] == '-')
-		s->i++;
-	if (!digit_at(s)) {
-		s->why = "invalid number";
-		return -1;
-	}
-	if (s->b[s->i] == '0') {
-		s->i++;
-		if (digit_at(s)) {
-			s->why = "invalid number (leading zero)";
-			return -1;
-		}
-	} else
-		while (digit_at(s))
-			s->i++;
-	if (s->i < s->len && s->b[s->i] == '.') {
-		s->i++;
-		if (digit_run(s) < 0)
-			return -1;
-	}
-	if (s->i < s->len && (s->b[s->i] == 'e' || s->b[s->i] == 'E')) {
-		s->i++;
-		if (s->i < s->len && (s->b[s->i] == '+' || s->b[s->i] == '-'))
-			s->i++;
-		if (digit_run(s) < 0)
-			return -1;
-	}
-	if (s->i - start > 40) {
-		s->why = "number too long";
-		return -1;
-	}
-	return 0;
-}
-
-static int
-scan_literal(struct scan *s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	if (s->len - s->i < n || memcmp(s->b + s->i, lit, n) != 0) {
-		s->why = "unexpected character";
-		return -1;
-	}
-	s->i += n;
-	return 0;
-}
-
-/* Iterative: a stack of open containers ('{' or '['), no recursion. */
-static int
-scan_json(struct scan *s)
-{
-	char stack[SR_POLICY_DEPTH_MAX];
-	int depth = 0;
-
-	skip_ws(s);
-	if (s->i >= s->len) {
-		s->why = "no JSON value";
-		return -1;
-	}
-value:
-	skip_ws(s);
-	if (s->i >= s->len) {
-		s->why = "unexpected end of input";
-		return -1;
-	}
-	switch (s->b[s->i]) {
-	case '{':
-	case '[':
-		if (depth >= SR_POLICY_DEPTH_MAX) {
-			s->why = "nested too deeply";
-			return -1;
-		}
-		stack[depth++] = s->b[s->i++];
-		skip_ws(s);
-		if (s->i < s->len && s->b[s->i] == (stack[depth - 1] == '{' ?
-		    '}' : ']')) {
-			s->i++;
-			depth--;
-			goto after;
-		}
-		if (stack[depth - 1] == '{')
-			goto key;
-		goto value;
-	case '"':
-		if (scan_string(s) < 0)
-			return -1;
-		goto after;
-	case 't':
-		if (scan_literal(s, "true") < 0)
-			return -1;
-		goto after;
-	case 'f':
-		if (scan_literal(s, "false") < 0)
-			return -1;
-		goto after;
-	case 'n':
-		if (scan_literal(s, "null") < 0)
-			return -1;
-		goto after;
-	default:
-		if (s->b[s->i] == '-' || (s->b[s->i] >= '0' && s->b[s->i] <= '9')) {
-			if (scan_number(s) < 0)
-				return -1;
-			goto after;
-		}
-		s->why = "unexpected character";
-		return -1;
-	}
-key:
-	skip_ws(s);
-	if (s->i >= s->len || s->b[s->i] != '"') {
-		s->why = s->i >= s->len ? "unexpected end of input" :
-		    "expected a string key";
-		return -1;
-	}
-	if (scan_string(s) < 0)
-		return -1;
-	skip_ws(s);
-	if (s->i >= s->len || s->b[s->i] != ':') {
-		s->why = "expected ':' after key";
-		return -1;
-	}
-	s->i++;
-	goto value;
-after:
-	skip_ws(s);
-	if (depth == 0) {
-		if (s->i != s->len) {
-			s->why = "trailing data after the top-level value";
-			return -1;
-		}
-		return 0;
-	}
-	if (s->i >= s->len) {
-		s->why = "unexpected end of input";
-		return -1;
-	}
-	if (s->b[s->i] == ',') {
-		s->i++;
-		if (stack[depth - 1] == '{')
-			goto key;
-		goto value;
-	}
-	if (s->b[s->i] == (stack[depth - 1] == '{' ? '}' : ']')) {
-		s->i++;
-		depth--;
-		goto after;
-	}
-	s->why = stack[depth - 1] == '{' ? "expected ',' or '}'" :
-	    "expected ',' or ']'";
-	return -1;
-}
-
-static void
-line_col(const char *b, size_t off, unsigned *line, unsigned *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off; i++) {
-		if (b[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)b[i] & 0xc0) != 0x80)
-			(*col)++;
-	}
-}
-
-static int
-check_syntax(struct ctx *c, const char *buf, size_t len)
-{
-	struct scan s = { buf, len, 0, NULL };
-	const char *nul;
-	unsigned line, col;
-	size_t bad;
-
-	if (len == 0) {
-		perr(c, NULL, "empty file (a policy is a JSON object)");
-		return -1;
-	}
-	if (len > SR_POLICY_FILE_MAX) {
-		perr(c, NULL, "file too large (more than %d bytes)",
-		    SR_POLICY_FILE_MAX);
-		return -1;
-	}
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-		perr(c, NULL, "starts with a byte order mark (save it as "
-		    "UTF-8 without BOM)");
-		return -1;
-	}
-	if ((nul = memchr(buf, '\0', len)) != NULL) {
-		line_col(buf, (size_t)(nul - buf), &line, &col);
-		perr(c, NULL, "line %u, column %u: NUL byte in file", line, col);
-		return -1;
-	}
-	if ((bad = utf8_valid_prefix((const unsigned char *)buf, len)) != len) {
-		line_col(buf, bad, &line, &col);
-		perr(c, NULL, "line %u, column %u: invalid UTF-8", line, col);
-		return -1;
-	}
-	if (scan_json(&s) < 0) {
-		line_col(buf, s.i > len ? len : s.i, &line, &col);
-		perr(c, NULL, "line %u, column %u: invalid JSON: %s", line, col,
-		    s.why);
-		return -1;
-	}
-	return 0;
 }
 
 /* ---- pass 3: schema ------------------------------------------------------ */
@@ -1175,8 +785,8 @@ static const struct {
 	{ "ENOMEM", ENOMEM }, { "EOPNOTSUPP", EOPNOTSUPP },
 };
 
-static const char *
-errno_name(int v)
+const char *
+sr_policy_errno_name(int v)
 {
 	for (size_t i = 0; i < SR_ARRAY_SIZE(errnos); i++)
 		if (errnos[i].value == v)
@@ -1291,6 +901,22 @@ parse_env(struct ctx *c, const cJSON *env, struct sr_policy *pol)
 	}
 	set_sort_unique(&s);
 	pol->env = set_take(&s, &pol->n_env);
+}
+
+bool
+sr_policy_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > SR_POLICY_NAME_MAX)
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
 }
 
 static bool
@@ -1464,9 +1090,7 @@ convert(struct ctx *c, const cJSON *root, struct sr_policy *pol)
 	pol->description = get_str(c, root, "", "description");
 	if ((pol->extends = get_str(c, root, "", "extends")) != NULL &&
 	    strchr(pol->extends, '/') == NULL &&
-	    (!name_ok(pol->extends, "._-") || pol->extends[0] == '.' ||
-	    pol->extends[0] == '_' || pol->extends[0] == '-' ||
-	    strpbrk(pol->extends, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != NULL))
+	    !sr_policy_name_valid(pol->extends))
 		perr(c, "extends", "policy name '%s' is invalid: use "
 		    "[a-z0-9._-] or a path containing '/'",
 		    sr_printable(pol->extends, 48, b, sizeof(b)));
@@ -1502,16 +1126,20 @@ convert(struct ctx *c, const cJSON *root, struct sr_policy *pol)
 
 /* ---- public -------------------------------------------------------------- */
 
+
 int
 sr_policy_parse_tree(const char *buf, size_t len, const char *file,
     struct cJSON **tree, struct sr_policy **out, struct sr_diag *d)
 {
 	struct ctx c = { .file = file };
 	struct sr_policy *pol;
+	char msg[512];
 	cJSON *root;
 
-	if (check_syntax(&c, buf, len) < 0)
+	if (sr_policy_scan(buf, len, msg, sizeof(msg)) < 0) {
+		perr(&c, NULL, "%s", msg);
 		goto fail;
+	}
 	root = cJSON_ParseWithLength(buf, len);
 	if (root == NULL) {
 		perr(&c, NULL, "invalid JSON");
@@ -1571,209 +1199,3 @@ sr_policy_parse(const char *buf, size_t len, const char *file,
 	return 0;
 }
 
-/* ---- to_json ------------------------------------------------------------- */
-
-static cJSON *
-fmt_duration(uint64_t ms)
-{
-	char b[32];
-
-	if (ms == SR_UNLIMITED)
-		return cJSON_CreateString("unlimited");
-	if (ms % 3600000 == 0)
-		snprintf(b, sizeof(b), "%" PRIu64 "h", ms / 3600000);
-	else if (ms % 60000 == 0)
-		snprintf(b, sizeof(b), "%" PRIu64 "m", ms / 60000);
-	else if (ms % 1000 == 0)
-		snprintf(b, sizeof(b), "%" PRIu64 "s", ms / 1000);
-	else
-		snprintf(b, sizeof(b), "%" PRIu64 "ms", ms);
-	return cJSON_CreateString(b);
-}
-
-static cJSON *
-fmt_size(uint64_t v)
-{
-	static const char units[] = "KMGTPE";
-	char b[32];
-	int u = -1;
-
-	if (v == SR_UNLIMITED)
-		return cJSON_CreateString("unlimited");
-	while (v >= 1024 && v % 1024 == 0 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(b, sizeof(b), "%" PRIu64, v);
-	else
-		snprintf(b, sizeof(b), "%" PRIu64 "%c", v, units[u]);
-	return cJSON_CreateString(b);
-}
-
-static cJSON *
-fmt_count(uint64_t v)
-{
-	if (v == SR_UNLIMITED)
-		return cJSON_CreateString("unlimited");
-	return cJSON_CreateNumber((double)v);
-}
-
-static cJSON *
-strv_json(char **v, size_t n)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-	return a;
-}
-
-char *
-sr_policy_to_json(const struct sr_policy *p)
-{
-	static const char *const tnames[] = { "ro", "rw", "tmpfs", "symlink",
-		"dir", "file" };
-	cJSON *root = cJSON_CreateObject(), *o, *t, *a;
-	const struct sr_limits *l = &p->limits;
-	char *s, mode[16];
-
-	if (p->description != NULL)
-		cJSON_AddStringToObject(root, "description", p->description);
-
-	o = cJSON_AddObjectToObject(root, "run");
-	cJSON_AddItemToObject(o, "command", strv_json(p->command, p->n_command));
-	cJSON_AddStringToObject(o, "code_name", p->code_name ? p->code_name : "");
-	cJSON_AddStringToObject(o, "workdir", p->workdir ? p->workdir : "");
-
-	o = cJSON_AddObjectToObject(root, "limits");
-	cJSON_AddItemToObject(o, "wall_time", fmt_duration(l->wall_ms));
-	cJSON_AddItemToObject(o, "cpu_time", fmt_duration(l->cpu_ms));
-	cJSON_AddItemToObject(o, "memory", fmt_size(l->memory));
-	cJSON_AddItemToObject(o, "processes", fmt_count(l->processes));
-	cJSON_AddItemToObject(o, "open_files", fmt_count(l->open_files));
-	cJSON_AddItemToObject(o, "file_size", fmt_size(l->file_size));
-	cJSON_AddItemToObject(o, "output", fmt_size(l->output));
-	t = cJSON_AddObjectToObject(o, "tmpfs");
-	cJSON_AddItemToObject(t, "tmp", fmt_size(l->tmpfs_tmp));
-	cJSON_AddItemToObject(t, "work", fmt_size(l->tmpfs_work));
-	cJSON_AddItemToObject(t, "shm", fmt_size(l->tmpfs_shm));
-
-	a = cJSON_AddArrayToObject(root, "filesystem");
-	for (size_t i = 0; i < p->n_mounts; i++) {
-		const struct sr_mount *m = &p->mounts[i];
-
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "type", tnames[m->type]);
-		if ((m->type == SR_MOUNT_RO || m->type == SR_MOUNT_RW) &&
-		    m->src != NULL)
-			cJSON_AddStringToObject(o, "src", m->src);
-		if (m->dst != NULL)
-			cJSON_AddStringToObject(o, "dst", m->dst);
-		if (m->type == SR_MOUNT_SYMLINK && m->src != NULL)
-			cJSON_AddStringToObject(o, "target", m->src);
-		if (m->type == SR_MOUNT_TMPFS)
-			cJSON_AddItemToObject(o, "size", fmt_size(m->size));
-		if (m->mode != 0 && (m->type == SR_MOUNT_TMPFS ||
-		    m->type == SR_MOUNT_DIR || m->type == SR_MOUNT_FILE)) {
-			snprintf(mode, sizeof(mode), "%04o", m->mode);
-			cJSON_AddStringToObject(o, "mode", mode);
-		}
-		if (m->type == SR_MOUNT_FILE)
-			cJSON_AddStringToObject(o, "content",
-			    m->content ? m->content : "");
-		if (m->optional)
-			cJSON_AddTrueToObject(o, "optional");
-		cJSON_AddItemToArray(a, o);
-	}
-
-	cJSON_AddStringToObject(root, "network",
-	    p->network == SR_NETWORK_LOOPBACK ? "loopback" : "none");
-
-	o = cJSON_AddObjectToObject(root, "syscalls");
-	cJSON_AddStringToObject(o, "default",
-	    p->syscalls.default_action == SR_SYS_KILL ? "kill" :
-	    p->syscalls.default_action == SR_SYS_LOG ? "log" : "errno");
-	cJSON_AddStringToObject(o, "errno", errno_name(p->syscalls.errno_value));
-	cJSON_AddItemToObject(o, "allow", strv_json(p->syscalls.allow,
-	    p->syscalls.n_allow));
-	cJSON_AddItemToObject(o, "deny", strv_json(p->syscalls.deny,
-	    p->syscalls.n_deny));
-
-	o = cJSON_AddObjectToObject(root, "env");
-	for (size_t i = 0; i < p->n_env; i++) {
-		const char *eq = strchr(p->env[i], '=');
-		char *k;
-
-		if (eq == NULL)
-			continue;
-		k = sr_xstrndup(p->env[i], (size_t)(eq - p->env[i]));
-		cJSON_AddStringToObject(o, k, eq + 1);
-		free(k);
-	}
-
-	cJSON_AddStringToObject(root, "hostname", p->hostname ? p->hostname : "");
-	o = cJSON_AddObjectToObject(root, "user");
-	cJSON_AddStringToObject(o, "name", p->user ? p->user : "");
-	cJSON_AddNumberToObject(o, "uid", p->uid);
-	cJSON_AddNumberToObject(o, "gid", p->gid);
-	cJSON_AddStringToObject(o, "home", p->home ? p->home : "");
-	cJSON_AddStringToObject(root, "errors",
-	    p->error_rule == SR_ERROR_RULE_PYTHON ? "python" : "none");
-
-	s = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (s == NULL) {
-		sr_xmalloc(SIZE_MAX);	/* out of memory: fatal */
-		return NULL;
-	}
-	/* cJSON allocates with malloc: callers free() the result. */
-	return s;
-}
-
-void
-sr_policy_hash(struct sr_policy *p)
-{
-	char *s = sr_policy_to_json(p);
-
-	SHA256Data((const uint8_t *)s, strlen(s), p->sha256);
-	free(s);
-}
-
-void
-sr_strv_free(char **v)
-{
-	if (v == NULL)
-		return;
-	for (char **q = v; *q != NULL; q++)
-		free(*q);
-	free(v);
-}
-
-void
-sr_policy_free(struct sr_policy *p)
-{
-	if (p == NULL)
-		return;
-	free(p->name);
-	free(p->path);
-	free(p->description);
-	free(p->extends);
-	sr_strv_free(p->command);
-	free(p->code_name);
-	free(p->workdir);
-	for (size_t i = 0; i < p->n_mounts; i++) {
-		free(p->mounts[i].src);
-		free(p->mounts[i].dst);
-		free(p->mounts[i].content);
-	}
-	free(p->mounts);
-	sr_strv_free(p->syscalls.allow);
-	sr_strv_free(p->syscalls.deny);
-	sr_strv_free(p->syscalls.groups);
-	sr_strv_free(p->env);
-	free(p->hostname);
-	free(p->user);
-	free(p->home);
-	free(p);
-}
