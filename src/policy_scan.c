@@ -1,9 +1,8 @@
-/* policy_scan.c - pass 1 of reading a policy: a strict RFC 8259 scanner
- * over the raw bytes (valid UTF-8, no NUL, no BOM, no \u0000, no lone
- * surrogate, no trailing data, nesting at most SR_POLICY_DEPTH_MAX), so
+/* policy_scan.c - pass 1 of reading a policy: the raw bytes must be a
+ * non-empty file under the size cap, without BOM or NUL, valid UTF-8 and
+ * strict JSON (json_scan.c) nested at most SR_POLICY_DEPTH_MAX deep, so
  * that cJSON, which is lenient and recursive, only ever sees small,
- * well-formed documents.  Iterative: the input's shape cannot exhaust the
- * stack.
+ * well-formed documents.  Problems are reported by line and column.
  */
 #include "config.h"
 
@@ -12,299 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_scan.h"
 #include "policy.h"
 #include "policy_int.h"
 #include "utf8.h"
-
-struct scan {
-	const char *b;
-	size_t len, i;
-	const char *why;
-};
-
-static bool
-is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static void
-skip_ws(struct scan *s)
-{
-	while (s->i < s->len && is_ws(s->b[s->i]))
-		s->i++;
-}
-
-static int
-hex4(struct scan *s, unsigned *v)
-{
-	unsigned r = 0;
-
-	if (s->len - s->i < 4) {
-		s->why = "truncated \\u escape";
-		return -1;
-	}
-	for (int k = 0; k < 4; k++) {
-		char ch = s->b[s->i + k];
-
-		r <<= 4;
-		if (ch >= '0' && ch <= '9')
-			r |= (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			r |= (unsigned)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
-			r |= (unsigned)(ch - 'A' + 10);
-		else {
-			s->why = "invalid \\u escape";
-			return -1;
-		}
-	}
-	s->i += 4;
-	*v = r;
-	return 0;
-}
-
-static int
-scan_string(struct scan *s)
-{
-	unsigned u, lo;
-
-	s->i++;		/* opening quote */
-	for (;;) {
-		unsigned char ch;
-
-		if (s->i >= s->len) {
-			s->why = "unterminated string";
-			return -1;
-		}
-		ch = (unsigned char)s->b[s->i];
-		if (ch == '"') {
-			s->i++;
-			return 0;
-		}
-		if (ch < 0x20) {
-			s->why = "control character in string (use an escape)";
-			return -1;
-		}
-		if (ch != '\\') {
-			s->i++;
-			continue;
-		}
-		s->i++;
-		if (s->i >= s->len) {
-			s->why = "unterminated string";
-			return -1;
-		}
-		ch = (unsigned char)s->b[s->i++];
-		if (strchr("\"\\/bfnrt", ch) != NULL && ch != '\0')
-			continue;
-		if (ch != 'u') {
-			s->why = "invalid escape in string";
-			return -1;
-		}
-		if (hex4(s, &u) < 0)
-			return -1;
-		if (u == 0) {
-			s->why = "\\u0000 (NUL) is not allowed in strings";
-			return -1;
-		}
-		if (u >= 0xdc00 && u <= 0xdfff) {
-			s->why = "lone UTF-16 surrogate in \\u escape";
-			return -1;
-		}
-		if (u >= 0xd800 && u <= 0xdbff) {
-			if (s->len - s->i < 2 || s->b[s->i] != '\\' ||
-			    s->b[s->i + 1] != 'u') {
-				s->why = "lone UTF-16 surrogate in \\u escape";
-				return -1;
-			}
-			s->i += 2;
-			if (hex4(s, &lo) < 0)
-				return -1;
-			if (lo < 0xdc00 || lo > 0xdfff) {
-				s->why = "lone UTF-16 surrogate in \\u escape";
-				return -1;
-			}
-		}
-	}
-}
-
-static bool
-digit_at(struct scan *s)
-{
-	return s->i < s->len && s->b[s->i] >= '0' && s->b[s->i] <= '9';
-}
-
-/* One or more digits (a fraction or an exponent must have one). */
-static int
-digit_run(struct scan *s)
-{
-	if (!digit_at(s)) {
-		s->why = "invalid number";
-		return -1;
-	}
-	while (digit_at(s))
-		s->i++;
-	return 0;
-}
-
-static int
-scan_number(struct scan *s)
-{
-	size_t start = s->i;
-
-	if (s->b[s->i] == '-')
-		s->i++;
-	if (!digit_at(s)) {
-		s->why = "invalid number";
-		return -1;
-	}
-	if (s->b[s->i] == '0') {
-		s->i++;
-		if (digit_at(s)) {
-			s->why = "invalid number (leading zero)";
-			return -1;
-		}
-	} else
-		while (digit_at(s))
-			s->i++;
-	if (s->i < s->len && s->b[s->i] == '.') {
-		s->i++;
-		if (digit_run(s) < 0)
-			return -1;
-	}
-	if (s->i < s->len && (s->b[s->i] == 'e' || s->b[s->i] == 'E')) {
-		s->i++;
-		if (s->i < s->len && (s->b[s->i] == '+' || s->b[s->i] == '-'))
-			s->i++;
-		if (digit_run(s) < 0)
-			return -1;
-	}
-	if (s->i - start > 40) {
-		s->why = "number too long";
-		return -1;
-	}
-	return 0;
-}
-
-static int
-scan_literal(struct scan *s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	if (s->len - s->i < n || memcmp(s->b + s->i, lit, n) != 0) {
-		s->why = "unexpected character";
-		return -1;
-	}
-	s->i += n;
-	return 0;
-}
-
-/* Iterative: a stack of open containers ('{' or '['), no recursion. */
-static int
-scan_json(struct scan *s)
-{
-	char stack[SR_POLICY_DEPTH_MAX];
-	int depth = 0;
-
-	skip_ws(s);
-	if (s->i >= s->len) {
-		s->why = "no JSON value";
-		return -1;
-	}
-value:
-	skip_ws(s);
-	if (s->i >= s->len) {
-		s->why = "unexpected end of input";
-		return -1;
-	}
-	switch (s->b[s->i]) {
-	case '{':
-	case '[':
-		if (depth >= SR_POLICY_DEPTH_MAX) {
-			s->why = "nested too deeply";
-			return -1;
-		}
-		stack[depth++] = s->b[s->i++];
-		skip_ws(s);
-		if (s->i < s->len && s->b[s->i] == (stack[depth - 1] == '{' ?
-		    '}' : ']')) {
-			s->i++;
-			depth--;
-			goto after;
-		}
-		if (stack[depth - 1] == '{')
-			goto key;
-		goto value;
-	case '"':
-		if (scan_string(s) < 0)
-			return -1;
-		goto after;
-	case 't':
-		if (scan_literal(s, "true") < 0)
-			return -1;
-		goto after;
-	case 'f':
-		if (scan_literal(s, "false") < 0)
-			return -1;
-		goto after;
-	case 'n':
-		if (scan_literal(s, "null") < 0)
-			return -1;
-		goto after;
-	default:
-		if (s->b[s->i] == '-' || (s->b[s->i] >= '0' && s->b[s->i] <= '9')) {
-			if (scan_number(s) < 0)
-				return -1;
-			goto after;
-		}
-		s->why = "unexpected character";
-		return -1;
-	}
-key:
-	skip_ws(s);
-	if (s->i >= s->len || s->b[s->i] != '"') {
-		s->why = s->i >= s->len ? "unexpected end of input" :
-		    "expected a string key";
-		return -1;
-	}
-	if (scan_string(s) < 0)
-		return -1;
-	skip_ws(s);
-	if (s->i >= s->len || s->b[s->i] != ':') {
-		s->why = "expected ':' after key";
-		return -1;
-	}
-	s->i++;
-	goto value;
-after:
-	skip_ws(s);
-	if (depth == 0) {
-		if (s->i != s->len) {
-			s->why = "trailing data after the top-level value";
-			return -1;
-		}
-		return 0;
-	}
-	if (s->i >= s->len) {
-		s->why = "unexpected end of input";
-		return -1;
-	}
-	if (s->b[s->i] == ',') {
-		s->i++;
-		if (stack[depth - 1] == '{')
-			goto key;
-		goto value;
-	}
-	if (s->b[s->i] == (stack[depth - 1] == '{' ? '}' : ']')) {
-		s->i++;
-		depth--;
-		goto after;
-	}
-	s->why = stack[depth - 1] == '{' ? "expected ',' or '}'" :
-	    "expected ',' or ']'";
-	return -1;
-}
 
 static void
 line_col(const char *b, size_t off, unsigned *line, unsigned *col)
@@ -323,8 +33,7 @@ line_col(const char *b, size_t off, unsigned *line, unsigned *col)
 int
 sr_policy_scan(const char *buf, size_t len, char *msg, size_t msglen)
 {
-	struct scan s = { buf, len, 0, NULL };
-	const char *nul;
+	const char *nul, *why;
 	unsigned line, col;
 	size_t bad;
 
@@ -338,24 +47,26 @@ sr_policy_scan(const char *buf, size_t len, char *msg, size_t msglen)
 		return -1;
 	}
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-		snprintf(msg, msglen, "starts with a byte order mark (save it as "
-		    "UTF-8 without BOM)");
+		snprintf(msg, msglen, "starts with a byte order mark (save it "
+		    "as UTF-8 without BOM)");
 		return -1;
 	}
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
 		line_col(buf, (size_t)(nul - buf), &line, &col);
-		snprintf(msg, msglen, "line %u, column %u: NUL byte in file", line, col);
+		snprintf(msg, msglen, "line %u, column %u: NUL byte in file", line,
+		    col);
 		return -1;
 	}
 	if ((bad = sr_utf8_valid_prefix(buf, len)) != len) {
 		line_col(buf, bad, &line, &col);
-		snprintf(msg, msglen, "line %u, column %u: invalid UTF-8", line, col);
+		snprintf(msg, msglen, "line %u, column %u: invalid UTF-8", line,
+		    col);
 		return -1;
 	}
-	if (scan_json(&s) < 0) {
-		line_col(buf, s.i > len ? len : s.i, &line, &col);
-		snprintf(msg, msglen, "line %u, column %u: invalid JSON: %s", line, col,
-		    s.why);
+	if (sr_json_scan(buf, len, SR_POLICY_DEPTH_MAX, &bad, &why) < 0) {
+		line_col(buf, bad, &line, &col);
+		snprintf(msg, msglen, "line %u, column %u: invalid JSON: %s",
+		    line, col, why);
 		return -1;
 	}
 	return 0;
