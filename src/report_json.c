@@ -345,6 +345,23 @@ error_json(const struct sr_result *r)
 	return cJSON_CreateNull();
 }
 
+static void *
+json_alloc(size_t n)
+{
+	return sr_xmalloc(n);
+}
+
+/* The one cJSON_InitHooks of the program: cJSON's allocations fail the
+ * way ours do (sr_util_on_oom), so no cJSON call ever returns NULL for
+ * want of memory. */
+void
+sr_report_init(void)
+{
+	cJSON_Hooks h = { .malloc_fn = json_alloc, .free_fn = free };
+
+	cJSON_InitHooks(&h);
+}
+
 char *
 sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 {

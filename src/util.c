@@ -16,13 +16,26 @@
 
 #include "util.h"
 
+static void (*oom_handler)(void);
+
+void
+sr_util_on_oom(void (*fn)(void))
+{
+	oom_handler = fn;
+}
+
+/* Out of memory: main's handler reports it the normal way (one line, the
+ * JSON object in JSON mode) and picks the exit status.  Without one (unit
+ * tests), or should it return, there is nothing sane left to do. */
 static void
 oom(void)
 {
 	static const char m[] = "sandrun: out of memory\n";
 
+	if (oom_handler != NULL)
+		oom_handler();
 	(void)!write(STDERR_FILENO, m, sizeof(m) - 1);
-	_exit(125);
+	abort();
 }
 
 void *

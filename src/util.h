@@ -10,7 +10,11 @@
 
 #define SR_UNLIMITED UINT64_MAX
 
-/* Out of memory is fatal (prints "sandrun: out of memory", exits 125). */
+/* Out of memory is fatal: the allocators below never return NULL; they
+ * call the handler main installed with sr_util_on_oom(), which reports
+ * the error and exits (it must not return: if it does, or none is
+ * installed, the message is written and the process aborts). */
+void sr_util_on_oom(void (*fn)(void));
 void *sr_xmalloc(size_t n);
 void *sr_xcalloc(size_t n, size_t m);
 void *sr_xrealloc(void *p, size_t n);

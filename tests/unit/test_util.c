@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,6 +93,35 @@ fdur(uint64_t ms, const char *want)
 
 	snprintf(name, sizeof(name), "fmt_duration %" PRIu64, ms);
 	is_str(sr_fmt_duration(ms, buf, sizeof(buf)), want, name);
+}
+
+static jmp_buf oom_jmp;
+static int oom_calls;
+
+static void
+oom_handler(void)
+{
+	oom_calls++;
+	longjmp(oom_jmp, 1);
+}
+
+/* Out of memory goes to the handler main installs, never to a NULL
+ * return (an overflowing size is out of memory too). */
+static void
+test_oom(void)
+{
+	void *volatile p = NULL;
+
+	sr_util_on_oom(oom_handler);
+	if (setjmp(oom_jmp) == 0)
+		p = sr_xreallocarray(NULL, SIZE_MAX, 2);
+	ok(oom_calls == 1 && p == NULL, "reallocarray overflow calls the "
+	    "OOM handler (%d)", oom_calls);
+	if (setjmp(oom_jmp) == 0)
+		p = sr_xreallocarray(NULL, 16, 2);
+	ok(oom_calls == 1 && p != NULL, "a small reallocarray does not");
+	free(p);
+	sr_util_on_oom(NULL);
 }
 
 int
@@ -203,6 +233,8 @@ main(void)
 	fdur(UINT64_MAX - 1, "18446744073709551.61 s");
 	ok(strcmp(sr_fmt_size(512ull << 20, buf, sizeof(buf)), "512 M") == 0,
 	    "fmt_size truncates to the buffer");
+
+	test_oom();
 
 	TAP_PLAN(tap_n);
 	return tap_done();
