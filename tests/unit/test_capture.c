@@ -176,9 +176,11 @@ test_lazy(void)
 	    sr_capture_omitted(&c) == sizeof(big),
 	    "cap 0 keeps nothing, counts everything");
 	sr_capture_free(&c);
-	sr_capture_free(&c);	/* idempotent */
+	ok(c.head == NULL && c.tail == NULL && c.head_len == 0 &&
+	    c.tail_fill == 0 && c.total == sizeof(big),
+	    "sr_capture_free releases the buffers and keeps the count");
+	sr_capture_free(&c);	/* idempotent: ASan sees a double free */
 	sr_capture_free(NULL);
-	ok(1, "sr_capture_free is NULL-safe and idempotent");
 }
 
 static void
@@ -360,6 +362,7 @@ main(void)
 	size_t datalen = 3 * 65536 + 100, i;
 	char *data = malloc(datalen);
 
+	TAP_PLAN(56);
 	for (i = 0; i < datalen; i++)
 		data[i] = (char)(rnd() >> 24);
 	test_boundaries(data);
@@ -370,6 +373,5 @@ main(void)
 	test_utf8_idempotent();
 	test_text();
 	free(data);
-	TAP_PLAN(tap_n);
 	return tap_done();
 }

@@ -116,6 +116,20 @@ round_trip(const struct sr_policy *p)
 	return r;
 }
 
+static size_t
+count_fixtures(const char *kind)
+{
+	char dir[PATH_MAX + 64];
+	size_t n;
+	char **f;
+
+	snprintf(dir, sizeof(dir), "%s/tests/fixtures/policies/%s", srcdir,
+	    kind);
+	f = list_dir(dir, "", ".json", &n);
+	sr_strv_free(f);
+	return n;
+}
+
 static void
 test_valid(void)
 {
@@ -140,6 +154,8 @@ test_valid(void)
 			printf("# %s\n", buf ? d.msg : "unreadable");
 		if (r == 0 && p->extends == NULL)
 			ok(round_trip(p), "valid/%s round trips", f[i]);
+		else
+			skip(1, "extends another policy: no round trip alone");
 		sr_policy_free(p);
 		free(buf);
 	}
@@ -636,6 +652,9 @@ main(void)
 	signal(SIGALRM, SIG_DFL);
 	find_srcdir();
 	printf("# srcdir %s\n", srcdir);
+	/* 2 results per fixture file, and the fixed ones */
+	TAP_PLAN(107 + 2 * (int)count_fixtures("valid") +
+	    2 * (int)count_fixtures("invalid"));
 	test_valid();
 	test_invalid();
 	test_inline();
@@ -645,6 +664,5 @@ main(void)
 	test_names();
 	test_files();
 	test_shipped();
-	tap_plan(tap_n);
 	return tap_done();
 }

@@ -129,6 +129,7 @@ main(void)
 {
 	char buf[6];
 
+	TAP_PLAN(102);
 	dur_ok("0", 0);
 	dur_ok("10", 10000);
 	dur_ok("10s", 10000);
@@ -235,7 +236,5 @@ main(void)
 	    "fmt_size truncates to the buffer");
 
 	test_oom();
-
-	TAP_PLAN(tap_n);
 	return tap_done();
 }
