@@ -71,9 +71,15 @@ sr_xrealloc(void *p, size_t n)
 void *
 sr_xreallocarray(void *p, size_t n, size_t m)
 {
-	void *q = reallocarray(p, n ? n : 1, m ? m : 1);
+	void *q;
 
-	if (q == NULL)
+	if (n == 0)
+		n = 1;
+	if (m == 0)
+		m = 1;
+	if (n > SIZE_MAX / m)
+		oom();		/* before the call: no allocator sees it */
+	if ((q = reallocarray(p, n, m)) == NULL)
 		oom();
 	return q;
 }
