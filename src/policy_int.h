@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "policy.h"
@@ -39,6 +40,66 @@ int sr_policy_parse_tree(const char *buf, size_t len, const char *file,
     struct cJSON **tree, struct sr_policy **pol, struct sr_diag *d);
 int sr_policy_from_tree(const struct cJSON *tree, const char *file,
     bool complete, struct sr_policy **out, struct sr_diag *d);
+
+/* ---- between policy_schema.c and its sections (policy_fs.c,
+ * policy_syscalls.c): the error collector and the generic checks. ---- */
+
+#define SR_POLICY_PATH_MAX 4096		/* bytes of a path in a policy */
+#define SR_POLICY_CONTENT_MAX (64 * 1024)	/* inline file content */
+
+struct sr_pctx {
+	const char *file;
+	bool complete;		/* every required key must be there */
+	bool workdir_bad;	/* run.workdir already reported */
+	char *errs;		/* "file: path: msg\n"... */
+	size_t len, cap;
+	unsigned n;		/* errors collected */
+};
+
+enum sr_lim_kind { SR_LIM_KIND_DURATION, SR_LIM_KIND_SIZE, SR_LIM_KIND_COUNT };
+
+/* Record "file: path: message" (path may be empty). */
+void sr_perr(struct sr_pctx *c, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "path.key" (printable) into out. */
+void sr_pjoin(char *out, size_t len, const char *path, const char *key);
+/* The member of obj named key (case-sensitive), or NULL. */
+const struct cJSON *sr_pget(const struct cJSON *obj, const char *key);
+/* Duplicate, case-variant and unknown keys (allowed == NULL: any), and
+ * missing required ones in complete mode; false when obj is not an
+ * object (reported). */
+bool sr_pcheck_object(struct sr_pctx *c, const struct cJSON *obj,
+    const char *path, const char *const *allowed,
+    const char *const *required);
+/* A copy of the string member key, or NULL (absent, or reported). */
+char *sr_pget_str(struct sr_pctx *c, const struct cJSON *obj,
+    const char *path, const char *key);
+/* A duration, size or count value into *out; -1 when reported. */
+int sr_pparse_limit(struct sr_pctx *c, const struct cJSON *v, const char *p,
+    enum sr_lim_kind kind, bool may_be_unlimited, uint64_t max,
+    uint64_t *out);
+/* A list, or {"append": [...]}: the array, or NULL when reported. */
+const struct cJSON *sr_plist(struct sr_pctx *c, const struct cJSON *v,
+    const char *path);
+/* Absolute, normalized, no controls; false when reported. */
+bool sr_pcheck_abs_path(struct sr_pctx *c, const char *p, const char *s);
+/* True when path is dir or below it. */
+bool sr_path_under(const char *path, const char *dir);
+
+/* A growable NULL-terminated list of strings. */
+struct sr_strset {
+	char **v;
+	size_t n, cap;
+};
+void sr_set_add(struct sr_strset *s, const char *x);	/* a copy of x */
+void sr_set_sort_unique(struct sr_strset *s);
+char **sr_set_take(struct sr_strset *s, size_t *n);	/* never NULL */
+
+/* The sections. */
+void sr_policy_parse_filesystem(struct sr_pctx *c, const struct cJSON *fs,
+    struct sr_policy *pol);
+void sr_policy_parse_syscalls(struct sr_pctx *c, const struct cJSON *sc,
+    struct sr_syscalls *s);
 
 /* policy_merge.c: one parsed, validated policy file, and the merge of an
  * "extends" chain (rules in sandrun-policy(5), EXTENDS). */
