@@ -23,7 +23,8 @@
 #include "policy.h"
 #include "util.h"
 
-#define INFLIGHT_MAX 4		/* tool calls running at once */
+#define RUNNING_MAX 4		/* tool calls running at once */
+#define QUEUED_MAX 64		/* tool calls accepted and not answered */
 
 struct server;
 
@@ -39,10 +40,11 @@ struct job {
 struct server {
 	struct sr_mcp_offer *offers;
 	size_t n_offers;
-	pthread_mutex_t mu;		/* jobs, n_jobs, out_broken */
-	pthread_cond_t cv;
+	pthread_mutex_t mu;		/* jobs, n_jobs, n_running, out_broken */
+	pthread_cond_t cv;		/* a job ended, started or was cancelled */
 	struct job *jobs;
-	int n_jobs;
+	int n_jobs;			/* threads (queued or running) */
+	int n_running;			/* of which running a sandbox */
 	bool out_broken;
 	pthread_mutex_t out_mu;		/* one writer on stdout */
 };
@@ -103,8 +105,26 @@ run_job(void *arg)
 	cJSON *res = NULL;
 	char msg[SR_DIAG_MSG_MAX + 64];
 	bool cancelled;
+	int r;
 
-	if (sr_mcp_exec(&j->call, &j->ctl, &out, &d) == 0) {
+	/* Wait for a slot; a cancel while queued ends the wait. */
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		pthread_mutex_lock(&j->ctl.mu);
+		cancelled = j->ctl.cancelled;
+		pthread_mutex_unlock(&j->ctl.mu);
+		if (cancelled || s->n_running < RUNNING_MAX)
+			break;
+		pthread_cond_wait(&s->cv, &s->mu);
+	}
+	s->n_running++;
+	pthread_mutex_unlock(&s->mu);
+	r = sr_mcp_exec(&j->call, &j->ctl, &out, &d);
+	pthread_mutex_lock(&s->mu);
+	s->n_running--;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (r == 0) {
 		res = sr_mcp_tools_result(out.json, out.len, SR_MCP_MSG_MAX);
 		if (res == NULL)
 			res = sr_mcp_tools_error("sandrun: the sandbox "
@@ -135,7 +155,8 @@ run_job(void *arg)
 	return NULL;
 }
 
-/* Start a validated call (c is moved); waits while INFLIGHT_MAX run. */
+/* Start a validated call (c is moved) on its own thread, which waits for
+ * one of RUNNING_MAX slots; past QUEUED_MAX calls answer an error. */
 static void
 start_job(struct server *s, const cJSON *id, struct sr_mcp_call *c)
 {
@@ -152,8 +173,13 @@ start_job(struct server *s, const cJSON *id, struct sr_mcp_call *c)
 	memset(c, 0, sizeof(*c));
 	j->ctl = init;
 	pthread_mutex_lock(&s->mu);
-	while (s->n_jobs >= INFLIGHT_MAX)
-		pthread_cond_wait(&s->cv, &s->mu);
+	if (s->n_jobs >= QUEUED_MAX) {
+		pthread_mutex_unlock(&s->mu);
+		send_line(s, sr_mcp_result(id, sr_mcp_tools_error("sandrun: "
+		    "too many calls waiting (64); wait for some answers")));
+		job_free(j);
+		return;
+	}
 	for (struct job *o = s->jobs; o != NULL; o = o->next)
 		if (strcmp(o->key, j->key) == 0) {
 			pthread_mutex_unlock(&s->mu);
@@ -191,6 +217,7 @@ cancel(struct server *s, const cJSON *params)
 	for (struct job *j = s->jobs; j != NULL; j = j->next)
 		if (strcmp(j->key, key) == 0)
 			sr_mcp_ctl_cancel(&j->ctl);
+	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	free(key);
 }
@@ -384,6 +411,7 @@ drain(struct server *s, bool stop)
 	if (stop || s->out_broken)
 		for (struct job *j = s->jobs; j != NULL; j = j->next)
 			sr_mcp_ctl_cancel(&j->ctl);
+	pthread_cond_broadcast(&s->cv);
 	while (s->n_jobs > 0)
 		pthread_cond_wait(&s->cv, &s->mu);
 	pthread_mutex_unlock(&s->mu);

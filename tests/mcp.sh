@@ -22,9 +22,19 @@ command -v node >/dev/null 2>&1 || skip "node not found (apt-get install nodejs 
 	skip "MCP SDK not installed (cd tests/mcp && npm ci)"
 
 # The test imports the SDK relative to its own location: run a copy next
-# to a link to the modules, so a read-only source tree works too.
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sandrun-mcp-test.XXXXXX") || exit 1
+# to a link to the modules, so a read-only source tree works too.  The
+# server's temporary directories go inside it (TMPDIR), so the suite's
+# check for leftovers in /tmp (teardown.bats) is not disturbed.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mcp-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cp "$srcdir/tests/mcp/mcp_test.mjs" "$srcdir/tests/mcp/package.json" "$tmp/"
 ln -s "$(cd "$modules" && pwd)" "$tmp/node_modules"
-SANDRUN_SRCDIR=$srcdir node "$tmp/mcp_test.mjs"
+mkdir "$tmp/tmp" || exit 1
+TMPDIR=$tmp/tmp SANDRUN_SRCDIR=$srcdir node "$tmp/mcp_test.mjs"
+status=$?
+left=$(ls -A "$tmp/tmp")
+if [ -n "$left" ]; then
+	echo "# FAIL: sandrun mcp left temporary files behind: $left"
+	exit 1
+fi
+exit $status

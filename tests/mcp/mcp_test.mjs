@@ -185,6 +185,7 @@ async function rawTests() {
 		'{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}',
 		'{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"run_code","arguments":"nope"}}',
 		'{"jsonrpc":"2.0","id":5,"method":"ping"',
+		'{"jsonrpc":"2.0","id":7,"method":"ping","params":{"pad":"' + 'a'.repeat(11 << 20) + '"}}',
 		'{"jsonrpc":"2.0","id":6,"method":"ping"}',
 	];
 	child.stdin.write(lines.join('\n') + '\n');
@@ -194,12 +195,14 @@ async function rawTests() {
 	let parsed = [];
 	try { parsed = got.map((l) => JSON.parse(l)); } catch { parsed = null; }
 	const byId = (id) => parsed?.find((m) => m.id === id);
-	ok(parsed && got.length === 8 && code === 0, 'raw: one JSON answer per line, exit 0 at EOF',
+	ok(parsed && got.length === 9 && code === 0, 'raw: one JSON answer per line, exit 0 at EOF',
 		{ code, out, err });
 	ok(parsed && parsed.filter((m) => m.id === null && m.error?.code === -32700).length === 2 &&
 		byId(1)?.error?.code === -32601 &&
-		parsed.some((m) => m.id === null && m.error?.code === -32600),
-		'raw: -32700 for bad JSON, -32601 for an unknown method, -32600 for a batch', parsed);
+		parsed.some((m) => m.id === null && m.error?.code === -32600 && /batch/.test(m.error.message)) &&
+		parsed.some((m) => m.id === null && m.error?.code === -32600 && /too large/.test(m.error.message)) &&
+		!byId(7),
+		'raw: -32700 for bad JSON, -32601 for an unknown method, -32600 for a batch and for 11 MiB', parsed);
 	ok(byId(2)?.result?.protocolVersion === '2024-11-05' && byId(3)?.result?.protocolVersion === '2025-11-25' &&
 		byId(4)?.result?.isError === true && JSON.stringify(byId(6)?.result) === '{}',
 		'raw: version negotiation, bad arguments, ping', parsed);
