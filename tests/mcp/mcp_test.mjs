@@ -17,7 +17,7 @@ const dataset = readFileSync(join(seedDir, 'dataset.csv'), 'utf8');
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const SEED_ANSWER = 'Seattle with an average salary of 73500.0';
 
-const PLAN = 22;
+const PLAN = 23;
 let n = 0, failed = 0;
 console.log(`1..${PLAN}`);
 function ok(cond, name, diag) {
@@ -103,6 +103,12 @@ async function sdkTests() {
 		'chart: one image/png item with PNG bytes', r.content);
 	ok(r.structuredContent.files.some((f) => f.path === 'chart.png' && f.mime === 'image/png'),
 		'chart: listed in structuredContent.files');
+
+	// a figure shown with plt.show() comes back as an image too
+	r = await client.callTool({ name: 'run_code', arguments: { code:
+		'import matplotlib.pyplot as plt\nplt.bar(["a", "b"], [3, 5])\nplt.show()\n' } });
+	ok(r.isError === false && (r.content ?? []).filter((c) => c.type === 'image' && c.mimeType === 'image/png').length === 1 &&
+		text(r).includes('figure-1.png'), 'plt.show(): figure-1.png as an image item', r.content?.map((c) => c.type));
 
 	// an error
 	r = await client.callTool({ name: 'run_code', arguments: { code: 'print("before")\n1/0\n' } });
