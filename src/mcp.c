@@ -148,10 +148,13 @@ run_job(void *arg)
 			*p = j->next;
 			break;
 		}
+	pthread_mutex_unlock(&s->mu);
+	job_free(j);
+	/* Last: drain() returns (and the process may exit) once this is 0. */
+	pthread_mutex_lock(&s->mu);
 	s->n_jobs--;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
-	job_free(j);
 	return NULL;
 }
 
