@@ -7,8 +7,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "json_scan.h"
 #include "mcp_proto.h"
+#include "utf8.h"
 #include "util.h"
+
+#define DEPTH_MAX 64		/* nesting accepted in a message */
 
 static const char *const versions[] = {
 	SR_MCP_PROTOCOL_VERSION, "2025-06-18", "2025-03-26", "2024-11-05",
@@ -25,8 +29,9 @@ sr_mcp_version(const char *asked)
 	return SR_MCP_PROTOCOL_VERSION;
 }
 
-/* True when a string in buf has the escape \u0000.  Backslashes only
- * occur inside strings in JSON, so pairing them is enough. */
+/* True when a string in buf has the escape \u0000 (which sr_json_scan
+ * refuses: C strings cannot carry it).  Backslashes only occur inside
+ * strings in JSON, so pairing them is enough. */
 static bool
 has_nul_escape(const char *buf, size_t len)
 {
@@ -46,7 +51,8 @@ invalid(struct sr_mcp_msg *m, int code, const char *why)
 {
 	m->kind = SR_MCP_INVALID;
 	m->code = code;
-	snprintf(m->why, sizeof(m->why), "%s", why);
+	if (why != m->why)
+		snprintf(m->why, sizeof(m->why), "%s", why);
 	return -1;
 }
 
@@ -66,7 +72,8 @@ int
 sr_mcp_parse(const char *buf, size_t len, struct sr_mcp_msg *m)
 {
 	const cJSON *v, *id;
-	const char *end = NULL;
+	const char *why = NULL;
+	size_t off = 0;
 
 	memset(m, 0, sizeof(*m));
 	if (len > SR_MCP_MSG_MAX)
@@ -75,19 +82,21 @@ sr_mcp_parse(const char *buf, size_t len, struct sr_mcp_msg *m)
 	if (memchr(buf, '\0', len) != NULL)
 		return invalid(m, SR_MCP_PARSE_ERROR, "parse error: NUL byte "
 		    "in the message");
-	m->root = cJSON_ParseWithLengthOpts(buf, len, &end, false);
+	if ((off = sr_utf8_valid_prefix(buf, len)) < len) {
+		snprintf(m->why, sizeof(m->why), "parse error: invalid UTF-8 "
+		    "at byte %zu", off);
+		return invalid(m, SR_MCP_PARSE_ERROR, m->why);
+	}
+	/* Strict RFC 8259 first (cJSON is lenient), with a depth bound. */
+	if (sr_json_scan(buf, len, DEPTH_MAX, &off, &why) < 0) {
+		snprintf(m->why, sizeof(m->why), "parse error at byte %zu: %s%s",
+		    off, why, has_nul_escape(buf, len) ? " (send binary file "
+		    "content with encoding base64)" : "");
+		return invalid(m, SR_MCP_PARSE_ERROR, m->why);
+	}
+	m->root = cJSON_ParseWithLength(buf, len);
 	if (m->root == NULL)
 		return invalid(m, SR_MCP_PARSE_ERROR, "parse error: not JSON");
-	while (end != NULL && end < buf + len &&
-	    (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
-		end++;
-	if (end != NULL && end < buf + len)
-		return invalid(m, SR_MCP_PARSE_ERROR, "parse error: data after "
-		    "the JSON value");
-	if (has_nul_escape(buf, len))
-		return invalid(m, SR_MCP_INVALID_REQUEST, "strings must not "
-		    "contain \\u0000 (send binary file content with encoding "
-		    "base64)");
 	if (cJSON_IsArray(m->root))
 		return invalid(m, SR_MCP_INVALID_REQUEST, "batches are not "
 		    "supported (one message per line)");

@@ -46,8 +46,10 @@ struct sr_mcp_msg {
 
 /* Parse and classify one message (without its newline).  Always fills m
  * (free it with sr_mcp_msg_free); returns 0 for a usable message, -1 for
- * SR_MCP_INVALID.  Strings holding U+0000 are refused: C strings cannot
- * carry them, and silently cutting code or a file would be worse. */
+ * SR_MCP_INVALID.  The syntax is checked strictly first (valid UTF-8,
+ * RFC 8259, nesting at most 64 deep, sr_json_scan); strings holding
+ * U+0000 are refused there: C strings cannot carry them, and silently
+ * cutting code or a file would be worse. */
 int sr_mcp_parse(const char *buf, size_t len, struct sr_mcp_msg *m);
 void sr_mcp_msg_free(struct sr_mcp_msg *m);
 

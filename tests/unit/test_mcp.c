@@ -30,6 +30,22 @@ parse_is(const char *in, int kind, int code, const char *name)
 	sr_mcp_msg_free(&m);
 }
 
+/* A request whose params nest n levels deep (params itself is one). */
+static void
+deep(int n, int kind, int code, const char *name)
+{
+	char buf[512];
+	int k = snprintf(buf, sizeof(buf),
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"a\":");
+
+	for (int i = 0; i < n - 2; i++)
+		buf[k++] = '[';
+	for (int i = 0; i < n - 2; i++)
+		buf[k++] = ']';
+	snprintf(buf + k, sizeof(buf) - (size_t)k, "}}");
+	parse_is(buf, kind, code, name);
+}
+
 static void
 test_parse(void)
 {
@@ -46,6 +62,12 @@ test_parse(void)
 	parse_is("not json", SR_MCP_INVALID, SR_MCP_PARSE_ERROR, "garbage");
 	parse_is("{\"jsonrpc\":\"2.0\"} x", SR_MCP_INVALID, SR_MCP_PARSE_ERROR,
 	    "trailing data");
+	parse_is("{\"jsonrpc\":\"2.0\",\"id\":01,\"method\":\"ping\"}",
+	    SR_MCP_INVALID, SR_MCP_PARSE_ERROR, "leading zero (strict JSON)");
+	parse_is("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xc0\xaf\"}",
+	    SR_MCP_INVALID, SR_MCP_PARSE_ERROR, "overlong UTF-8");
+	deep(64, SR_MCP_REQUEST, 0, "nested 64 deep");
+	deep(65, SR_MCP_INVALID, SR_MCP_PARSE_ERROR, "nested 65 deep");
 	parse_is("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]",
 	    SR_MCP_INVALID, SR_MCP_INVALID_REQUEST, "batch");
 	parse_is("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}",
@@ -57,7 +79,7 @@ test_parse(void)
 	parse_is("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":[]}",
 	    SR_MCP_INVALID, SR_MCP_INVALID_PARAMS, "params array");
 	parse_is("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\\u0000b\"}",
-	    SR_MCP_INVALID, SR_MCP_INVALID_REQUEST, "NUL escape");
+	    SR_MCP_INVALID, SR_MCP_PARSE_ERROR, "NUL escape");
 	parse_is("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\\\\u0000b\"}",
 	    SR_MCP_REQUEST, 0, "escaped backslash before u0000");
 
@@ -191,7 +213,7 @@ test_result(void)
 int
 main(void)
 {
-	TAP_PLAN(15 + 5 + 15 + 6);
+	TAP_PLAN(19 + 5 + 15 + 6);
 	test_parse();
 	test_version();
 	test_args();
