@@ -28,6 +28,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -494,6 +495,19 @@ mark(unsigned char *st, char *const *list, const char *what,
 			st[nr] |= flag;
 	}
 	return bad;
+}
+
+/* What the compiled program depends on besides the policy and the
+ * struct sr_filter inputs: the libseccomp version (its syscall table and
+ * code generator) and this file's layout choices. */
+void
+sr_filter_generator(char *buf, size_t size)
+{
+	const struct scmp_version *v = seccomp_version();
+
+	snprintf(buf, size, "libseccomp %u.%u.%u api %u layout 1 notify %d",
+	    v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
+	    seccomp_api_get(), (int)notify_available());
 }
 
 static int build(const struct sr_syscalls *sc, struct sr_filter *f,

@@ -58,6 +58,11 @@ int sr_filter_install_listener(const struct sr_filter *f);
 /* sr_filter_known_syscall, sr_filter_forbidden_syscall: sysgroups.h */
 #include "sysgroups.h"
 
+/* A line naming what, besides the policy, decides the compiled program:
+ * libseccomp's version and API level, the layout, kernel notify support
+ * (the BPF cache's key, filter_cache.h). */
+void sr_filter_generator(char *buf, size_t size);
+
 void sr_filter_free(struct sr_filter *f);
 
 #endif
