@@ -8,6 +8,7 @@
 #include <linux/filter.h>
 #include <linux/keyctl.h>
 #include <linux/seccomp.h>
+#include <dirent.h>
 #include <pwd.h>
 #include <sha2.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "filter_cache.h"
@@ -27,6 +29,8 @@
 #define KEY_DESC "sandrun:bpf-cache-mac"
 #define MAC_LEN 32
 #define MAX_DEPTH 128
+#define MAX_ENTRIES 64	/* more: start over (a rebuild is cheap) */
+#define TMP_STALE 60	/* seconds: a writer that died left it */
 
 struct cache_hdr {
 	char magic[8];
@@ -502,6 +506,45 @@ store(int dirfd, const char *name, const uint8_t key[SHA256_DIGEST_LENGTH],
 	return rc;
 }
 
+/* Keep the directory small: every new sandrun build or policy adds an
+ * entry.  Past MAX_ENTRIES, drop all but keep; drop stale temporaries. */
+static void
+prune(int dirfd, const char *keep)
+{
+	struct dirent *e;
+	struct stat st;
+	size_t n = 0;
+	int fd;
+	DIR *dp;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) < 0 || (dp = fdopendir(fd)) == NULL) {
+			if (fd >= 0)
+				close(fd);
+			return;
+		}
+		while ((e = readdir(dp)) != NULL) {
+			bool tmp = strncmp(e->d_name, ".tmp.", 5) == 0;
+			size_t l = strlen(e->d_name);
+			bool bpf = l > 4 && strcmp(e->d_name + l - 4,
+			    ".bpf") == 0 && strcmp(e->d_name, keep) != 0;
+
+			if (pass == 0) {
+				n += bpf;
+				if (tmp && fstatat(dirfd, e->d_name, &st,
+				    AT_SYMLINK_NOFOLLOW) == 0 &&
+				    st.st_mtime + TMP_STALE < time(NULL))
+					(void)unlinkat(dirfd, e->d_name, 0);
+			} else if (bpf)
+				(void)unlinkat(dirfd, e->d_name, 0);
+		}
+		closedir(dp);
+		if (n < MAX_ENTRIES)
+			return;
+	}
+}
+
 int
 sr_filter_cache_build(struct sr_filter_cache *c,
     const struct sr_syscalls *sc, struct sr_filter *f, struct sr_diag *d)
@@ -524,8 +567,10 @@ sr_filter_cache_build(struct sr_filter_cache *c,
 		return 0;
 	}
 	rc = sr_filter_build(sc, f, d);
-	if (rc == 0 && store(c->dirfd, name, key, secret, f) == 0)
+	if (rc == 0 && store(c->dirfd, name, key, secret, f) == 0) {
 		c->stored = true;
+		prune(c->dirfd, name);
+	}
 	explicit_bzero(secret, sizeof(secret));
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "filter_cache.h"
 #include "hostcheck.h"
 #include "notify.h"
 #include "ns.h"
@@ -446,8 +447,18 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 	if (run->cg->kind != SR_CGROUP_NONE && !in_cgroup &&
 	    sr_cgroup_attach(run->cg, pid, d) < 0)
 		goto kill_fail;
-	if (sr_filter_build(&run->policy->syscalls, run->filter, d) < 0)
-		goto kill_fail;
+	{
+		/* a verified cached program, or a fresh compile (stored) */
+		struct sr_filter_cache fc;
+		int frc;
+
+		sr_filter_cache_open(&fc, sb->plan);
+		frc = sr_filter_cache_build(&fc, &run->policy->syscalls,
+		    run->filter, d);
+		sr_filter_cache_close(&fc);
+		if (frc < 0)
+			goto kill_fail;
+	}
 	if (sr_child_send_filter(sync[1], run->filter) < 0) {
 		sr_diag_errno(d, "hand the seccomp filter to the sandbox");
 		goto kill_fail;

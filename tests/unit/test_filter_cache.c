@@ -235,7 +235,7 @@ main(void)
 	bool hit = true;
 	int fd;
 
-	TAP_PLAN(25);
+	TAP_PLAN(26);
 	setup_policy();
 	snprintf(dir, sizeof(dir), "/tmp/sr-bpfcache.XXXXXX");
 	if (mkdtemp(dir) == NULL) {
@@ -276,6 +276,21 @@ main(void)
 
 	fd = -1;
 	test_reachable();
+	{
+		/* 70 other entries and a dead writer's temporary: pruned */
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "cd %s && rm -f ./* && for i in "
+		    "$(seq 70); do : > $i.bpf; done && touch -d '1 hour ago' "
+		    ".tmp.1.x", dir);
+		(void)!system(cmd);
+		sr_filter_cache_open_dir(&c, dir, NULL);
+		ok(same_as_fresh(&c, NULL) && c.stored &&
+		    (snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) = 1",
+		    dir), system(cmd) == 0),
+		    "past 64 entries: only the new one stays, no stale temporary");
+		sr_filter_cache_close(&c);
+	}
 	test_concurrent();
 	{
 		char cmd[128];
