@@ -295,7 +295,9 @@ classify(struct sr_run *run, struct sr_result *r, bool timed_out,
 		r->status = SR_STATUS_MEMORY_LIMIT;
 		r->limit_hit = SR_HIT_MEMORY;
 		r->oom_killed = true;
-	} else if (cs->pids_limit_hit && r->exit_code != 0) {
+	} else if (cs->pids_limit_hit) {
+		/* The cgroup refused a fork: the limit acted, whatever the
+		 * program made of it. */
 		r->status = SR_STATUS_PROCESS_LIMIT;
 		r->limit_hit = SR_HIT_PROCESSES;
 	} else if (r->exit_code != 0 &&
@@ -445,6 +447,8 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 	 * arrived, so the program never runs outside the cgroup or filter. */
 	if (run->cg->kind != SR_CGROUP_NONE && !in_cgroup &&
 	    sr_cgroup_attach(run->cg, pid, d) < 0)
+		goto kill_fail;
+	if (sr_cgroup_confirm(run->cg, pid, d) < 0)
 		goto kill_fail;
 	if (sr_filter_build(&run->policy->syscalls, run->filter, d) < 0)
 		goto kill_fail;
