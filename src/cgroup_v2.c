@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -45,21 +46,33 @@ is_v2_dir(const char *path)
 	return statfs(path, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* Did systemd delegate dir?  It marks delegated cgroups with the xattr
- * user.delegate (and trusted.delegate, which only root can read).  With
- * no systemd, a writable cgroup was delegated by whoever made it so. */
+static bool
+writable(const char *dir, const char *file)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	return access(p, W_OK) == 0;
+}
+
+/* May a user treat its writable cgroup dir as delegated?  systemd marks
+ * delegated cgroups with the xattr trusted.delegate (system manager) or,
+ * in newer releases, user.delegate; a user manager of systemd 252 marks
+ * nothing, and there a cgroup the user may write was made by the user's
+ * own manager or delegated to it.  So: refuse only a cgroup whose mark
+ * says it is not delegated. */
 static bool
 delegated(const char *dir)
 {
 	char v[8];
 	ssize_t n;
 
-	if (sr_cg_fake() || access("/run/systemd/system", F_OK) < 0)
+	if (sr_cg_fake())
 		return true;
 	n = getxattr(dir, "user.delegate", v, sizeof(v));
 	if (n < 0)
 		n = getxattr(dir, "trusted.delegate", v, sizeof(v));
-	return n == 1 && v[0] == '1';
+	return n < 0 || (n == 1 && v[0] == '1');
 }
 
 /* Is parent a v2 cgroup we may use, offering memory and pids?  0, or -1
@@ -88,6 +101,7 @@ check_parent(const char *parent, bool own, char *why, size_t wl)
 		return -1;
 	}
 	if (own && (access(parent, W_OK) < 0 ||
+	    !writable(parent, "cgroup.procs") ||
 	    (geteuid() != 0 && !delegated(parent)))) {
 		snprintf(why, wl, "cgroup v2: %s is not delegated to uid %ld; "
 		    "%s", parent, (long)geteuid(), DELEGATE_HINT);
@@ -146,33 +160,89 @@ move_self(struct sr_cgroup *cg, const char *parent)
 	return 0;
 }
 
-static int
+/* Are we the only process in dir (or is it empty)? */
+static bool
+only_us(const char *dir)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *p, *end;
+
+	if (sr_cg_read(dir, "cgroup.procs", &buf) < 0)
+		return false;
+	for (p = buf; *p; p = end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p) {
+			end = p + 1;
+			continue;
+		}
+		if (v != (long)getpid())
+			return false;
+	}
+	return true;
+}
+
+/* Root whose own cgroup is shared with other processes (a shell, a test
+ * runner, a non-delegated unit): the sandrun-owned subtree
+ * /sys/fs/cgroup/sandrun, which holds no processes, only run leaves. */
+static char *
+root_subtree(char *why, size_t wl)
+{
+	char *p = sr_cg_join(sr_cg_root(), "sandrun");
+
+	if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+		snprintf(why, wl, "cgroup v2: cannot create %s: %s", p,
+		    strerror(errno));
+		free(p);
+		return NULL;
+	}
+	if (check_parent(p, false, why, wl) < 0)
+		goto fail;
+	if (enable(p) < 0) {
+		snprintf(why, wl, "cgroup v2: cannot enable memory and pids in "
+		    "%s/cgroup.subtree_control: %s", p, strerror(errno));
+		goto fail;
+	}
+	return p;
+fail:
+	free(p);
+	return NULL;
+}
+
+/* The parent of the run's leaf (a new string), or NULL with why filled.
+ * own: parent is our own cgroup, which we may reorganise. */
+static char *
 prepare_parent(struct sr_cgroup *cg, const char *parent, bool own, char *why,
     size_t wl)
 {
 	if (check_parent(parent, own, why, wl) < 0)
-		return -1;
+		return NULL;
 	if (enable(parent) == 0)
-		return 0;
-	if (errno == EBUSY && own) {
+		return sr_xstrdup(parent);
+	if (errno == EBUSY && own && only_us(parent)) {
 		if (move_self(cg, parent) < 0) {
 			snprintf(why, wl, "cgroup v2: cannot move sandrun into "
 			    "%s/%s: %s", parent, SUPERVISOR_LEAF, strerror(errno));
-			return -1;
+			return NULL;
 		}
 		if (enable(parent) == 0)
-			return 0;
+			return sr_xstrdup(parent);
 	}
-	if (errno == EBUSY)
+	if (errno == EBUSY && own && geteuid() == 0)
+		return root_subtree(why, wl);
+	if (errno == EBUSY && own)
+		snprintf(why, wl, "cgroup v2: %s is delegated but other "
+		    "processes share it; start sandrun as the scope's own "
+		    "command (systemd-run --user --scope -p Delegate=yes "
+		    "sandrun ...)", parent);
+	else if (errno == EBUSY)
 		snprintf(why, wl, "cgroup v2: cannot enable memory and pids in "
-		    "%s/cgroup.subtree_control: other processes live in it; "
-		    "start sandrun in a cgroup of its own (%s)", parent,
-		    own ? "systemd-run --scope -p Delegate=yes" :
-		    "pass an empty delegated directory");
+		    "%s/cgroup.subtree_control: it has processes of its own; "
+		    "pass an empty delegated directory", parent);
 	else
 		snprintf(why, wl, "cgroup v2: cannot enable memory and pids in "
 		    "%s/cgroup.subtree_control: %s", parent, strerror(errno));
-	return -1;
+	return NULL;
 }
 
 /* The limits, each written and read back; only what the kernel kept is
@@ -211,12 +281,14 @@ sr_cg_v2_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     const char *parent, bool own, struct sr_limit_report *lim_out, char *why,
     size_t wl)
 {
+	_cleanup_free_ char *dir = NULL;
 	char name[64];
 	char *leaf = NULL;
 	int i;
 
-	if (prepare_parent(cg, parent, own, why, wl) < 0)
+	if ((dir = prepare_parent(cg, parent, own, why, wl)) == NULL)
 		return -1;
+	parent = dir;
 	for (i = 0; i < 8; i++) {
 		sr_cg_leaf_name(name, sizeof(name));
 		free(leaf);
@@ -255,11 +327,21 @@ sr_cg_v2_probe(const char *own, char *why, size_t wl)
 	if (sr_cg_read(own, "cgroup.subtree_control", &sub) == 0 &&
 	    sr_cg_has_word(sub, "memory", ' ') && sr_cg_has_word(sub, "pids", ' '))
 		snprintf(why, wl, "cgroup v2: one leaf per run under %s", own);
-	else
+	else if (only_us(own))
 		snprintf(why, wl, "cgroup v2: %s is %s; sandrun moves itself "
 		    "into %s/%s and gives each run a leaf beside it", own,
 		    geteuid() == 0 ? "ours (root)" : "delegated to us", own,
 		    SUPERVISOR_LEAF);
+	else if (geteuid() == 0)
+		snprintf(why, wl, "cgroup v2: %s has other processes; runs get "
+		    "leaves under %s/sandrun", own, sr_cg_root());
+	else {
+		snprintf(why, wl, "cgroup v2: %s is delegated but other "
+		    "processes share it; start sandrun as the scope's own "
+		    "command (systemd-run --user --scope -p Delegate=yes "
+		    "sandrun ...)", own);
+		return SR_CGROUP_CASE_V2_UNDELEGATED;
+	}
 	return SR_CGROUP_CASE_V2;
 }
 

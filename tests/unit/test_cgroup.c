@@ -105,6 +105,7 @@ test_fake_v2(void)
 	put(root, "cgroup.subtree_control", "cpu memory pids\n");
 	put(own, "cgroup.controllers", "cpu memory pids\n");
 	put(own, "cgroup.subtree_control", "");
+	put(own, "cgroup.procs", "");
 	sr_cgroup_test_seams(root, "0::/user/app\n");
 
 	memset(lim, 0, sizeof(lim));
