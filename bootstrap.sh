@@ -6,6 +6,8 @@
 #                             build, run the seed case
 #   ./bootstrap.sh --deps     only install the packages
 #   ./bootstrap.sh --build    only build (no packages, no seed case)
+#   ./bootstrap.sh --vm-deps  install what `make check-vm` needs (qemu,
+#                             debootstrap) to build and boot its guest
 set -eu
 cd "$(dirname "$0")"
 
@@ -15,6 +17,9 @@ PACKAGES="build-essential autoconf automake pkg-config
 	python3 python3-numpy python3-pandas python3-matplotlib python3-pil
 	bats bats-assert bats-support jq mandoc shellcheck python3-jsonschema
 	bash-completion zsh fish procps iproute2 time"
+
+# `make check-vm` only (tests/vm/): a Debian 12 guest under qemu.
+VM_PACKAGES="qemu-system-x86 qemu-utils debootstrap e2fsprogs"
 
 deps() {
 	if [ "$(id -u)" = 0 ]; then
@@ -26,8 +31,8 @@ deps() {
 		exit 1
 	fi
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $PACKAGES >/dev/null ||
-		{ $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $PACKAGES; }
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $1 >/dev/null ||
+		{ $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $1; }
 }
 
 build() {
@@ -43,8 +48,9 @@ seed() {
 }
 
 case "${1:-all}" in
---deps) deps ;;
+--deps) deps "$PACKAGES" ;;
+--vm-deps) deps "$VM_PACKAGES" ;;
 --build) build ;;
-all) deps && build && seed ;;
-*) echo "usage: $0 [--deps | --build]" >&2; exit 1 ;;
+all) deps "$PACKAGES" && build && seed ;;
+*) echo "usage: $0 [--deps | --build | --vm-deps]" >&2; exit 1 ;;
 esac
