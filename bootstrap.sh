@@ -16,7 +16,12 @@ PACKAGES="build-essential autoconf automake pkg-config
 	libseccomp-dev libcjson-dev libbsd-dev libmd-dev
 	python3 python3-numpy python3-pandas python3-matplotlib python3-pil
 	bats bats-assert bats-support jq mandoc shellcheck python3-jsonschema
-	bash-completion zsh fish procps iproute2 time"
+	bash-completion zsh fish procps iproute2 time nodejs npm"
+
+# The MCP tests' client (tests/mcp/package-lock.json), from the npm registry.
+mcp_sdk() {
+	(cd tests/mcp && npm ci --no-audit --no-fund --silent)
+}
 
 # `make check-vm` only (tests/vm/): a Debian 12 guest under qemu.
 VM_PACKAGES="qemu-system-x86 qemu-utils debootstrap e2fsprogs"
@@ -48,9 +53,9 @@ seed() {
 }
 
 case "${1:-all}" in
---deps) deps "$PACKAGES" ;;
+--deps) deps "$PACKAGES" && mcp_sdk ;;
 --vm-deps) deps "$VM_PACKAGES" ;;
 --build) build ;;
-all) deps "$PACKAGES" && build && seed ;;
+all) deps "$PACKAGES" && mcp_sdk && build && seed ;;
 *) echo "usage: $0 [--deps | --build | --vm-deps]" >&2; exit 1 ;;
 esac
