@@ -146,9 +146,10 @@ cache_key(const struct sr_syscalls *sc, const struct sr_filter *f,
 	}
 	sr_filter_generator(buf, sizeof(buf));
 	add_str(&c, buf);
-	snprintf(buf, sizeof(buf), "action %d errno %d notify %d own %d %u %u",
+	snprintf(buf, sizeof(buf),
+	    "action %d errno %d notify %d own %d %u %u tree %d",
 	    (int)sc->default_action, sc->errno_value, (int)f->notify,
-	    (int)f->own_ids, f->uid, f->gid);
+	    (int)f->own_ids, f->uid, f->gid, (int)f->tree);
 	add_str(&c, buf);
 	add_list(&c, sc->allow, sc->n_allow);
 	add_list(&c, sc->deny, sc->n_deny);
@@ -557,6 +558,8 @@ sr_filter_cache_build(struct sr_filter_cache *c,
 	c->hit = c->stored = false;
 	if (c->dirfd < 0 || mac_secret(secret) < 0)
 		return sr_filter_build(sc, f, d);
+	/* compiled once, installed on every run: the faster layout */
+	f->tree = true;
 	cache_key(sc, f, key);
 	for (i = 0; i < sizeof(key); i++)
 		snprintf(name + 2 * i, 3, "%02x", key[i]);

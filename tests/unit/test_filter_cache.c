@@ -8,7 +8,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +33,7 @@
 
 static char *allow_buf[1024];
 static struct sr_syscalls sc;
-static struct sr_filter fresh;
+static struct sr_filter fresh, fresh_linear;
 static char dir[64], path[256];
 
 static void
@@ -52,7 +56,10 @@ setup_policy(void)
 	memset(&fresh, 0, sizeof(fresh));
 	fresh.notify = true;
 	fresh.own_ids = true;
-	if (sr_filter_build(&sc, &fresh, &d) < 0) {
+	fresh_linear = fresh;
+	fresh.tree = true;	/* what the cache compiles */
+	if (sr_filter_build(&sc, &fresh, &d) < 0 ||
+	    sr_filter_build(&sc, &fresh_linear, &d) < 0) {
 		printf("Bail out! fresh build: %s\n", d.msg);
 		exit(1);
 	}
@@ -62,6 +69,7 @@ setup_policy(void)
 static bool
 same_as_fresh(struct sr_filter_cache *c, bool *hit)
 {
+	const struct sr_filter *want;
 	struct sr_filter f;
 	struct sr_diag d;
 	bool same;
@@ -71,8 +79,10 @@ same_as_fresh(struct sr_filter_cache *c, bool *hit)
 	f.own_ids = true;
 	if (sr_filter_cache_build(c, &sc, &f, &d) < 0)
 		return false;
-	same = f.len == fresh.len && f.notify == fresh.notify &&
-	    memcmp(f.insns, fresh.insns, f.len * sizeof(*f.insns)) == 0;
+	/* without a usable cache: the plain build, linear layout */
+	want = f.tree ? &fresh : &fresh_linear;
+	same = f.len == want->len && f.notify == want->notify &&
+	    memcmp(f.insns, want->insns, f.len * sizeof(*f.insns)) == 0;
 	if (hit != NULL)
 		*hit = c->hit;
 	sr_filter_free(&f);
@@ -88,6 +98,7 @@ entry_path(void)
 	memset(&f, 0, sizeof(f));
 	f.notify = true;
 	f.own_ids = true;
+	f.tree = true;
 	sr_filter_cache_name(&sc, &f, name, sizeof(name));
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 }
@@ -228,6 +239,88 @@ test_reachable(void)
 	sr_filter_cache_close(&c);
 }
 
+/* A classic BPF interpreter for the seccomp subset (valid_program's). */
+static uint32_t
+emulate(const struct sr_filter *f, const struct seccomp_data *sd)
+{
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 }, pc = 0;
+	const uint32_t *w = (const uint32_t *)sd;
+
+	while (pc < f->len) {
+		const struct sock_filter *i = &f->insns[pc++];
+
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS: a = w[i->k / 4]; break;
+		case BPF_LD | BPF_IMM: a = i->k; break;
+		case BPF_LDX | BPF_IMM: x = i->k; break;
+		case BPF_LD | BPF_MEM: a = mem[i->k]; break;
+		case BPF_LDX | BPF_MEM: x = mem[i->k]; break;
+		case BPF_ST: mem[i->k] = a; break;
+		case BPF_STX: mem[i->k] = x; break;
+		case BPF_MISC | BPF_TAX: x = a; break;
+		case BPF_MISC | BPF_TXA: a = x; break;
+		case BPF_ALU | BPF_AND | BPF_K: a &= i->k; break;
+		case BPF_ALU | BPF_OR | BPF_K: a |= i->k; break;
+		case BPF_ALU | BPF_LSH | BPF_K: a <<= i->k; break;
+		case BPF_ALU | BPF_RSH | BPF_K: a >>= i->k; break;
+		case BPF_ALU | BPF_ADD | BPF_K: a += i->k; break;
+		case BPF_ALU | BPF_SUB | BPF_K: a -= i->k; break;
+		case BPF_JMP | BPF_JA: pc += i->k; break;
+		case BPF_JMP | BPF_JEQ | BPF_K: pc += a == i->k ? i->jt : i->jf; break;
+		case BPF_JMP | BPF_JGT | BPF_K: pc += a > i->k ? i->jt : i->jf; break;
+		case BPF_JMP | BPF_JGE | BPF_K: pc += a >= i->k ? i->jt : i->jf; break;
+		case BPF_JMP | BPF_JSET | BPF_K: pc += (a & i->k) ? i->jt : i->jf; break;
+		case BPF_JMP | BPF_JEQ | BPF_X: pc += a == x ? i->jt : i->jf; break;
+		case BPF_JMP | BPF_JGT | BPF_X: pc += a > x ? i->jt : i->jf; break;
+		case BPF_JMP | BPF_JGE | BPF_X: pc += a >= x ? i->jt : i->jf; break;
+		case BPF_JMP | BPF_JSET | BPF_X: pc += (a & x) ? i->jt : i->jf; break;
+		case BPF_RET | BPF_K: return i->k;
+		case BPF_RET | BPF_A: return a;
+		default: return 0xdeadbeef;
+		}
+	}
+	return 0xdeadbeef;
+}
+
+/* The tree layout decides every call like the linear one: every syscall
+ * number (and a few past the table), each with argument vectors that hit
+ * the argument rules (0, small ints, the own ids, flags, all ones). */
+static void
+test_layouts_agree(void)
+{
+	static const uint64_t vals[] = { 0, 1, 2, 3, 0x5401, 0x5412,
+	    0x40000000, 0x10000, 0x7e020000, 0xffffffff, 0xffffffffffffffffULL,
+	    AF_UNIX, AF_INET, AF_NETLINK, 0x11 };
+	struct seccomp_data sd;
+	unsigned long checked = 0, diff = 0;
+	bool arch_other = true;
+	int nr;
+
+	for (nr = 0; nr < 600; nr++)
+		for (size_t v = 0; v < SR_ARRAY_SIZE(vals); v++)
+			for (int argi = 0; argi < 6; argi++) {
+				memset(&sd, 0, sizeof(sd));
+				sd.nr = nr;
+				sd.arch = AUDIT_ARCH_X86_64;
+				sd.args[argi] = vals[v];
+				sd.args[(argi + 1) % 6] = getuid();
+				checked++;
+				diff += emulate(&fresh, &sd) !=
+				    emulate(&fresh_linear, &sd);
+			}
+	memset(&sd, 0, sizeof(sd));
+	sd.arch = 0x40000003;	/* i386 */
+	arch_other = emulate(&fresh, &sd) == emulate(&fresh_linear, &sd) &&
+	    emulate(&fresh, &sd) == SECCOMP_RET_KILL_PROCESS;
+	ok(diff == 0 && checked > 50000, "tree and linear layouts agree on "
+	    "%lu syscall/argument cases (%lu differ)", checked, diff);
+	ok(arch_other, "both kill a foreign architecture");
+	ok(fresh.len != fresh_linear.len || memcmp(fresh.insns,
+	    fresh_linear.insns, fresh.len * sizeof(*fresh.insns)) != 0,
+	    "the layouts are different programs (%u vs %u insns)",
+	    fresh.len, fresh_linear.len);
+}
+
 int
 main(void)
 {
@@ -235,8 +328,9 @@ main(void)
 	bool hit = true;
 	int fd;
 
-	TAP_PLAN(26);
+	TAP_PLAN(29);
 	setup_policy();
+	test_layouts_agree();
 	snprintf(dir, sizeof(dir), "/tmp/sr-bpfcache.XXXXXX");
 	if (mkdtemp(dir) == NULL) {
 		printf("Bail out! mkdtemp\n");
@@ -299,6 +393,7 @@ main(void)
 		(void)!system(cmd);
 	}
 	sr_filter_free(&fresh);
+	sr_filter_free(&fresh_linear);
 	(void)fd;
 	return tap_done();
 }
