@@ -354,6 +354,34 @@ setup_devpts(void)
 		(void)!symlink("pts/ptmx", NEWROOT "/dev/ptmx");
 }
 
+/* nosuid,noexec on the device node binds (the host's /dev may lack
+ * them): one recursive mount_setattr over /dev and its binds, before
+ * /dev/shm and /dev/pts exist; per node before Linux 5.12. */
+static int
+dev_nodes_attr(const struct sr_mount_plan *pl, struct sr_diag *d)
+{
+	struct mount_attr a = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+	};
+	char p[PATH_MAX];
+	size_t i;
+
+	if (syscall(SYS_mount_setattr, AT_FDCWD, NEWROOT "/dev",
+	    AT_RECURSIVE, &a, sizeof(a)) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return sr_diag_errno(d, "mount_setattr /dev");
+	for (i = 0; i < SR_ARRAY_SIZE(devnames); i++) {
+		if (pl->devfds[i] < 0)
+			continue;
+		snprintf(p, sizeof(p), NEWROOT "/dev/%s", devnames[i]);
+		if (set_attr(p, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
+		    d) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 setup_dev(const struct sr_mount_plan *pl, struct sr_diag *d)
 {
@@ -377,10 +405,11 @@ setup_dev(const struct sr_mount_plan *pl, struct sr_diag *d)
 		if (fd < 0)
 			return sr_diag_errno(d, "create /dev/%s", devnames[i]);
 		close(fd);
-		if (bind_fd(pl->devfds[i], p, p + strlen(NEWROOT), d) < 0 ||
-		    set_attr(p, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, d) < 0)
+		if (bind_fd(pl->devfds[i], p, p + strlen(NEWROOT), d) < 0)
 			return -1;
 	}
+	if (dev_nodes_attr(pl, d) < 0)
+		return -1;
 	for (i = 0; i < SR_ARRAY_SIZE(links); i++) {
 		snprintf(p, sizeof(p), NEWROOT "/dev/%s", links[i][0]);
 		if (symlink(links[i][1], p) < 0)
