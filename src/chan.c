@@ -47,6 +47,30 @@ sr_chan_pair(int sv[2])
 	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
 }
 
+/* One record with write(2), for the program under its filter. */
+int
+sr_chan_write(int fd, enum sr_msg_type type, const void *payload,
+    uint32_t len)
+{
+	struct sr_msg m;
+	size_t n = offsetof(struct sr_msg, u) + len;
+	ssize_t k;
+
+	if (len != sr_chan_payload_size(type)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = (uint32_t)type;
+	m.len = len;
+	if (len)
+		memcpy(&m.u, payload, len);
+	do
+		k = write(fd, &m, n);
+	while (k < 0 && errno == EINTR);
+	return k == (ssize_t)n ? 0 : -1;
+}
+
 int
 sr_chan_send(int fd, enum sr_msg_type type, const void *payload,
     uint32_t len, const int *fds, int nfds)
@@ -72,26 +96,21 @@ sr_chan_send(int fd, enum sr_msg_type type, const void *payload,
 	m.len = len;
 	if (len)
 		memcpy(&m.u, payload, len);
-	if (nfds == 0) {
-		/* write(2): the program sends after its filter is loaded */
-		do
-			k = write(fd, &m, n);
-		while (k < 0 && errno == EINTR);
-		return k == (ssize_t)n ? 0 : -1;
-	}
 	memset(&mh, 0, sizeof(mh));
 	memset(&u, 0, sizeof(u));
 	iov.iov_base = &m;
 	iov.iov_len = n;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	if (nfds > 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
 	do
 		k = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	while (k < 0 && errno == EINTR);

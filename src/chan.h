@@ -80,10 +80,15 @@ struct sr_msg {
 int sr_chan_pair(int sv[2]);
 
 /* Send one record of `type` with `len` bytes of payload and nfds
- * descriptors.  Without descriptors a single write(2).  Returns 0 or -1
- * with errno (EPIPE when the peer is gone). */
+ * descriptors (sendmsg, MSG_NOSIGNAL).  Returns 0 or -1 with errno
+ * (EPIPE when the peer is gone). */
 int sr_chan_send(int fd, enum sr_msg_type type, const void *payload,
     uint32_t len, const int *fds, int nfds);
+
+/* The same without descriptors, with write(2) only: for the program,
+ * whose seccomp filter allows write in every policy. */
+int sr_chan_write(int fd, enum sr_msg_type type, const void *payload,
+    uint32_t len);
 
 /* Receive one record into m, descriptors (close-on-exec) into fds[]
  * (room for SR_CHAN_MAX_FDS), their count into *nfds.  Blocks unless

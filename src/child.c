@@ -58,7 +58,7 @@ injected(enum sr_child_step step, struct sr_diag *d)
 __attribute__((noreturn)) static void
 fail(int chan, const struct sr_diag *d, int code)
 {
-	(void)sr_chan_send(chan, SR_MSG_DIAG, d, sizeof(*d), NULL, 0);
+	(void)sr_chan_write(chan, SR_MSG_DIAG, d, sizeof(*d));
 	_exit(code);
 }
 
@@ -236,8 +236,7 @@ run_program(const struct sr_sandbox *sb, const struct run_fds *f,
 	}
 	/* seccomp(2) accepted the filter: from here on only write(2) */
 	facts.flags |= SR_FACT_SECCOMP;
-	(void)sr_chan_send(sb->chan, SR_MSG_FACTS, &facts, sizeof(facts),
-	    NULL, 0);
+	(void)sr_chan_write(sb->chan, SR_MSG_FACTS, &facts, sizeof(facts));
 	exec_program(sb, d);
 }
 

@@ -257,6 +257,7 @@ struct watch {
 	struct sr_diag diag;	/* the first DIAG record */
 	char in_buf[RELAY_BUF];	/* stdin relay */
 	size_t in_len, in_off;
+	bool in_eof;		/* the source ended */
 	sigset_t oldmask;
 	long ncpu;
 	char buf[65536];
@@ -339,7 +340,7 @@ relay(struct watch *w)
 			w->in_off = 0;
 		} else if (k == 0 || (errno != EINTR && errno != EAGAIN)) {
 			/* EOF (or an error) on our side: EOF for the program */
-			w->pfd[P_IN].fd = -1;
+			w->in_eof = true;
 			if (w->in_len == 0)
 				relay_stop(w);
 		}
@@ -353,15 +354,14 @@ relay(struct watch *w)
 			relay_stop(w);	/* EPIPE: the program closed it */
 		if (w->in_off == w->in_len) {
 			w->in_len = w->in_off = 0;
-			if (w->pfd[P_IN].fd < 0)
+			if (w->in_eof)
 				relay_stop(w);
 		}
 	}
 	if (w->b->in_pipe < 0)
 		return;
 	/* Read more only when the buffer is empty, write while it is not. */
-	w->pfd[P_IN].fd = w->in_len == 0 && w->b->in_src >= 0 &&
-	    w->pfd[P_IN].fd >= 0 ? w->b->in_src : -1;
+	w->pfd[P_IN].fd = w->in_len == 0 && !w->in_eof ? w->b->in_src : -1;
 	w->pfd[P_INW].fd = w->in_len > 0 ? w->b->in_pipe : -1;
 }
 
