@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -151,7 +150,7 @@ count(struct sr_notify *n, int nr)
 	char *name;
 	size_t i;
 
-	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	name = sr_filter_syscall_name(nr);
 	for (i = 0; i < n->n_denied; i++)
 		if (name != NULL ? strcmp(n->denied[i].name, name) == 0 :
 		    false) {
