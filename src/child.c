@@ -22,7 +22,7 @@
 #define NOTIFY_FD 5		/* so the listener will be fd 4 (notify.h) */
 
 static volatile pid_t program_pid;
-static enum sr_child_step inject_step;
+static enum sr_child_step inject_step, stall_step;
 
 static const char *const step_names[SR_STEP_COUNT] = {
 	[SR_STEP_NONE] = "none", [SR_STEP_SOURCES] = "bind sources",
@@ -39,6 +39,12 @@ sr_child_inject_failure(enum sr_child_step step)
 	inject_step = step < SR_STEP_COUNT ? step : SR_STEP_NONE;
 }
 
+void
+sr_child_inject_stall(enum sr_child_step step)
+{
+	stall_step = step < SR_STEP_COUNT ? step : SR_STEP_NONE;
+}
+
 const char *
 sr_child_step_name(enum sr_child_step step)
 {
@@ -49,6 +55,8 @@ sr_child_step_name(enum sr_child_step step)
 static int
 injected(enum sr_child_step step, struct sr_diag *d)
 {
+	while (stall_step != SR_STEP_NONE && stall_step == step)
+		pause();	/* until a time limit kills it */
 	if (inject_step == SR_STEP_NONE || inject_step != step)
 		return 0;
 	return sr_diag_set(d, "%s: injected failure", step_names[step]);

@@ -75,6 +75,10 @@ enum sr_child_step {
  * sandboxes.  SR_STEP_NONE turns it off.  Nothing in sandrun calls it. */
 void sr_child_inject_failure(enum sr_child_step step);
 
+/* Unit tests only: make `step` wait until killed (a time limit hitting
+ * the sandbox mid-setup).  SR_STEP_NONE turns it off. */
+void sr_child_inject_stall(enum sr_child_step step);
+
 /* The message a step's injected failure carries ("mounts: injected
  * failure"), for tests to compare. */
 const char *sr_child_step_name(enum sr_child_step step);

@@ -138,7 +138,7 @@ main(void)
 	struct sr_host h;
 	int i;
 
-	TAP_PLAN(SR_STEP_COUNT - 1 + 5);
+	TAP_PLAN(SR_STEP_COUNT - 1 + 6);
 	memset(&opts, 0, sizeof(opts));
 	setenv("SANDRUN_POLICY_PATH", SR_SRC_POLICYDIR, 1);
 	sr_host_probe(&h);
@@ -146,7 +146,7 @@ main(void)
 	if (!h.userns ||
 	    sr_policy_load(SR_SRC_POLICYDIR "/sh.json", &pol, &d) < 0 ||
 	    make_plan(&plan, "echo hi; exit 3") < 0) {
-		for (i = 0; i < SR_STEP_COUNT - 1 + 5; i++)
+		for (i = 0; i < SR_STEP_COUNT - 1 + 6; i++)
 			printf("ok %d # skip %s\n", i + 1, h.userns ? d.msg :
 			    "no user namespaces here");
 		return getenv("SANDRUN_MUST_WORK") ? 1 : 0;
@@ -157,6 +157,19 @@ main(void)
 	ok(cold(&plan, &r, &d) == 0 && r.exit_code == 3 && r.iso.seccomp,
 	    "after the faults, a plain run works");
 	sr_result_free(&r);
+
+	/* killed at the time limit before its filter: claims nothing */
+	sr_plan_free(&plan);
+	pol->limits.wall_ms = 300;
+	sr_child_inject_stall(SR_STEP_SECCOMP);
+	ok(make_plan(&plan, "true") == 0 && cold(&plan, &r, &d) == 0 &&
+	    r.status == SR_STATUS_TIMEOUT && !r.iso.seccomp &&
+	    !r.iso.no_new_privs && !r.iso.caps_dropped && r.iso.pid_ns &&
+	    r.limits[SR_LIM_OPEN_FILES].mech == SR_MECH_NONE,
+	    "a run stopped before seccomp claims no filter and no rlimit it did not confirm");
+	sr_child_inject_stall(SR_STEP_NONE);
+	sr_result_free(&r);
+	pol->limits.wall_ms = 10000;
 
 	sr_host_deny_userns_for_test(true);
 	ok(cold(&plan, &r, &d) < 0 &&
