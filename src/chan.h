@@ -37,8 +37,9 @@ enum sr_msg_type {
 #define SR_RUN_NOTIFY (1u << 1)	/* the program's end of the notify socket */
 #define SR_RUN_EXPORT (1u << 2)	/* memfd for the work dir's files */
 struct sr_msg_run {
-	uint32_t fds;		/* SR_RUN_* (stdout and stderr always come
-				 * first, then stdin, notify, export) */
+	uint32_t fds;		/* SR_RUN_* (stdout, stderr and the program's
+				 * memfd (program.h) always come first, then
+				 * stdin, notify, export) */
 	uint32_t pad;
 	uint64_t export_max;	/* bytes the export may copy */
 };

@@ -16,6 +16,7 @@
 #include "export.h"
 #include "notify.h"
 #include "ns.h"
+#include "program.h"
 #include "util.h"
 
 #define CHAN_FD 3		/* the program's copy of the channel */
@@ -100,18 +101,18 @@ env_get(char *const *envp, const char *name)
 
 /* execve argv[0], searching PATH from the sandbox environment. */
 static void
-exec_program(const struct sr_sandbox *sb, struct sr_diag *d)
+exec_program(const struct sr_program_view *pv, struct sr_diag *d)
 {
-	const char *cmd = sb->argv[0], *path, *p, *colon;
+	const char *cmd = pv->argv[0], *path, *p, *colon;
 	char buf[PATH_MAX];
 	int saved = ENOENT;
 	size_t len;
 
 	if (strchr(cmd, '/') != NULL) {
-		execve(cmd, sb->argv, sb->envp);
+		execve(cmd, pv->argv, pv->envp);
 		saved = errno;
 	} else {
-		path = env_get(sb->envp, "PATH");
+		path = env_get(pv->envp, "PATH");
 		if (path == NULL)
 			path = "/usr/local/bin:/usr/bin:/bin";
 		for (p = path; ; p = colon + 1) {
@@ -123,7 +124,7 @@ exec_program(const struct sr_sandbox *sb, struct sr_diag *d)
 				memcpy(buf, p, len);
 				buf[len] = '/';
 				strcpy(buf + len + 1, cmd);
-				execve(buf, sb->argv, sb->envp);
+				execve(buf, pv->argv, pv->envp);
 				if (errno != ENOENT && errno != ENOTDIR)
 					saved = errno;
 			}
@@ -138,8 +139,9 @@ exec_program(const struct sr_sandbox *sb, struct sr_diag *d)
 
 /* The descriptors of one RUN message, by role. */
 struct run_fds {
-	int out, err, in, notify, export;
+	int out, err, program, in, notify, export;
 	uint64_t export_max;
+	struct sr_program_view pv;
 };
 
 /* Program: stdio from the RUN message, the channel at CHAN_FD, the
@@ -245,7 +247,7 @@ run_program(const struct sr_sandbox *sb, const struct run_fds *f,
 	/* seccomp(2) accepted the filter: from here on only write(2) */
 	facts.flags |= SR_FACT_SECCOMP;
 	(void)sr_chan_write(sb->chan, SR_MSG_FACTS, &facts, sizeof(facts));
-	exec_program(sb, d);
+	exec_program(&f->pv, d);
 }
 
 /* Init: the descriptors of a RUN message, by role. */
@@ -253,13 +255,14 @@ static int
 take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
     struct run_fds *f)
 {
-	int want = 2 + !!(m->fds & SR_RUN_STDIN) + !!(m->fds & SR_RUN_NOTIFY) +
-	    !!(m->fds & SR_RUN_EXPORT), i = 2;
+	int want = 3 + !!(m->fds & SR_RUN_STDIN) + !!(m->fds & SR_RUN_NOTIFY) +
+	    !!(m->fds & SR_RUN_EXPORT), i = 3;
 
 	if (nfds != want)
 		return -1;
 	f->out = fds[0];
 	f->err = fds[1];
+	f->program = fds[2];
 	f->in = m->fds & SR_RUN_STDIN ? fds[i++] : -1;
 	f->notify = m->fds & SR_RUN_NOTIFY ? fds[i++] : -1;
 	f->export = m->fds & SR_RUN_EXPORT ? fds[i++] : -1;
@@ -298,6 +301,34 @@ reap(const struct sr_sandbox *sb, const struct run_fds *f, pid_t pid,
 		sr_export_walk(f->export, sb->plan->workdir, f->export_max);
 }
 
+/* Init: the code file of this run, in the work dir (or /tmp when the
+ * work dir is a host directory: never write there), as the sandbox user. */
+static int
+write_code(const struct sr_sandbox *sb, const struct sr_program_view *pv,
+    struct sr_diag *d)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (pv->code_name == NULL)
+		return 0;
+	if (strchr(pv->code_name, '/') != NULL ||
+	    snprintf(path, sizeof(path), "%s/%s",
+	    sr_mounts_workdir_bound(sb->plan) ? "/tmp" : sb->plan->workdir,
+	    pv->code_name) >= (int)sizeof(path))
+		return sr_diag_set(d, "bad code file name %s", pv->code_name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd < 0)
+		return sr_diag_errno(d, "create %s", path);
+	if (sr_write_all(fd, pv->code, pv->code_len) < 0) {
+		sr_diag_errno(d, "write %s", path);
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
 /* Init: one RUN message, to the STATUS record. */
 static void
 serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
@@ -316,6 +347,9 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		    m->fds);
 		fail(sb->chan, &d, 125);
 	}
+	if (sr_program_map(f.program, &f.pv, &d) < 0 ||
+	    write_code(sb, &f.pv, &d) < 0)
+		fail(sb->chan, &d, 125);
 	/* The inputs (code file, --file copies) are not exported unchanged. */
 	if (f.export >= 0)
 		sr_export_snapshot(sb->plan->workdir);
@@ -337,6 +371,7 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		if (fds[i] != f.export)
 			close(fds[i]);
 	reap(sb, &f, pid, &st);
+	sr_program_unmap(&f.pv);
 	if (f.export >= 0)
 		close(f.export);
 	(void)sr_chan_send(sb->chan, SR_MSG_STATUS, &st, sizeof(st), NULL, 0);
@@ -378,8 +413,7 @@ setup(struct sr_sandbox *sb)
 			_exit(125);	/* supervisor gone */
 	}
 	if (injected(SR_STEP_MOUNTS, &d) < 0 ||
-	    sr_mounts_apply(sb->plan, sb->code_name, sb->code, sb->code_len,
-	    &d) < 0 ||
+	    sr_mounts_apply(sb->plan, NULL, NULL, 0, &d) < 0 ||
 	    injected(SR_STEP_HOSTNAME, &d) < 0 ||
 	    sr_ns_set_hostname(sb->hostname, &d) < 0 ||
 	    injected(SR_STEP_LOOPBACK, &d) < 0 ||

@@ -6,8 +6,10 @@
  *     sources -> become the sandbox user -> mounts and pivot_root ->
  *     hostname -> loopback -> send READY
  *   init, then, for every RUN message (the seccomp filter was compiled
- *   before clone and is in init's memory):
- *     fork the program -> reap everything -> kill what is left -> export
+ *   before clone and is in init's memory; argv, environment and code
+ *   come in the message's memfd, program.h):
+ *     map the program -> write the code file -> fork the program ->
+ *     reap everything -> kill what is left -> export
  *     the work dir's files -> send STATUS -> wait for the next message
  *     (EXIT or EOF: exit)
  *   program:
@@ -41,11 +43,6 @@ struct sr_sandbox {
 	struct sr_mount_plan *plan;
 	const struct sr_filter *filter;	/* compiled */
 	const struct sr_rlimits *rlimits;
-	char *const *argv;	/* program argv (argv[0] searched in PATH) */
-	char *const *envp;	/* the whole environment */
-	const char *code_name;	/* NULL with --exec */
-	const char *code;
-	size_t code_len;
 	const char *hostname;
 	bool loopback;
 	unsigned uid, gid;

@@ -244,11 +244,12 @@ static int
 cold_run(const struct sr_opts *o, const struct sr_plan *plan,
     struct sr_result *r, const struct sr_export_opts *xo, struct sr_diag *d)
 {
-	struct sr_program prog = { .stdin_fd = -1 };
+	struct sr_program prog;
 	struct sr_box *b = NULL;
 	bool opened = false;
 	int rc = -1;
 
+	sr_plan_program(plan, &prog);
 	prog.stdin_fd = stdin_source(o, plan->code_from_stdin, &opened, d);
 	if (prog.stdin_fd == -2)
 		return -1;

@@ -157,3 +157,15 @@ sr_plan_free(struct sr_plan *plan)
 	free(plan->code_path);
 	memset(plan, 0, sizeof(*plan));
 }
+
+void
+sr_plan_program(const struct sr_plan *plan, struct sr_program *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->argv = plan->argv;
+	p->envp = plan->policy->env;
+	p->code_name = plan->code_name;
+	p->code = plan->code;
+	p->code_len = plan->code_len;
+	p->stdin_fd = -1;
+}

@@ -17,6 +17,7 @@
 #include "filter.h"
 #include "mounts.h"
 #include "policy.h"
+#include "program.h"
 
 struct sr_plan {
 	const struct sr_policy *policy;	/* effective (overrides applied) */
@@ -45,6 +46,10 @@ int sr_plan_build(struct sr_plan *plan, const struct sr_policy *p,
     const struct sr_opts *o, struct sr_diag *d);
 
 void sr_plan_free(struct sr_plan *plan);
+
+/* The plan's program (argv, policy environment, code) with stdin_fd -1;
+ * p points into plan. */
+void sr_plan_program(const struct sr_plan *plan, struct sr_program *p);
 
 /* Open a code file for reading.  A FIFO is opened blocking, so it waits
  * for its writer (process substitution, mkfifo) and never reads as

@@ -221,11 +221,6 @@ fill_child(struct sr_box *b, int chan)
 	c->plan = (struct sr_mount_plan *)&pl->mounts;
 	c->filter = &pl->filter;
 	c->rlimits = &b->rl;
-	c->argv = pl->argv;
-	c->envp = p->env;
-	c->code_name = pl->code_name;
-	c->code = pl->code;
-	c->code_len = pl->code_len;
 	c->hostname = p->hostname;
 	c->loopback = p->network == SR_NETWORK_LOOPBACK;
 	c->uid = p->uid;
@@ -314,7 +309,8 @@ fail:
 	return -1;
 }
 
-/* The descriptors of a RUN message, program ends, in chan.h's order. */
+/* The descriptors of a RUN message, program ends, in chan.h's order
+ * (the program's argv, environment and code in a memfd: program.h). */
 static int
 run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
     uint32_t *mask, struct sr_diag *d)
@@ -336,6 +332,8 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 	b->err_fd = err[0];
 	fds[n++] = out[1];
 	fds[n++] = err[1];
+	if ((fds[n++] = sr_program_pack(prog, d)) < 0)
+		return -1;
 	*mask = 0;
 	if (prog->stdin_fd >= 0) {
 		/* A relay, never our own fd: a tty would let the program

@@ -8,9 +8,10 @@
  *   create   namespaces, uid/gid maps, cgroup, rlimits planned, root
  *            filesystem built, the seccomp filter (compiled in the plan
  *            before clone) in init's memory; returns when init sent READY
- *   run      capture pipes, the stdin relay, the notify socket and the
- *            export memfd go to init in a RUN message; init forks the
- *            program; the time limits start counting here
+ *   run      the program (argv, environment, code: program.h), capture
+ *            pipes, the stdin relay, the notify socket and the export
+ *            memfd go to init in a RUN message; init writes the code
+ *            file and forks the program; the time limits start here
  *   collect  watch output, time, signals and the channel until the
  *            program ended; fill the result (status, usage, limits and
  *            isolation as observed, denied calls)
@@ -23,15 +24,10 @@
 
 #include "diag.h"
 #include "plan.h"
+#include "program.h"
 #include "result.h"
 
 struct sr_box;
-
-/* One program for sr_sandbox_run. */
-struct sr_program {
-	int stdin_fd;		/* relayed into the sandbox through a pipe;
-				 * -1: /dev/null inside */
-};
 
 /* Build the sandbox of plan (which must outlive it) and wait until init
  * is ready for a program.  Returns 0 with *out, or -1 with d carrying the

@@ -56,10 +56,11 @@ make_plan(struct sr_plan *plan, const char *cmd)
 static int
 cold(const struct sr_plan *plan, struct sr_result *r, struct sr_diag *d)
 {
-	struct sr_program prog = { .stdin_fd = -1 };
+	struct sr_program prog;
 	struct sr_box *b = NULL;
 	int rc = -1;
 
+	sr_plan_program(plan, &prog);
 	memset(r, 0, sizeof(*r));
 	memset(d, 0, sizeof(*d));
 	sr_capture_init(&r->out, 4096);
@@ -99,33 +100,69 @@ fault_injection(const struct sr_plan *plan)
 	sr_child_inject_failure(SR_STEP_NONE);
 }
 
+/* One run in b; 0 when it exited with code and printed out. */
+static int
+run_one(struct sr_box *b, const struct sr_program *prog, int code,
+    const char *out)
+{
+	struct sr_result r;
+	struct sr_diag d;
+	size_t len, gap;
+	char *got = NULL;
+	int good;
+
+	memset(&r, 0, sizeof(r));
+	memset(&d, 0, sizeof(d));
+	sr_capture_init(&r.out, 4096);
+	sr_capture_init(&r.err, 4096);
+	good = sr_sandbox_run(b, prog, &d) == 0 &&
+	    sr_sandbox_collect(b, &r, &d) == 0 && r.exited &&
+	    r.exit_code == code && r.iso.seccomp && r.iso.no_new_privs &&
+	    r.iso.caps_dropped;
+	if (good) {
+		got = sr_capture_bytes(&r.out, &len, &gap);
+		good = len == strlen(out) && memcmp(got, out, len) == 0;
+	}
+	if (!good)
+		printf("# run: rc %d exit %d out '%s' (%s)\n", r.exit_code,
+		    r.exited, got ? got : "", d.msg);
+	free(got);
+	sr_result_free(&r);
+	return good ? 0 : -1;
+}
+
 static void
 two_runs(const struct sr_plan *plan)
 {
-	struct sr_program prog = { .stdin_fd = -1 };
+	static char sh[] = "/bin/sh", c[] = "-c", x[] = "X=second",
+	    path[] = "PATH=/bin:/usr/bin", cmd[] = "printf %s \"$X\"; exit 4",
+	    file[] = "job.sh";
+	char *const argv2[] = { sh, c, cmd, NULL };
+	char *const argv3[] = { sh, file, NULL };
+	char *const env2[] = { x, path, NULL };
+	struct sr_program p1, p2, p3;
 	struct sr_box *b = NULL;
-	struct sr_result r;
 	struct sr_diag d;
-	int i, good = 0;
 
 	memset(&d, 0, sizeof(d));
+	sr_plan_program(plan, &p1);
+	p2 = p1;
+	p2.argv = argv2;
+	p2.envp = env2;
+	p2.code_name = NULL;
+	p3 = p2;
+	p3.argv = argv3;
+	p3.code_name = "job.sh";
+	p3.code = "echo third; exit 5\n";
+	p3.code_len = strlen(p3.code);
 	if (!ok(sr_sandbox_create(plan, &b, &d) == 0, "create: %s", d.msg)) {
 		ok(0, "skipped runs");
 		return;
 	}
 	sleep(1);	/* a warm sandbox: run comes later than create */
-	for (i = 0; i < 2; i++) {
-		memset(&r, 0, sizeof(r));
-		sr_capture_init(&r.out, 4096);
-		sr_capture_init(&r.err, 4096);
-		if (sr_sandbox_run(b, &prog, &d) == 0 &&
-		    sr_sandbox_collect(b, &r, &d) == 0 && r.exited &&
-		    r.exit_code == 3 && r.out.total == 3 &&
-		    r.iso.seccomp && r.iso.no_new_privs && r.iso.caps_dropped)
-			good++;
-		sr_result_free(&r);
-	}
-	ok(good == 2, "one init serves two runs, each with its facts");
+	ok(run_one(b, &p1, 3, "hi\n") == 0 && run_one(b, &p2, 4, "second") == 0 &&
+	    run_one(b, &p3, 5, "third\n") == 0,
+	    "one init serves three programs (argv, env, code), each with its facts");
 	sr_sandbox_destroy(b);
 }
 
