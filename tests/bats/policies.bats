@@ -127,7 +127,7 @@ except OSError as e:
 	[ "$(json '.denied[0].syscall')" = getcwd ]
 }
 
-@test "shipped python: pandas, numpy, matplotlib (Agg), sqlite3, threads, multiprocessing" {
+@test "shipped python: pandas, numpy, matplotlib (sandrun_figures), sqlite3, threads, multiprocessing" {
 	require_userns
 	require_python_module pandas
 	require_python_module matplotlib
@@ -140,7 +140,7 @@ c = sqlite3.connect("/tmp/db"); c.execute("create table t(x)"); c.commit()
 with concurrent.futures.ThreadPoolExecutor(2) as ex: list(ex.map(abs, [-1, 2]))
 with multiprocessing.Pool(2) as p: assert p.map(abs, [-1, -2]) == [1, 2]
 print(matplotlib.get_backend(), int(df.a.sum()))'
-	assert_output "agg 45"
+	assert_output "module://sandrun_figures 45"
 }
 
 @test "shipped sh: a coreutils pipeline" {
