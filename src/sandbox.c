@@ -300,7 +300,7 @@ sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
 	sr_rlimit_plan(&p->limits, b->cg.memory, b->cg.pids, &b->rl, b->limits);
 	if (plan->verbose)
 		print_limits(b->limits);
-	if (start(b, d) < 0)
+	if (sr_plan_filter(plan, d) < 0 || start(b, d) < 0)
 		goto fail;
 	*out = b;
 	return 0;
