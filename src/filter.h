@@ -55,16 +55,12 @@ int sr_filter_install(const struct sr_filter *f);
  * or -1 with errno. */
 int sr_filter_install_listener(const struct sr_filter *f);
 
-/* True when libseccomp knows this syscall name on the native arch. */
-bool sr_filter_known_syscall(const char *name);
-
 /* The native name of system call nr (malloc'd), or NULL when libseccomp
  * does not know it. */
 char *sr_filter_syscall_name(int nr);
 
-/* True when NAME may never be allowed by a policy (ptrace, mount, bpf, ...:
- * sr_filter_build refuses such a policy). */
-bool sr_filter_forbidden_syscall(const char *name);
+/* sr_filter_known_syscall, sr_filter_forbidden_syscall: sysgroups.h */
+#include "sysgroups.h"
 
 void sr_filter_free(struct sr_filter *f);
 

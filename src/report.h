@@ -10,6 +10,10 @@
 
 #define SR_RESULT_SCHEMA "sandrun.result/1"
 
+/* Route cJSON's allocations (policy and report layers) through
+ * sr_xmalloc; main calls it once, first. */
+void sr_report_init(void);
+
 /* Returns an allocated JSON object text (one line, ends with '\n').
  * policy may be NULL (failure before the policy was loaded). */
 char *sr_report_json(const struct sr_result *r, const struct sr_policy *policy);
