@@ -19,6 +19,8 @@ struct sr_box {
 	struct sr_sandbox child;	/* what init inherits */
 	struct sr_cgroup cg;
 	struct sr_rlimits rl;
+	struct sr_filter filter;	/* compiled while init sets up */
+	struct sr_filter_shm *shm;	/* where init finds it (child.h) */
 	/* The mechanism each limit is planned with; the result keeps it
 	 * only where the sandbox confirmed it (supervise.c). */
 	struct sr_limit_report limits[SR_LIM_COUNT];

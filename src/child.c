@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@
 #define NOTIFY_FD 5		/* so the listener will be fd 4 (notify.h) */
 
 static volatile pid_t program_pid;
+static struct sock_filter filter_insns[BPF_MAXINSNS];
+static struct sr_filter filter_copy;
 static enum sr_child_step inject_step, stall_step;
 
 static const char *const step_names[SR_STEP_COUNT] = {
@@ -329,6 +332,27 @@ write_code(const struct sr_sandbox *sb, const struct sr_program_view *pv,
 	return close(fd);
 }
 
+/* Init, at the first RUN: the filter into our own memory, and the
+ * shared page gone before any program exists. */
+static int
+take_filter(struct sr_sandbox *sb, struct sr_diag *d)
+{
+	struct sr_filter_shm *s = sb->shared;
+
+	if (sb->filter != NULL)
+		return 0;
+	if (s == NULL || s->len == 0 || s->len > BPF_MAXINSNS)
+		return sr_diag_set(d, "no compiled seccomp filter");
+	memcpy(filter_insns, s->insns, s->len * sizeof(filter_insns[0]));
+	filter_copy.insns = filter_insns;
+	filter_copy.len = (unsigned short)s->len;
+	filter_copy.notify = s->notify != 0;
+	sb->filter = &filter_copy;
+	munmap(s, sizeof(*s));
+	sb->shared = NULL;
+	return 0;
+}
+
 /* Init: one RUN message, to the STATUS record. */
 static void
 serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
@@ -347,7 +371,7 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		    m->fds);
 		fail(sb->chan, &d, 125);
 	}
-	if (sr_program_map(f.program, &f.pv, &d) < 0 ||
+	if (take_filter(sb, &d) < 0 || sr_program_map(f.program, &f.pv, &d) < 0 ||
 	    write_code(sb, &f.pv, &d) < 0)
 		fail(sb->chan, &d, 125);
 	/* The inputs (code file, --file copies) are not exported unchanged. */

@@ -5,9 +5,9 @@
  *     wait for GO (the uid/gid maps are written) -> open the bind
  *     sources -> become the sandbox user -> mounts and pivot_root ->
  *     hostname -> loopback -> send READY
- *   init, then, for every RUN message (the seccomp filter was compiled
- *   before clone and is in init's memory; argv, environment and code
- *   come in the message's memfd, program.h):
+ *   init, then, for every RUN message (the seccomp filter is in the
+ *   page the supervisor filled while init set up, struct sr_filter_shm;
+ *   argv, environment and code come in the message's memfd, program.h):
  *     map the program -> write the code file -> fork the program ->
  *     reap everything -> kill what is left -> export
  *     the work dir's files -> send STATUS -> wait for the next message
@@ -28,6 +28,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <linux/filter.h>
+
 #include "diag.h"
 #include "filter.h"
 #include "mounts.h"
@@ -37,11 +39,23 @@
  * other process of the sandbox, then collects the files and reports. */
 #define SR_CHILD_STOP SIGUSR1
 
+/* The compiled seccomp filter, in a MAP_SHARED page mapped before
+ * clone: the supervisor compiles while init builds the root filesystem
+ * and fills it before READY is awaited; init copies it into its own
+ * memory at the first RUN and unmaps it.  Never a write to init that
+ * could fail. */
+struct sr_filter_shm {
+	uint32_t len;		/* 0 until filled */
+	uint32_t notify;
+	struct sock_filter insns[BPF_MAXINSNS];
+};
+
 /* Everything init and the program need, prepared before clone (init
  * inherits it with its copy of the memory). */
 struct sr_sandbox {
 	struct sr_mount_plan *plan;
-	const struct sr_filter *filter;	/* compiled */
+	struct sr_filter_shm *shared;	/* the filter as the supervisor left it */
+	const struct sr_filter *filter;	/* init's own copy, from the first RUN */
 	const struct sr_rlimits *rlimits;
 	const char *hostname;
 	bool loopback;

@@ -1,5 +1,6 @@
 /* filter.h - the seccomp filter: built from the policy with libseccomp in
- * the supervisor before clone, installed by the program just before execve.
+ * the supervisor (while init builds the root filesystem, sandbox.c),
+ * installed by the program just before execve.
  *
  * filter.c is the only file that includes <seccomp.h>.  Building compiles
  * to a classic BPF program held in memory, so the child only makes one

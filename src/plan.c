@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,62 +12,6 @@
 #include "util.h"
 
 #define SR_CODE_MAX (64u * 1024 * 1024)
-
-/* libseccomp takes milliseconds to compile a filter: do it while the
- * rest of the plan and the cgroup are prepared, and join before clone. */
-struct sr_filter_job {
-	pthread_t thread;
-	const struct sr_syscalls *sc;
-	struct sr_filter *filter;
-	struct sr_diag diag;
-	int rc;
-	bool started, joined;
-};
-
-static void *
-compile(void *arg)
-{
-	struct sr_filter_job *j = arg;
-
-	j->rc = sr_filter_build(j->sc, j->filter, &j->diag);
-	return NULL;
-}
-
-static void
-start_filter(struct sr_plan *plan, const struct sr_policy *p)
-{
-	struct sr_filter_job *j = sr_xcalloc(1, sizeof(*j));
-
-	plan->filter.notify = true;	/* report refused calls (notify.c) */
-	plan->filter.own_ids = true;	/* no-op set*id calls succeed */
-	plan->filter.uid = p->uid;
-	plan->filter.gid = p->gid;
-	j->sc = &p->syscalls;
-	j->filter = &plan->filter;
-	plan->job = j;
-	if (pthread_create(&j->thread, NULL, compile, j) == 0)
-		j->started = true;
-	else
-		compile(j);	/* no thread: compile now */
-}
-
-int
-sr_plan_filter(const struct sr_plan *plan, struct sr_diag *d)
-{
-	struct sr_filter_job *j = plan->job;
-
-	if (j == NULL)
-		return sr_diag_set(d, "no seccomp filter in the plan");
-	if (j->started && !j->joined) {
-		pthread_join(j->thread, NULL);
-		j->joined = true;
-	}
-	if (j->rc < 0) {
-		*d = j->diag;
-		return -1;
-	}
-	return 0;
-}
 
 int
 sr_plan_open_input(const char *path, const char *what, struct sr_diag *d)
@@ -176,8 +119,11 @@ sr_plan_build(struct sr_plan *plan, const struct sr_policy *p,
 {
 	memset(plan, 0, sizeof(*plan));
 	plan->policy = p;
-	/* Compiled before clone: init inherits it, nothing is sent later. */
-	start_filter(plan, p);
+	/* The filter's settings; sr_sandbox_create compiles it. */
+	plan->filter.notify = true;	/* report refused calls (notify.c) */
+	plan->filter.own_ids = true;	/* no-op set*id calls succeed */
+	plan->filter.uid = p->uid;
+	plan->filter.gid = p->gid;
 	plan->format = o->format;
 	plan->verbose = o->verbose;
 	plan->quiet = o->quiet;
@@ -203,15 +149,9 @@ sr_plan_build(struct sr_plan *plan, const struct sr_policy *p,
 void
 sr_plan_free(struct sr_plan *plan)
 {
-	struct sr_diag d;
 
-	if (plan->job != NULL) {
-		(void)sr_plan_filter(plan, &d);	/* join the thread */
-		free(plan->job);
-	}
 	if (plan->have_mounts)
 		sr_mounts_free(&plan->mounts);
-	sr_filter_free(&plan->filter);
 	sr_strv_free(plan->argv);
 	free(plan->code);
 	free(plan->code_path);

@@ -23,9 +23,8 @@ struct sr_plan {
 	const struct sr_policy *policy;	/* effective (overrides applied) */
 	struct sr_mount_plan mounts;
 	bool have_mounts;	/* mounts to free */
-	struct sr_filter filter;	/* compiled before clone: read it only
-					 * after sr_plan_filter() */
-	struct sr_filter_job *job;	/* the compile, in a thread */
+	struct sr_filter filter;	/* the filter's settings (notify,
+					 * own ids); sr_sandbox_create compiles */
 	char **argv;		/* the program's argv (owned) */
 	char *code;		/* NULL with --exec (owned) */
 	size_t code_len;
@@ -41,20 +40,14 @@ struct sr_plan {
 	bool quiet;
 };
 
-/* Start compiling the seccomp filter (a thread: it overlaps with the
- * rest of the preparation), read the code (from FILE, a FIFO included,
- * or stdin), check the mounts, expand the command.  Returns 0, or -1
+/* Read the code (from FILE, a FIFO included, or stdin), check the
+ * mounts, expand the command.  Returns 0, or -1
  * with d; on both, sr_plan_free(plan) releases what was built. */
 int sr_plan_build(struct sr_plan *plan, const struct sr_policy *p,
     const struct sr_opts *o, struct sr_diag *d);
 
 void sr_plan_free(struct sr_plan *plan);
 
-/* Wait for the filter compile (sr_sandbox_create does, before clone: no
- * thread is left when init is cloned).  Returns 0, or -1 with d from
- * the compile.  The plan's value does not change: the filter it
- * describes becomes readable. */
-int sr_plan_filter(const struct sr_plan *plan, struct sr_diag *d);
 
 /* The plan's program (argv, policy environment, code) with stdin_fd -1;
  * p points into plan. */

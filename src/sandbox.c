@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -219,7 +220,8 @@ fill_child(struct sr_box *b, int chan)
 	memset(c, 0, sizeof(*c));
 	/* init's copy of the memory is init's own to change */
 	c->plan = (struct sr_mount_plan *)&pl->mounts;
-	c->filter = &pl->filter;
+	c->shared = b->shm;
+	c->filter = NULL;
 	c->rlimits = &b->rl;
 	c->hostname = p->hostname;
 	c->loopback = p->network == SR_NETWORK_LOOPBACK;
@@ -228,6 +230,26 @@ fill_child(struct sr_box *b, int chan)
 	c->chan = chan;
 	c->args_area = pl->args_area;
 	c->args_len = pl->args_len;
+}
+
+/* The seccomp filter, compiled while init builds the root filesystem
+ * (libseccomp takes milliseconds), into the page init inherited.  Init
+ * reads it only at RUN, which is sent after this. */
+static int
+compile_filter(struct sr_box *b, struct sr_diag *d)
+{
+	b->filter = b->plan->filter;	/* the settings */
+	b->filter.insns = NULL;
+	if (sr_filter_build(&b->plan->policy->syscalls, &b->filter, d) < 0)
+		return -1;
+	if (b->filter.len == 0 || b->filter.len > BPF_MAXINSNS)
+		return sr_diag_set(d, "seccomp filter of %u instructions",
+		    b->filter.len);
+	memcpy(b->shm->insns, b->filter.insns,
+	    b->filter.len * sizeof(b->shm->insns[0]));
+	b->shm->notify = b->filter.notify;
+	b->shm->len = b->filter.len;
+	return 0;
 }
 
 static int
@@ -275,6 +297,8 @@ start(struct sr_box *b, struct sr_diag *d)
 	    sr_cgroup_attach(&b->cg, b->pid, d) < 0)
 		return fail_after_clone(b, d);
 	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
+	if (compile_filter(b, d) < 0)
+		return fail_after_clone(b, d);
 	return wait_ready(b, d);
 }
 
@@ -300,7 +324,14 @@ sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
 	sr_rlimit_plan(&p->limits, b->cg.memory, b->cg.pids, &b->rl, b->limits);
 	if (plan->verbose)
 		print_limits(b->limits);
-	if (sr_plan_filter(plan, d) < 0 || start(b, d) < 0)
+	b->shm = mmap(NULL, sizeof(*b->shm), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b->shm == MAP_FAILED) {
+		b->shm = NULL;
+		sr_diag_errno(d, "mmap");
+		goto fail;
+	}
+	if (start(b, d) < 0)
 		goto fail;
 	*out = b;
 	return 0;
@@ -347,7 +378,7 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 		*mask |= SR_RUN_STDIN;
 	}
 	sr_notify_finish(&b->nt, NULL, false);
-	sr_notify_prepare(&b->nt, &b->plan->filter,
+	sr_notify_prepare(&b->nt, &b->filter,
 	    b->plan->policy->syscalls.errno_value);
 	if (b->nt.child_sock >= 0) {
 		fds[n++] = b->nt.child_sock;
@@ -419,6 +450,9 @@ sr_sandbox_destroy(struct sr_box *b)
 		sr_cgroup_kill(&b->cg);
 	sr_cgroup_destroy(&b->cg);
 	sr_notify_finish(&b->nt, NULL, false);
+	sr_filter_free(&b->filter);
+	if (b->shm != NULL)
+		munmap(b->shm, sizeof(*b->shm));
 	close_fd(&b->out_fd);
 	close_fd(&b->err_fd);
 	close_fd(&b->in_pipe);

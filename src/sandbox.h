@@ -6,8 +6,8 @@
  * one channel (chan.h); docs/lifecycle.md has the messages.
  *
  *   create   namespaces, uid/gid maps, cgroup, rlimits planned, root
- *            filesystem built, the seccomp filter (compiled in the plan
- *            before clone) in init's memory; returns when init sent READY
+ *            filesystem built meanwhile the seccomp filter compiled into
+ *            a page init shares (child.h); returns when init sent READY
  *   run      the program (argv, environment, code: program.h), capture
  *            pipes, the stdin relay, the notify socket and the export
  *            memfd go to init in a RUN message; init writes the code
