@@ -322,6 +322,11 @@ sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
 	if (plan->verbose && b->cg.kind == SR_CGROUP_NONE && b->cg.why_none[0])
 		fprintf(stderr, "sandrun: no cgroup: %s\n", b->cg.why_none);
 	sr_rlimit_plan(&p->limits, b->cg.memory, b->cg.pids, &b->rl, b->limits);
+	/* tmpfs pages are charged to the memory cgroup: size by its limit.
+	 * The one place the plan changes after it was built: the sizes
+	 * depend on the cgroup this sandbox got (see the report). */
+	sr_mounts_fit_memory((struct sr_mount_plan *)&plan->mounts,
+	    b->cg.memory ? p->limits.memory : SR_UNLIMITED, b->limits);
 	if (plan->verbose)
 		print_limits(b->limits);
 	b->shm = mmap(NULL, sizeof(*b->shm), PROT_READ | PROT_WRITE,

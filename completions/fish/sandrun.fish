@@ -18,6 +18,7 @@ function __sandrun_exec_command
 end
 
 complete -c sandrun -n __sandrun_exec_command -f -a '(__fish_complete_subcommand -- --exec --)'
+complete -c sandrun -n __fish_is_first_arg -a mcp -d 'serve the Model Context Protocol on stdio'
 
 complete -c sandrun -n 'not __sandrun_exec_command' -l bind -r -F -d 'Bind a host path read-only (SRC[:DEST])'
 complete -c sandrun -n 'not __sandrun_exec_command' -l bind-rw -r -F -d 'Bind a host path read-write (SRC[:DEST])'
