@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "child.h"
 #include "cli.h"
+#include "client.h"
 #include "export.h"
 #include "filter.h"
 #include "hostcheck.h"
@@ -23,6 +24,7 @@
 #include "pyerror.h"
 #include "report.h"
 #include "rlimit.h"
+#include "serve.h"
 #include "supervise.h"
 #include "util.h"
 
@@ -530,6 +532,10 @@ main(int argc, char **argv)
 	if (fd > 2)
 		close(fd);
 
+	/* `sandrun serve ...` (serve.h) */
+	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+		return sr_serve_main(argc - 1, argv + 1);
+
 	find_args_area(argc, argv);
 	if (sr_cli_parse(argc, argv, &o, &d) < 0) {
 		print_diag(&d);
@@ -563,9 +569,21 @@ main(int argc, char **argv)
 		break;
 	case SR_MODE_RUN:
 	default:
+		/* Hand over to a running `sandrun serve` (client.h). */
+		if (!(o.set & SR_SET_COLD)) {
+			switch (sr_client_handover(argc, argv, &status, &d)) {
+			case SR_CLIENT_SERVED:
+				goto done;
+			case SR_CLIENT_LOST:
+				print_diag(&d);
+				status = SR_EXIT_FAILURE;
+				goto done;
+			}
+		}
 		status = do_run(&o);
 		break;
 	}
+done:
 	if (fflush(stdout) != 0 && status == 0)
 		status = SR_EXIT_FAILURE;
 	sr_cli_free(&o);
