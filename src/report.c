@@ -532,6 +532,7 @@ sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 	cJSON_AddItemToObject(o, "skipped", skipped_json(r));
 	cJSON_AddItemToObject(o, "denied", denied_json(r));
 	cJSON_AddBoolToObject(o, "denied_observable", r->denied_observable);
+	cJSON_AddBoolToObject(o, "warm", r->warm);
 	if (policy != NULL) {
 		t = cJSON_AddObjectToObject(o, "policy");
 		add_str(t, "name", policy->name);
