@@ -437,3 +437,32 @@ PY
 	[ "$(grep -c 'connect(' "$SOCKDIR/trace")" = 1 ]
 	grep -q 'ENOENT' "$SOCKDIR/trace"
 }
+
+@test "serve: takes the listening socket of socket activation (LISTEN_FDS)" {
+	require_cmd systemd-socket-activate
+	require_userns
+	systemd-socket-activate --seqpacket -l "$SANDRUN_SOCKET" \
+		"$SANDRUN" serve -v --pool sh=1 2>"$SOCKDIR/log" 3>&- &
+	SERVER=$!
+	wait_for test -S "$SANDRUN_SOCKET"
+	run -0 "$SANDRUN" -p sh --exec -- /bin/echo activated
+	assert_output activated
+	grep -q "listening on (inherited socket)" "$SOCKDIR/log"
+	[ "$(served)" = 1 ]
+	kill -TERM "$SERVER"
+	wait "$SERVER"
+	SERVER=
+}
+
+@test "serve: an inherited socket of the wrong kind is an error" {
+	require_cmd python3
+	run -125 python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[2]); s.listen(1)
+os.dup2(s.fileno(), 3)
+os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
+os.execv(sys.argv[1], [sys.argv[1], "serve"])
+' "$SANDRUN" "$SOCKDIR/stream.sock"
+	assert_output --partial "is not an AF_UNIX SOCK_SEQPACKET socket"
+}
