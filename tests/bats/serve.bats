@@ -17,7 +17,6 @@ teardown() {
 		kill -KILL "$SERVER" 2>/dev/null || true
 		wait "$SERVER" 2>/dev/null || true
 	fi
-	pkill -KILL -f "sleep 3[0-9]\.${BATS_TEST_NUMBER}5" 2>/dev/null || true
 }
 
 # start_server [OPTION]...: sandrun serve -v in the background, logging to
