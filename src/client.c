@@ -69,9 +69,10 @@ send_fds(int fd, const void *buf, size_t len, const int *fds, size_t n)
 	return r == (ssize_t)len ? 0 : -1;
 }
 
-/* Connected, same uid, greeted with our protocol and RUN: the fd. */
+/* Connected, same uid, greeted with our protocol and RUN: the fd, and
+ * the largest request the server takes in *max. */
 static int
-open_server(void)
+open_server(size_t *max)
 {
 	char path[108];
 	struct sr_serve_hello h;
@@ -90,6 +91,7 @@ open_server(void)
 	    h.version != SR_SERVE_PROTOCOL || h.status != SR_SERVE_HELLO_OK ||
 	    !(h.features & SR_SERVE_F_RUN))
 		goto no;
+	*max = h.max_request;
 	return fd;
 no:
 	close(fd);
@@ -154,12 +156,12 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 {
 	struct sr_serve_reply r;
 	void *buf = NULL;
-	size_t len;
+	size_t len, max = 0;
 	ssize_t n;
 	mode_t mask;
 	int fd, fds[SR_SERVE_NFDS], ret = SR_CLIENT_COLD;
 
-	if ((fd = open_server()) < 0)
+	if ((fd = open_server(&max)) < 0)
 		return SR_CLIENT_COLD;
 	mask = umask(0);
 	umask(mask);
@@ -168,7 +170,7 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 	fds[2] = STDERR_FILENO;
 	fds[3] = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fds[3] < 0 || sr_serve_request_build(argc - 1, argv + 1, environ,
-	    (unsigned)mask, &buf, &len) < 0 ||
+	    (unsigned)mask, &buf, &len) < 0 || len > max ||
 	    send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0)
 		goto out;
 	n = recv_within(fd, &r, sizeof(r), START_TIMEOUT_MS);

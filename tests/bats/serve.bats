@@ -465,3 +465,16 @@ os.execv(sys.argv[1], [sys.argv[1], "serve"])
 ' "$SANDRUN" "$SOCKDIR/stream.sock"
 	assert_output --partial "is not an AF_UNIX SOCK_SEQPACKET socket"
 }
+
+@test "serve: a request past the size bound runs cold, with the same result" {
+	require_userns
+	start_server --pool sh=1
+	local big
+	big=$(head -c 70000 /dev/zero | tr '\0' x)
+	run -0 "$SANDRUN" -p sh --exec -- /bin/sh -c 'echo $((${#1} + ${#2}))' sh "$big" "$big"
+	assert_output 140000
+	[ "$(served)" = 0 ]
+	run -0 "$SANDRUN" -p sh --exec -- /bin/sh -c 'echo ${#1}' sh "$big"
+	assert_output 70000
+	[ "$(served)" = 1 ]
+}

@@ -215,7 +215,7 @@ test_socket_path(void)
 int
 main(void)
 {
-	TAP_PLAN(8 + 17 + 5 + 5 + 4);
+	TAP_PLAN(8 + 16 + 5 + 5 + 4);
 	test_roundtrip();
 	test_malformed();
 	test_framing();
