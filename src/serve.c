@@ -115,8 +115,8 @@ accept_one(struct server *s, int fd)
 {
 	struct sr_serve_hello h;
 	struct conn *c;
-	uid_t uid;
-	pid_t pid;
+	uid_t uid = (uid_t)-1;
+	pid_t pid = 0;
 	int st = SR_SERVE_HELLO_OK;
 
 	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != s->uid) {
@@ -188,6 +188,7 @@ start_run(struct server *s, struct conn *c, const struct sr_serve_request *req,
 		return;
 	}
 	c->running = true;
+	c->deadline = 0;	/* no time limit of ours: the policy's apply */
 	s->n_running++;
 	if (pool == NULL)
 		s->unpooled++;

@@ -478,3 +478,17 @@ os.execv(sys.argv[1], [sys.argv[1], "serve"])
 	assert_output 70000
 	[ "$(served)" = 1 ]
 }
+
+@test "serve: the server sleeps while a call runs (no busy loop)" {
+	require_cmd strace
+	require_userns
+	start_server --pool sh=1
+	"$SANDRUN" -p sh --exec -- /bin/sleep 5 >/dev/null 2>&1 3>&- &
+	local client=$!
+	wait_for grep -q "call from pid" "$SOCKDIR/log"
+	sleep 2.5	# past the 2 s a connection has for its request
+	timeout 1 strace -p "$SERVER" -e trace=poll -o "$SOCKDIR/trace" 2>/dev/null || true
+	[ "$(grep -c 'poll(' "$SOCKDIR/trace")" -le 3 ] ||
+		fail "$(grep -c 'poll(' "$SOCKDIR/trace") polls in one second"
+	wait "$client"
+}
