@@ -76,6 +76,7 @@ open_server(size_t *max)
 {
 	char path[108];
 	struct sr_serve_hello h;
+	struct sr_serve_exe self;
 	ssize_t n;
 	uid_t uid;
 	pid_t pid;
@@ -90,6 +91,10 @@ open_server(size_t *max)
 	if (n < 0 || sr_serve_hello_check(&h, (size_t)n, &h) < 0 ||
 	    h.version != SR_SERVE_PROTOCOL || h.status != SR_SERVE_HELLO_OK ||
 	    !(h.features & SR_SERVE_F_RUN))
+		goto no;
+	/* Another build or version would not give a cold run's output. */
+	if (sr_serve_sock_self(&self) < 0 || self.dev != h.exe.dev ||
+	    self.ino != h.exe.ino || self.mtime_ns != h.exe.mtime_ns)
 		goto no;
 	*max = h.max_request;
 	return fd;

@@ -42,6 +42,7 @@ struct server {
 	uint64_t started, last_active;
 	uint64_t unpooled, declined, refused, bad;
 	uid_t uid;
+	struct sr_serve_exe exe;
 };
 
 __attribute__((format(printf, 2, 3))) static void
@@ -129,7 +130,7 @@ accept_one(struct server *s, int fd)
 	} else if (s->n_conns >= SR_SERVE_CONNS_MAX) {
 		st = SR_SERVE_HELLO_BUSY;
 	}
-	sr_serve_hello_init(&h, st, features());
+	sr_serve_hello_init(&h, st, features(), &s->exe);
 	if (send_msg(fd, &h, sizeof(h)) < 0 || st != SR_SERVE_HELLO_OK) {
 		close(fd);
 		return;
@@ -553,6 +554,10 @@ sr_serve_run(struct sr_serve_opts *o, struct sr_diag *d)
 	s->started = s->last_active = sr_now_ms();
 	for (i = 0; i < o->n_pools; i++)
 		o->pools[i].memory_per_ready = -1;
+	if (sr_serve_sock_self(&s->exe) < 0) {
+		r = sr_diag_errno(d, "/proc/self/exe");
+		goto out;
+	}
 	if (setup(s, d) < 0) {
 		r = -1;
 		goto out;

@@ -207,7 +207,8 @@ big:
 }
 
 void
-sr_serve_hello_init(struct sr_serve_hello *h, int status, uint32_t features)
+sr_serve_hello_init(struct sr_serve_hello *h, int status, uint32_t features,
+    const struct sr_serve_exe *exe)
 {
 	memset(h, 0, sizeof(*h));
 	memcpy(h->magic, hello_magic, sizeof(h->magic));
@@ -215,6 +216,8 @@ sr_serve_hello_init(struct sr_serve_hello *h, int status, uint32_t features)
 	h->status = (uint16_t)status;
 	h->max_request = SR_SERVE_MSG_MAX;
 	h->features = features;
+	if (exe != NULL)
+		h->exe = *exe;
 }
 
 int

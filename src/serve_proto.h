@@ -74,6 +74,10 @@ struct sr_serve_hello {
 	uint16_t status;		/* enum sr_serve_hello_status */
 	uint32_t max_request;		/* bytes */
 	uint32_t features;		/* SR_SERVE_F_* */
+	struct sr_serve_exe {		/* the server's binary: a client */
+		uint64_t dev, ino;	/* hands over only to the very same */
+		int64_t mtime_ns;	/* one, so a call runs the same code */
+	} exe;
 };
 
 struct sr_serve_reqhdr {
@@ -142,7 +146,7 @@ int sr_serve_request_build(int argc, char *const *argv, char *const *envp,
     unsigned umask, void **buf, size_t *len);
 
 void sr_serve_hello_init(struct sr_serve_hello *h, int status,
-    uint32_t features);
+    uint32_t features, const struct sr_serve_exe *exe);
 /* Check a received hello: 0 when it is one, -1 when not. */
 int sr_serve_hello_check(const void *buf, size_t len,
     struct sr_serve_hello *h);

@@ -30,6 +30,10 @@ int sr_serve_sock_inherited(struct sr_diag *d);
  * full). */
 int sr_serve_sock_connect(const char *path);
 
+/* Which binary this process runs (/proc/self/exe).  Returns 0 or -1. */
+struct sr_serve_exe;
+int sr_serve_sock_self(struct sr_serve_exe *id);
+
 /* The uid and pid at the other end.  Returns 0 or -1 with errno. */
 int sr_serve_sock_peer(int fd, uid_t *uid, pid_t *pid);
 

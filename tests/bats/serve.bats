@@ -34,6 +34,16 @@ start_server() {
 	fail "the server did not start"
 }
 
+# start_server_as BINARY [OPTION]...: start_server with another binary.
+start_server_as() {
+	local bin=$1
+	shift
+	"$bin" serve -v "$@" >"$SOCKDIR/out" 2>"$SOCKDIR/log" 3>&- &
+	SERVER=$!
+	wait_for "$SANDRUN" serve --status >/dev/null 2>&1 ||
+		fail "the server did not start: $(cat "$SOCKDIR/log")"
+}
+
 # served: how many calls the server says it ran.
 served() {
 	"$SANDRUN" serve --status --json |
@@ -491,4 +501,16 @@ os.execv(sys.argv[1], [sys.argv[1], "serve"])
 	[ "$(grep -c 'poll(' "$SOCKDIR/trace")" -le 3 ] ||
 		fail "$(grep -c 'poll(' "$SOCKDIR/trace") polls in one second"
 	wait "$client"
+}
+
+@test "serve: a server running another sandrun binary is not used" {
+	require_userns
+	cp "$SANDRUN" "$SOCKDIR/sandrun-other"
+	start_server_as "$SOCKDIR/sandrun-other" --pool sh=1
+	run -0 "$SANDRUN" -p sh --exec -- /bin/echo own-binary
+	assert_output own-binary
+	[ "$(served)" = 0 ]
+	SANDRUN="$SOCKDIR/sandrun-other" run -0 "$SOCKDIR/sandrun-other" -p sh --exec -- /bin/echo same-binary
+	assert_output same-binary
+	[ "$(served)" = 1 ]
 }

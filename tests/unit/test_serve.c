@@ -129,7 +129,7 @@ test_framing(void)
 	struct sr_serve_hello h, g;
 	struct sr_serve_reply r, s;
 
-	sr_serve_hello_init(&h, SR_SERVE_HELLO_BUSY, SR_SERVE_F_RUN);
+	sr_serve_hello_init(&h, SR_SERVE_HELLO_BUSY, SR_SERVE_F_RUN, NULL);
 	ok(sr_serve_hello_check(&h, sizeof(h), &g) == 0 &&
 	    g.version == SR_SERVE_PROTOCOL && g.status == SR_SERVE_HELLO_BUSY &&
 	    g.max_request == SR_SERVE_MSG_MAX, "hello round trip");
