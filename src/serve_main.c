@@ -245,7 +245,7 @@ print_json(const char *path, const struct sr_serve_stats *st,
 	cJSON_AddNumberToObject(o, "declined", (double)st->declined);
 	cJSON_AddNumberToObject(o, "refused", (double)st->refused);
 	cJSON_AddNumberToObject(o, "bad_requests", (double)st->bad_requests);
-	s = cJSON_Print(o);
+	s = cJSON_PrintUnformatted(o);	/* one line, as the result */
 	puts(s);
 	free(s);
 	cJSON_Delete(o);
