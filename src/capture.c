@@ -1,5 +1,5 @@
-/* capture.c - bounded head+tail capture of one output stream, and the
- * strict UTF-8 sanitizer used before any captured byte reaches JSON.
+/* capture.c - bounded head+tail capture of one output stream, handed out
+ * as strictly sanitized UTF-8 (utf8.c) before any byte reaches JSON.
  *
  * Memory: the head grows geometrically up to head_max; the tail ring is
  * allocated (tail_max bytes) only once the head is full and more arrives.
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "utf8.h"
 #include "util.h"
 
 void
@@ -148,74 +149,6 @@ sr_capture_free(struct sr_capture *c)
 	c->head = c->tail = NULL;
 	c->head_len = c->tail_pos = 0;
 	c->tail_fill = 0;
-}
-
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if the byte at p
- * does not start one.  Strict: no overlongs, surrogates or > U+10FFFF. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char b = p[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	if (b < 0x80)
-		return 1;
-	if (b < 0xc2)		/* continuation, or overlong C0/C1 */
-		return 0;
-	if (b < 0xe0)
-		need = 2;
-	else if (b < 0xf0) {
-		need = 3;
-		if (b == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (b == 0xed)
-			hi = 0x9f;	/* surrogates */
-	} else if (b < 0xf5) {
-		need = 4;
-		if (b == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (b == 0xf4)
-			hi = 0x8f;	/* > U+10FFFF */
-	} else
-		return 0;
-	if (n < need)
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < need; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return need;
-}
-
-char *
-sr_utf8_sanitize(const char *buf, size_t len, size_t *outlen,
-    size_t *replaced)
-{
-	const unsigned char *p = (const unsigned char *)buf;
-	size_t i = 0, o = 0, r = 0, k;
-	char *out;
-
-	if (len > (SIZE_MAX - 1) / 3)
-		abort();	/* cannot happen: captures are bounded */
-	out = sr_xmalloc(len * 3 + 1);
-	while (i < len) {
-		k = utf8_seq(p + i, len - i);
-		if (k == 0) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			r++;
-			i++;
-			continue;
-		}
-		memcpy(out + o, p + i, k);
-		o += k;
-		i += k;
-	}
-	out[o] = '\0';
-	*outlen = o;
-	*replaced = r;
-	return out;
 }
 
 char *

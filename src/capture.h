@@ -36,13 +36,6 @@ uint64_t sr_capture_omitted(const struct sr_capture *c);
 char *sr_capture_bytes(const struct sr_capture *c, size_t *len, size_t *gap);
 void sr_capture_free(struct sr_capture *c);
 
-/* Turn arbitrary bytes into valid UTF-8: each byte of an invalid or
- * truncated sequence (overlongs, surrogates, > U+10FFFF) becomes U+FFFD.
- * Returns an allocated NUL-terminated string (embedded NULs kept; *outlen is
- * its length) and sets *replaced to the number of replacements. */
-char *sr_utf8_sanitize(const char *buf, size_t len, size_t *outlen,
-    size_t *replaced);
-
 /* The line put where a truncated stream's middle was dropped. */
 #define SR_CAPTURE_MARKER_FMT "\n[... sandrun: %" PRIu64 " bytes omitted ...]\n"
 

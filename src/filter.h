@@ -55,12 +55,8 @@ int sr_filter_install(const struct sr_filter *f);
  * or -1 with errno. */
 int sr_filter_install_listener(const struct sr_filter *f);
 
-/* True when libseccomp knows this syscall name on the native arch. */
-bool sr_filter_known_syscall(const char *name);
-
-/* True when NAME may never be allowed by a policy (ptrace, mount, bpf, ...:
- * sr_filter_build refuses such a policy). */
-bool sr_filter_forbidden_syscall(const char *name);
+/* sr_filter_known_syscall, sr_filter_forbidden_syscall: sysgroups.h */
+#include "sysgroups.h"
 
 void sr_filter_free(struct sr_filter *f);
 

@@ -115,6 +115,29 @@ fail_run(const struct sr_opts *o, struct sr_result *r,
 	return r->exit_status;
 }
 
+/* Out of memory anywhere (util.c, cJSON through sr_report_init): reported
+ * like any other failure, and main's code exits.  Should reporting it run
+ * out of memory too, the line is already out: just exit. */
+static const struct sr_opts *oom_opts;
+
+static void
+on_oom(void)
+{
+	static const char m[] = "sandrun: out of memory\n";
+	static bool reporting;
+	struct sr_result r;
+	struct sr_diag d;
+
+	if (!reporting && oom_opts != NULL) {
+		reporting = true;
+		memset(&r, 0, sizeof(r));
+		sr_diag_kind(&d, SR_DIAG_SETUP, "out of memory");
+		fail_run(oom_opts, &r, NULL, &d);
+	} else if (!reporting)
+		(void)!write(STDERR_FILENO, m, sizeof(m) - 1);
+	_exit(SR_EXIT_FAILURE);
+}
+
 static void
 apply_overrides(struct sr_policy *p, const struct sr_opts *o)
 {
@@ -532,17 +555,19 @@ main(int argc, char **argv)
 	if (fd > 2)
 		close(fd);
 
+	find_args_area(argc, argv);
+	sr_report_init();
+	sr_util_on_oom(on_oom);
 	/* `sandrun serve ...` (serve.h) */
 	if (argc > 1 && strcmp(argv[1], "serve") == 0)
 		return sr_serve_main(argc - 1, argv + 1);
-
-	find_args_area(argc, argv);
 	if (sr_cli_parse(argc, argv, &o, &d) < 0) {
 		print_diag(&d);
 		sr_cli_free(&o);
 		return SR_EXIT_FAILURE;
 	}
 	quiet = o.quiet;
+	oom_opts = &o;
 	switch (o.mode) {
 	case SR_MODE_HELP:
 		sr_cli_usage(stdout);

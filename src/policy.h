@@ -1,8 +1,10 @@
 /* policy.h - the parsed, validated, resolved policy.
  *
- * A policy is JSON (see sandrun-policy(5)).  policy.c parses one document
- * into a struct sr_policy; policy_load.c finds files by name, follows
- * "extends" chains and merges them.  After loading, the struct is plain C:
+ * A policy is JSON (see sandrun-policy(5)).  policy_scan.c checks the
+ * bytes, policy_schema.c turns one document into a struct sr_policy,
+ * policy_merge.c merges an "extends" chain, policy_emit.c writes the
+ * canonical JSON back; policy_load.c finds files by name (it never sees
+ * cJSON: it goes through policy_int.h).  After loading, the struct is plain C:
  * nothing else in sandrun sees cJSON.  Ownership: every pointer inside a
  * struct sr_policy belongs to it; sr_policy_free() releases all of it.
  */
@@ -144,28 +146,13 @@ void sr_policy_list_free(struct sr_policy_entry *e, size_t n);
 /* The search path, NULL-terminated, caller frees with sr_strv_free. */
 char **sr_policy_search_path(void);
 
-/* Names of syscall groups ("@basic-io", ...) and their members. */
-const char *const *sr_syscall_group(const char *name);
-const char *const *sr_syscall_group_names(void);
-
 void sr_policy_free(struct sr_policy *p);
 void sr_strv_free(char **v);
 
-/* Internal to policy.c and policy_load.c (the only files that see cJSON).
- *
- * sr_policy_parse_tree: check the syntax strictly (RFC 8259, UTF-8, no NUL,
- * depth <= SR_POLICY_DEPTH_MAX), parse with cJSON and validate every key
- * and type; required keys are checked only when the document has no
- * "extends".  Returns 0 and the tree (caller frees with cJSON_Delete).
- *
- * sr_policy_from_tree: convert a validated (possibly merged) tree; with
- * `complete`, every required key must be present.  `file` names the file
- * in messages. */
+/* True when s is a policy name: [a-z0-9][a-z0-9._-]*, at most
+ * SR_POLICY_NAME_MAX bytes (anything containing '/' is a path instead). */
+bool sr_policy_name_valid(const char *s);
+
 #define SR_POLICY_DEPTH_MAX 32
-struct cJSON;
-int sr_policy_parse_tree(const char *buf, size_t len, const char *file,
-    struct cJSON **tree, struct sr_diag *d);
-int sr_policy_from_tree(const struct cJSON *tree, const char *file,
-    bool complete, struct sr_policy **out, struct sr_diag *d);
 
 #endif

@@ -2,9 +2,8 @@
  *
  * Names are checked before anything is opened; files are opened with
  * O_NOFOLLOW|O_NONBLOCK and must be regular files of bounded size, so a
- * symlink, a FIFO or /dev/zero is refused without hanging.  Merging works
- * on the validated cJSON trees (rules in sandrun-policy(5), "EXTENDS"); the
- * merged tree is then converted once, in complete mode.
+ * symlink, a FIFO or /dev/zero is refused without hanging.  Parsing and
+ * merging are policy_merge.c's (this file never sees cJSON).
  */
 #include "config.h"
 
@@ -19,10 +18,9 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "diag.h"
 #include "policy.h"
+#include "policy_int.h"
 #include "util.h"
 
 #ifndef SR_SYSCONFDIR
@@ -41,22 +39,6 @@
 #define SR_EXTENDS_MAX 16
 #define PROC_MAGIC 0x9fa0
 #define SYSFS_MAGIC 0x62656572
-
-static bool
-name_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > SR_POLICY_NAME_MAX)
-		return false;
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
-			return false;
-	return true;
-}
 
 static int
 bad_name(struct sr_diag *d, const char *name)
@@ -232,65 +214,8 @@ dir_name(const char *path)
 	return sr_xstrndup(path, (size_t)(s - path));
 }
 
-static bool
-appendable(const char *key)
-{
-	return strcmp(key, "filesystem") == 0 || strcmp(key, "allow") == 0 ||
-	    strcmp(key, "deny") == 0;
-}
-
-/* Merge child over acc (both validated):
- *  - objects merge key by key, recursively;
- *  - null (only valid in env) removes the key;
- *  - {"append": [...]} on a list key appends to the parent's list;
- *  - anything else replaces. */
-static void
-merge(cJSON *acc, const cJSON *child, bool top)
-{
-	const cJSON *it;
-
-	for (it = child->child; it != NULL; it = it->next) {
-		cJSON *old = cJSON_GetObjectItemCaseSensitive(acc, it->string);
-		cJSON *app;
-
-		if (top && strcmp(it->string, "extends") == 0)
-			continue;
-		if (cJSON_IsNull(it)) {
-			if (old != NULL)
-				cJSON_DeleteItemFromObjectCaseSensitive(acc,
-				    it->string);
-			continue;
-		}
-		if (appendable(it->string) && cJSON_IsObject(it) &&
-		    (app = cJSON_GetObjectItemCaseSensitive(it, "append")) !=
-		    NULL) {
-			cJSON *list = cJSON_IsArray(old) ?
-			    cJSON_Duplicate(old, 1) : cJSON_CreateArray();
-
-			for (const cJSON *e = app->child; e != NULL; e = e->next)
-				cJSON_AddItemToArray(list, cJSON_Duplicate(e, 1));
-			if (old != NULL)
-				cJSON_ReplaceItemInObjectCaseSensitive(acc,
-				    it->string, list);
-			else
-				cJSON_AddItemToObject(acc, it->string, list);
-			continue;
-		}
-		if (cJSON_IsObject(it) && cJSON_IsObject(old)) {
-			merge(old, it, false);
-			continue;
-		}
-		if (old != NULL)
-			cJSON_ReplaceItemInObjectCaseSensitive(acc, it->string,
-			    cJSON_Duplicate(it, 1));
-		else
-			cJSON_AddItemToObject(acc, it->string,
-			    cJSON_Duplicate(it, 1));
-	}
-}
-
 struct link {
-	cJSON *tree;
+	struct sr_policy_doc *doc;
 	char *name;		/* for the cycle message */
 	char *file;		/* base name, for messages */
 	char *path;
@@ -302,7 +227,7 @@ static void
 chain_free(struct link *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		cJSON_Delete(c[i].tree);
+		sr_policy_doc_free(c[i].doc);
 		free(c[i].name);
 		free(c[i].file);
 		free(c[i].path);
@@ -317,14 +242,13 @@ sr_policy_load(const char *name_or_path, struct sr_policy **out,
 	size_t n = 0;
 	char *path = NULL, *ref = NULL;
 	struct sr_policy *p = NULL;
-	cJSON *acc = NULL;
 	int r = -1;
 
 	if (name_or_path == NULL)
 		name_or_path = "";
 	if (strchr(name_or_path, '/') != NULL)
 		path = sr_xstrdup(name_or_path);
-	else if (!name_valid(name_or_path))
+	else if (!sr_policy_name_valid(name_or_path))
 		return bad_name(d, name_or_path);
 	else if (find_policy(name_or_path, &path, d) < 0)
 		return -1;
@@ -333,15 +257,15 @@ sr_policy_load(const char *name_or_path, struct sr_policy **out,
 
 	for (;;) {
 		struct stat st;
-		char *buf = NULL, *file, *parent;
-		const cJSON *ext;
+		char *buf = NULL, *file;
+		const char *parent;
 		size_t len;
 		int rr;
 
 		if (read_policy(path, false, &buf, &len, &st, d) < 0)
 			goto out;
 		file = base_name(path);
-		rr = sr_policy_parse_tree(buf, len, file, &chain[n].tree, d);
+		rr = sr_policy_doc_parse(buf, len, file, &chain[n].doc, d);
 		free(buf);
 		if (rr < 0) {
 			free(file);
@@ -370,9 +294,7 @@ sr_policy_load(const char *name_or_path, struct sr_policy **out,
 			    chain[0].file, msg);
 			goto out;
 		}
-		ext = cJSON_GetObjectItemCaseSensitive(chain[n - 1].tree,
-		    "extends");
-		if (ext == NULL)
+		if ((parent = sr_policy_doc_extends(chain[n - 1].doc)) == NULL)
 			break;
 		if (n >= SR_EXTENDS_MAX) {
 			sr_diag_kind(d, SR_DIAG_USAGE, "%s: extends: chain "
@@ -380,7 +302,6 @@ sr_policy_load(const char *name_or_path, struct sr_policy **out,
 			    SR_EXTENDS_MAX);
 			goto out;
 		}
-		parent = ext->valuestring;
 		if (strchr(parent, '/') != NULL) {
 			if (parent[0] == '/')
 				path = sr_xstrdup(parent);
@@ -391,7 +312,7 @@ sr_policy_load(const char *name_or_path, struct sr_policy **out,
 				free(dir);
 			}
 			ref = stem(parent);
-		} else if (!name_valid(parent)) {
+		} else if (!sr_policy_name_valid(parent)) {
 			bad_name(d, parent);
 			goto prefix;
 		} else if (find_policy(parent, &path, d) < 0) {
@@ -410,13 +331,14 @@ prefix:
 		goto out;
 	}
 
-	/* Root first, then each child over it. */
-	acc = cJSON_Duplicate(chain[n - 1].tree, 1);
-	for (size_t i = n - 1; i-- > 0;)
-		merge(acc, chain[i].tree, true);
-	cJSON_DeleteItemFromObjectCaseSensitive(acc, "extends");
-	if (sr_policy_from_tree(acc, chain[0].file, true, &p, d) < 0)
-		goto out;
+	{
+		struct sr_policy_doc *docs[SR_EXTENDS_MAX + 1];
+
+		for (size_t i = 0; i < n; i++)
+			docs[i] = chain[i].doc;
+		if (sr_policy_doc_resolve(docs, n, chain[0].file, &p, d) < 0)
+			goto out;
+	}
 	free(p->extends);
 	p->extends = n > 1 ? sr_xstrdup(chain[1].name) : NULL;
 	p->name = sr_xstrdup(chain[0].name);
@@ -426,7 +348,6 @@ prefix:
 	*out = p;
 	r = 0;
 out:
-	cJSON_Delete(acc);
 	chain_free(chain, n);
 	free(path);
 	free(ref);
@@ -491,7 +412,7 @@ sr_policy_list(struct sr_policy_entry **out, size_t *np, struct sr_diag *d)
 			if (l <= 5 || strcmp(de->d_name + l - 5, ".json") != 0)
 				continue;
 			name = sr_xstrndup(de->d_name, l - 5);
-			if (!name_valid(name)) {
+			if (!sr_policy_name_valid(name)) {
 				free(name);
 				continue;
 			}

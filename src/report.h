@@ -10,6 +10,10 @@
 
 #define SR_RESULT_SCHEMA "sandrun.result/1"
 
+/* Route cJSON's allocations (policy and report layers) through
+ * sr_xmalloc; main calls it once, first. */
+void sr_report_init(void);
+
 /* Returns an allocated JSON object text (one line, ends with '\n').
  * policy may be NULL (failure before the policy was loaded). */
 char *sr_report_json(const struct sr_result *r, const struct sr_policy *policy);
@@ -42,5 +46,12 @@ char *sr_report_json_escape(const char *s, size_t len, size_t *replaced);
 /* Frees what r owns (captures, files, skipped, denied, pyerror) and resets
  * those fields; r itself is the caller's.  NULL-safe. */
 void sr_result_free(struct sr_result *r);
+
+/* The status of a running `sandrun serve` (serve_proto.h) as one line of
+ * JSON, for serve --status --json.  Allocated; the caller frees. */
+struct sr_serve_stats;
+struct sr_serve_pool_stats;
+char *sr_report_serve_status(const char *socket,
+    const struct sr_serve_stats *st, const struct sr_serve_pool_stats *p);
 
 #endif

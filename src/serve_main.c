@@ -3,7 +3,6 @@
  * status for main to exit with. */
 #include "config.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "report.h"
 #include "serve.h"
 #include "serve_sock.h"
 #include "util.h"
@@ -213,42 +213,10 @@ static void
 print_json(const char *path, const struct sr_serve_stats *st,
     const struct sr_serve_pool_stats *p)
 {
-	cJSON *o = cJSON_CreateObject(), *a, *e;
-	char *s;
-	uint32_t i;
+	char *s = sr_report_serve_status(path, st, p);
 
-	cJSON_AddStringToObject(o, "socket", path);
-	cJSON_AddNumberToObject(o, "pid", (double)st->pid);
-	cJSON_AddNumberToObject(o, "protocol", SR_SERVE_PROTOCOL);
-	cJSON_AddNumberToObject(o, "uptime_ms", (double)st->uptime_ms);
-	cJSON_AddNumberToObject(o, "in_flight", st->in_flight);
-	cJSON_AddNumberToObject(o, "max_calls", st->max_calls);
-	cJSON_AddBoolToObject(o, "warm_available",
-	    (st->features & SR_SERVE_F_WARM) != 0);
-	a = cJSON_AddArrayToObject(o, "pools");
-	for (i = 0; i < st->n_pools; i++) {
-		e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "policy", p[i].policy);
-		cJSON_AddNumberToObject(e, "size", p[i].size);
-		cJSON_AddNumberToObject(e, "ready", p[i].ready);
-		cJSON_AddNumberToObject(e, "served", (double)p[i].served);
-		cJSON_AddNumberToObject(e, "warm", (double)p[i].warm);
-		cJSON_AddNumberToObject(e, "cold_fallbacks", (double)p[i].cold);
-		if (p[i].memory_per_ready < 0)
-			cJSON_AddNullToObject(e, "memory_per_ready_bytes");
-		else
-			cJSON_AddNumberToObject(e, "memory_per_ready_bytes",
-			    (double)p[i].memory_per_ready);
-		cJSON_AddItemToArray(a, e);
-	}
-	cJSON_AddNumberToObject(o, "unpooled_served", (double)st->unpooled_served);
-	cJSON_AddNumberToObject(o, "declined", (double)st->declined);
-	cJSON_AddNumberToObject(o, "refused", (double)st->refused);
-	cJSON_AddNumberToObject(o, "bad_requests", (double)st->bad_requests);
-	s = cJSON_PrintUnformatted(o);	/* one line, as the result */
 	puts(s);
 	free(s);
-	cJSON_Delete(o);
 }
 
 int

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "policy.h"
+#include "sysgroups.h"
 
 #define G_BASIC_IO \
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", \

@@ -16,13 +16,26 @@
 
 #include "util.h"
 
+static void (*oom_handler)(void);
+
+void
+sr_util_on_oom(void (*fn)(void))
+{
+	oom_handler = fn;
+}
+
+/* Out of memory: main's handler reports it the normal way (one line, the
+ * JSON object in JSON mode) and picks the exit status.  Without one (unit
+ * tests), or should it return, there is nothing sane left to do. */
 static void
 oom(void)
 {
 	static const char m[] = "sandrun: out of memory\n";
 
+	if (oom_handler != NULL)
+		oom_handler();
 	(void)!write(STDERR_FILENO, m, sizeof(m) - 1);
-	_exit(125);
+	abort();
 }
 
 void *
@@ -51,6 +64,22 @@ sr_xrealloc(void *p, size_t n)
 	void *q = realloc(p, n ? n : 1);
 
 	if (q == NULL)
+		oom();
+	return q;
+}
+
+void *
+sr_xreallocarray(void *p, size_t n, size_t m)
+{
+	void *q;
+
+	if (n == 0)
+		n = 1;
+	if (m == 0)
+		m = 1;
+	if (n > SIZE_MAX / m)
+		oom();		/* before the call: no allocator sees it */
+	if ((q = reallocarray(p, n, m)) == NULL)
 		oom();
 	return q;
 }

@@ -10,10 +10,16 @@
 
 #define SR_UNLIMITED UINT64_MAX
 
-/* Out of memory is fatal (prints "sandrun: out of memory", exits 125). */
+/* Out of memory is fatal: the allocators below never return NULL; they
+ * call the handler main installed with sr_util_on_oom(), which reports
+ * the error and exits (it must not return: if it does, or none is
+ * installed, the message is written and the process aborts). */
+void sr_util_on_oom(void (*fn)(void));
 void *sr_xmalloc(size_t n);
 void *sr_xcalloc(size_t n, size_t m);
 void *sr_xrealloc(void *p, size_t n);
+/* n * m bytes; an overflowing product is out of memory too. */
+void *sr_xreallocarray(void *p, size_t n, size_t m);
 char *sr_xstrdup(const char *s);
 char *sr_xstrndup(const char *s, size_t n);
 int sr_xasprintf(char **out, const char *fmt, ...)

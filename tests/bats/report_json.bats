@@ -133,3 +133,31 @@ sys.stderr.flush()'
 	assert_line --index 0 "out"
 	assert_output --regexp '\[exit 1 · FileNotFoundError · [0-9.]+ s · [0-9.]+ [KMG]?i?B\]'
 }
+
+@test "out of memory is reported through main: one line, exit 125, the JSON error object" {
+	# util.c used to _exit(125) on the spot, skipping the JSON object.
+	ldd "$SANDRUN" 2>/dev/null | grep -q libasan && skip "ASan needs an unlimited address space"
+	d=$(scratch)
+	{
+		printf '{"extends":"sh","env":{'
+		awk 'BEGIN { for (i = 0; i < 70000; i++) printf "%s\"K%06d\":\"v\"", (i ? "," : ""), i }'
+		printf '}}\n'
+	} >"$d/big.json"
+	seen_json=0 seen_oom=0
+	for v in 16000 20000 24000 28000 32000 36000 40000 48000; do
+		rc=0
+		(ulimit -v "$v"; exec "$SANDRUN" --json -p "$d/big.json" --exec -- true) \
+			>"$d/out" 2>"$d/err" || rc=$?
+		grep -q 'out of memory' "$d/err" || continue
+		seen_oom=1
+		[ "$rc" -eq 125 ] || { echo "ulimit -v $v: exit $rc"; false; }
+		[ "$(grep -c 'out of memory' "$d/err")" -eq 1 ] || { cat "$d/err"; false; }
+		[ -s "$d/out" ] || continue
+		run -0 strict_json <"$d/out"
+		run -0 jq -r '.status + " " + .error.message + " " + (.exit_status|tostring)' "$d/out"
+		assert_output "error out of memory 125"
+		seen_json=1
+	done
+	[ "$seen_oom" = 1 ] || skip "no limit here made sandrun run out of memory"
+	[ "$seen_json" = 1 ]
+}

@@ -48,7 +48,7 @@ main(void)
 	char dir[PATH_MAX], path[PATH_MAX * 2];
 	struct dirent *de;
 	DIR *dp;
-	int n = 0;
+	int n = 0, total = 0, failed = 0;
 
 	if (src != NULL && *src != '\0')
 		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus", src);
@@ -61,10 +61,17 @@ main(void)
 		else
 			snprintf(dir, sizeof(dir), "corpus");
 	}
+	/* Count first: the plan comes up front, so a file that is not
+	 * replayed is noticed. */
 	if ((dp = opendir(dir)) == NULL) {
-		printf("1..0 # SKIP no corpus at %s\n", dir);
-		return 0;
+		printf("1..1\nnot ok 1 - no corpus at %s\n", dir);
+		return 1;
 	}
+	while ((de = readdir(dp)) != NULL)
+		if (de->d_name[0] != '.')
+			total++;
+	printf("1..%d\n", total);
+	rewinddir(dp);
 	while ((de = readdir(dp)) != NULL) {
 		char *buf = NULL;
 		size_t len = 0;
@@ -73,17 +80,19 @@ main(void)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-			continue;
-		if (sr_read_fd(fd, 8 << 20, &buf, &len) == 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0 && sr_read_fd(fd, 8 << 20, &buf, &len) == 0) {
 			LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
 			free(buf);
 			printf("ok %d - %s\n", ++n, de->d_name);
+		} else {
+			printf("not ok %d - %s: unreadable\n", ++n, de->d_name);
+			failed = 1;
 		}
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	}
 	closedir(dp);
-	printf("1..%d\n", n);
-	return 0;
+	return failed || n != total;
 }
 #endif

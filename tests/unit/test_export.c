@@ -1,7 +1,7 @@
 /* test_export.c - the exporter without a sandbox: names, MIME guesses,
  * base64, the record stream end to end over a real directory (symlinks,
  * FIFOs, sparse files, bad names, inputs, --out with planted symlinks),
- * damaged and truncated streams; and the Python error extraction. */
+ * damaged and truncated streams.  (Python errors: test_pyerror.c.) */
 #include "config.h"
 
 #include <errno.h>
@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "export.h"
-#include "pyerror.h"
 #include "report.h"
 #include "tap.h"
 #include "util.h"
@@ -239,92 +238,26 @@ test_stream(void)
 		sr_result_free(&r);
 	}
 	/* Empty stream: init never got to the export. */
-	if (ftruncate(sfd, 0) == 0) {
-		memset(&r, 0, sizeof(r));
+	memset(&r, 0, sizeof(r));
+	if (ftruncate(sfd, 0) == 0)
 		sr_export_collect(sfd, &o, &r);
-		why = find_skip(&r, ".");
-		ok(r.n_files == 0 && why && strstr(why, "not exported"),
-		    "empty stream reported: %s", why);
-		sr_result_free(&r);
-	}
+	why = find_skip(&r, ".");
+	ok(r.n_files == 0 && why && strstr(why, "not exported"),
+	    "empty stream reported: %s", why);
+	sr_result_free(&r);
 	close(sfd);
 	snprintf(p, sizeof(p), "rm -rf '%s' '%s'", dir, out);
-	ok(system(p) == 0, "clean up");
-}
-
-/* ---- Python errors ------------------------------------------------------ */
-
-static void
-pyerr(const char *text, const char *name, const char *value, const char *what)
-{
-	struct sr_pyerror *e = sr_pyerror_parse(text, strlen(text));
-	char n[128];
-
-	if (name == NULL) {
-		ok(e == NULL, "%s: no error", what);
-	} else {
-		snprintf(n, sizeof(n), "%s: name", what);
-		is_str(e ? e->name : NULL, name, n);
-		snprintf(n, sizeof(n), "%s: value", what);
-		is_str(e ? e->value : NULL, value, n);
-	}
-	sr_pyerror_free(e);
-}
-
-static void
-test_pyerror(void)
-{
-	struct sr_pyerror *e;
-	const char *chain =
-	    "Traceback (most recent call last):\n"
-	    "  File \"/sandbox/main.py\", line 2, in <module>\n"
-	    "KeyError: 'x'\n"
-	    "\n"
-	    "During handling of the above exception, another exception occurred:\n"
-	    "\n"
-	    "Traceback (most recent call last):\n"
-	    "  File \"/sandbox/main.py\", line 4, in <module>\n"
-	    "ZeroDivisionError: division by zero\n";
-
-	pyerr("Traceback (most recent call last):\n"
-	    "  File \"/sandbox/main.py\", line 1, in <module>\n"
-	    "    open(\"/code/x\")\n"
-	    "FileNotFoundError: [Errno 2] No such file or directory: '/code/x'\n",
-	    "FileNotFoundError", "[Errno 2] No such file or directory: '/code/x'",
-	    "simple");
-	pyerr(chain, "ZeroDivisionError", "division by zero", "chained");
-	e = sr_pyerror_parse(chain, strlen(chain));
-	ok(e && strncmp(e->traceback, "Traceback", 9) == 0 &&
-	    strstr(e->traceback, "KeyError"), "chained: traceback covers the chain");
-	sr_pyerror_free(e);
-	pyerr("some output\nTraceback (most recent call last):\n"
-	    "  File \"x.py\", line 9, in f\n"
-	    "pandas.errors.ParserError: Error tokenizing data. C error: Expected 2 fields\n",
-	    "pandas.errors.ParserError",
-	    "Error tokenizing data. C error: Expected 2 fields", "dotted");
-	pyerr("  File \"/sandbox/main.py\", line 1\n    print(\"a\"\n         ^\n"
-	    "SyntaxError: '(' was never closed\n", "SyntaxError",
-	    "'(' was never closed", "syntax error");
-	pyerr("Traceback (most recent call last):\n  File \"m.py\", line 1\n"
-	    "KeyboardInterrupt\n", "KeyboardInterrupt", "", "KeyboardInterrupt");
-	pyerr("Traceback (most recent call last):\r\n  File \"m.py\", line 1\r\n"
-	    "ValueError: crlf\r\n", "ValueError", "crlf", "CRLF lines");
-	pyerr("giving up\n", NULL, NULL, "sys.exit(msg)");
-	pyerr("", NULL, NULL, "empty stderr");
-	pyerr("SyntaxError: not after a File line\n", NULL, NULL,
-	    "bare SyntaxError line");
-	pyerr("Traceback (most recent call last):\n  File \"m.py\"\n", NULL, NULL,
-	    "traceback cut before the exception line");
+	if (system(p) != 0)
+		printf("# could not remove %s and %s\n", dir, out);
 }
 
 int
 main(void)
 {
+	TAP_PLAN(62);
 	test_mime();
 	test_names();
 	test_base64();
 	test_stream();
-	test_pyerror();
-	TAP_PLAN(tap_n);
 	return tap_done();
 }

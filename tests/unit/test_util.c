@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,11 +95,41 @@ fdur(uint64_t ms, const char *want)
 	is_str(sr_fmt_duration(ms, buf, sizeof(buf)), want, name);
 }
 
+static jmp_buf oom_jmp;
+static int oom_calls;
+
+static void
+oom_handler(void)
+{
+	oom_calls++;
+	longjmp(oom_jmp, 1);
+}
+
+/* Out of memory goes to the handler main installs, never to a NULL
+ * return (an overflowing size is out of memory too). */
+static void
+test_oom(void)
+{
+	void *volatile p = NULL;
+
+	sr_util_on_oom(oom_handler);
+	if (setjmp(oom_jmp) == 0)
+		p = sr_xreallocarray(NULL, SIZE_MAX, 2);
+	ok(oom_calls == 1 && p == NULL, "reallocarray overflow calls the "
+	    "OOM handler (%d)", oom_calls);
+	if (setjmp(oom_jmp) == 0)
+		p = sr_xreallocarray(NULL, 16, 2);
+	ok(oom_calls == 1 && p != NULL, "a small reallocarray does not");
+	free(p);
+	sr_util_on_oom(NULL);
+}
+
 int
 main(void)
 {
 	char buf[6];
 
+	TAP_PLAN(102);
 	dur_ok("0", 0);
 	dur_ok("10", 10000);
 	dur_ok("10s", 10000);
@@ -204,6 +235,6 @@ main(void)
 	ok(strcmp(sr_fmt_size(512ull << 20, buf, sizeof(buf)), "512 M") == 0,
 	    "fmt_size truncates to the buffer");
 
-	TAP_PLAN(tap_n);
+	test_oom();
 	return tap_done();
 }
