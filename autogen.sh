@@ -32,6 +32,7 @@ list() {
 		'tests/fixtures/*/*' 'tests/fixtures/*/*/*' 'tests/fixtures/*/*/*/*' \
 		'tests/fuzz/policy.dict' 'tests/fuzz/corpus/*' \
 		'tests/fuzz/serve_corpus/*' \
+		'tests/fuzz/mcp.dict' 'tests/fuzz/corpus_mcp/*' 'tests/mcp/*' \
 		'examples/*' 'examples/*/*' 'docs/*' 'bench/*' 'contrib/*/*'
 } > files.am
 autoreconf --install --force --warnings=all

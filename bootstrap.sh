@@ -14,7 +14,12 @@ PACKAGES="build-essential autoconf automake pkg-config
 	libseccomp-dev libcjson-dev libbsd-dev libmd-dev
 	python3 python3-numpy python3-pandas python3-matplotlib python3-pil
 	bats bats-assert bats-support jq mandoc shellcheck python3-jsonschema
-	bash-completion zsh fish procps iproute2 time"
+	bash-completion zsh fish procps iproute2 time nodejs npm"
+
+# The MCP tests' client (tests/mcp/package-lock.json), from the npm registry.
+mcp_sdk() {
+	(cd tests/mcp && npm ci --no-audit --no-fund --silent)
+}
 
 deps() {
 	if [ "$(id -u)" = 0 ]; then
@@ -28,6 +33,7 @@ deps() {
 	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $PACKAGES >/dev/null ||
 		{ $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $PACKAGES; }
+	mcp_sdk
 }
 
 build() {

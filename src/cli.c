@@ -71,6 +71,7 @@ sr_cli_usage(FILE *f)
 "Usage: sandrun [OPTION]... [FILE | -] [-- ARG...]\n"
 "       sandrun [OPTION]... --exec -- COMMAND [ARG...]\n"
 "       sandrun --list-policies | --print-policy NAME | --check-policy FILE\n"
+"       sandrun mcp [--policy NAME]...   serve MCP on stdio (see sandrun(1))\n"
 "       sandrun serve [--socket PATH] [--pool POLICY=N]... | --status\n"
 "Run code from FILE (or standard input) in a throw-away sandbox under a policy.\n"
 "\n"

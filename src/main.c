@@ -19,6 +19,7 @@
 #include "export.h"
 #include "filter.h"
 #include "hostcheck.h"
+#include "mcp.h"
 #include "mounts.h"
 #include "policy.h"
 #include "pyerror.h"
@@ -554,6 +555,9 @@ main(int argc, char **argv)
 		fcntl(fd, F_SETFD, 0);
 	if (fd > 2)
 		close(fd);
+	/* sandrun mcp: an MCP server, its own front end (mcp.c). */
+	if (argc > 1 && strcmp(argv[1], "mcp") == 0)
+		return sr_mcp_main(argc - 1, argv + 1);
 
 	find_args_area(argc, argv);
 	sr_report_init();

@@ -18,9 +18,10 @@ function __sandrun_exec_command
 end
 
 complete -c sandrun -n __sandrun_exec_command -f -a '(__fish_complete_subcommand -- --exec --)'
+complete -c sandrun -n __fish_is_first_arg -a mcp -d 'serve the Model Context Protocol on stdio'
 
 # sandrun serve [OPTION]...
-complete -c sandrun -n __fish_use_subcommand -f -a serve -d 'Serve calls of this user from a socket'
+complete -c sandrun -n __fish_is_first_arg -f -a serve -d 'Serve calls of this user from a socket'
 complete -c sandrun -n '__fish_seen_subcommand_from serve' -l idle-exit -x -d 'Exit after DUR without a connection'
 complete -c sandrun -n '__fish_seen_subcommand_from serve' -l pool -x -a '(__sandrun_policies | string replace -r \'\t.*\' =)' -d 'Keep N sandboxes for POLICY (POLICY=N)'
 complete -c sandrun -n '__fish_seen_subcommand_from serve' -l socket -r -F -d 'Socket path'

@@ -1,0 +1,226 @@
+// mcp_test.mjs - drive `sandrun mcp` with the official MCP TypeScript SDK
+// client (Client + StdioClientTransport) and with raw lines on its stdin.
+// Prints TAP. Run by tests/mcp.sh with SANDRUN and SANDRUN_SRCDIR set.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SANDRUN = process.env.SANDRUN;
+const SRC = process.env.SANDRUN_SRCDIR;
+const seedDir = join(SRC, 'examples', 'seed-case');
+const analysis = readFileSync(join(seedDir, 'analysis.py'), 'utf8');
+const dataset = readFileSync(join(seedDir, 'dataset.csv'), 'utf8');
+// the interpreter the python policy runs (PATH may have another)
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const SEED_ANSWER = 'Seattle with an average salary of 73500.0';
+
+const PLAN = 23;
+let n = 0, failed = 0;
+console.log(`1..${PLAN}`);
+function ok(cond, name, diag) {
+	n++;
+	console.log(`${cond ? '' : 'not '}ok ${n} - ${name}`);
+	if (!cond) {
+		failed++;
+		if (diag !== undefined)
+			console.log('# ' + JSON.stringify(diag).slice(0, 2000));
+	}
+}
+const text = (r) => (r.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('');
+
+// Direct children of pid (the sandrun runs the server started).
+function children(pid) {
+	let out = [];
+	try {
+		for (const t of readdirSync(`/proc/${pid}/task`))
+			out = out.concat(readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8')
+				.trim().split(/\s+/).filter(Boolean));
+	} catch { /* gone */ }
+	return out;
+}
+
+async function connect() {
+	const transport = new StdioClientTransport({
+		command: SANDRUN, args: ['mcp'], env: process.env, stderr: 'inherit',
+	});
+	const client = new Client({ name: 'sandrun-test', version: '1.0.0' });
+	await client.connect(transport);
+	return { client, transport };
+}
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+
+async function sdkTests() {
+	const { client, transport } = await connect();
+
+	// initialize and listTools
+	ok(client.getServerVersion()?.name === 'sandrun', 'initialize: serverInfo.name is sandrun',
+		client.getServerVersion());
+	const { tools } = await client.listTools();
+	const run = tools.find((t) => t.name === 'run_code');
+	ok(run && tools.some((t) => t.name === 'end_session'), 'listTools: run_code and end_session', tools.map((t) => t.name));
+	ok(run && run.inputSchema.required.includes('code') &&
+		run.inputSchema.properties.policy.enum.includes('python') &&
+		run.outputSchema?.properties?.schema?.const === 'sandrun.result/1',
+		'run_code: inputSchema and outputSchema (sandrun.result/1)');
+
+	// the seed case, dataset.csv passed in files (the client validates
+	// structuredContent against outputSchema on every call)
+	const seedArgs = { code: analysis, files: [{ path: '/code/dataset.csv', content: dataset }] };
+	const times = [];
+	let r;
+	for (let i = 0; i < 5; i++) {
+		const t0 = process.hrtime.bigint();
+		r = await client.callTool({ name: 'run_code', arguments: seedArgs });
+		times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+	}
+	ok(r.isError === false && r.structuredContent.status === 'ok' &&
+		r.structuredContent.stdout.text.includes(SEED_ANSWER) && text(r).includes(SEED_ANSWER),
+		'seed case: answer in structuredContent and text', r);
+	const dir = mkdtempSync(join(tmpdir(), 'sandrun-mcp-bare.'));
+	writeFileSync(join(dir, 'dataset.csv'), dataset);
+	writeFileSync(join(dir, 'analysis.py'), analysis.replace('/code/dataset.csv', join(dir, 'dataset.csv')));
+	const bare = [];
+	for (let i = 0; i < 5; i++) {
+		const t0 = process.hrtime.bigint();
+		execFileSync(PYTHON, [join(dir, 'analysis.py')]);
+		bare.push(Number(process.hrtime.bigint() - t0) / 1e6);
+	}
+	rmSync(dir, { recursive: true, force: true });
+	console.log(`# seed case round trip (cold, median of 5): ${median(times).toFixed(0)} ms; ` +
+		`bare ${PYTHON} analysis.py: ${median(bare).toFixed(0)} ms; ratio ${(median(times) / median(bare)).toFixed(2)}`);
+
+	// a chart comes back as an image
+	r = await client.callTool({ name: 'run_code', arguments: { code:
+		'import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\n' +
+		'plt.plot([1, 3, 2])\nplt.savefig("chart.png")\nprint("saved")\n' } });
+	const img = (r.content ?? []).find((c) => c.type === 'image');
+	ok(r.isError === false && img && img.mimeType === 'image/png' &&
+		Buffer.from(img.data, 'base64').subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+		'chart: one image/png item with PNG bytes', r.content);
+	ok(r.structuredContent.files.some((f) => f.path === 'chart.png' && f.mime === 'image/png'),
+		'chart: listed in structuredContent.files');
+
+	// a figure shown with plt.show() comes back as an image too
+	r = await client.callTool({ name: 'run_code', arguments: { code:
+		'import matplotlib.pyplot as plt\nplt.bar(["a", "b"], [3, 5])\nplt.show()\n' } });
+	ok(r.isError === false && (r.content ?? []).filter((c) => c.type === 'image' && c.mimeType === 'image/png').length === 1 &&
+		text(r).includes('figure-1.png'), 'plt.show(): figure-1.png as an image item', r.content?.map((c) => c.type));
+
+	// an error
+	r = await client.callTool({ name: 'run_code', arguments: { code: 'print("before")\n1/0\n' } });
+	ok(r.isError === true && r.structuredContent.status === 'exit_nonzero' &&
+		r.structuredContent.error?.name === 'ZeroDivisionError' &&
+		text(r).includes('ZeroDivisionError: division by zero') && text(r).includes('before'),
+		'error: isError, ZeroDivisionError in text and structuredContent', r);
+
+	// a timeout (timeout_s lowers the policy limit)
+	const t0 = Date.now();
+	r = await client.callTool({ name: 'run_code', arguments: { code: 'import time\ntime.sleep(30)\n', timeout_s: 1 } });
+	ok(r.isError === true && r.structuredContent.status === 'timeout' &&
+		r.structuredContent.limits.wall_time.value === 1000 && Date.now() - t0 < 20000,
+		'timeout: status timeout after timeout_s 1', r.structuredContent);
+	r = await client.callTool({ name: 'run_code', arguments: { code: 'print(1)', timeout_s: 100000 } });
+	ok(r.isError === true && /timeout_s: at most/.test(text(r)), 'timeout_s above the policy ceiling is refused', r);
+
+	// three concurrent calls
+	const three = await Promise.all([1, 2, 3].map((i) => client.callTool({ name: 'run_code',
+		arguments: { code: `import time\ntime.sleep(0.5)\nprint("call ${i}")\n` } })));
+	ok(three.every((x, i) => x.isError === false && x.structuredContent.stdout.text === `call ${i + 1}\n`),
+		'three concurrent calls each get their own answer', three.map(text));
+
+	// stdin and the sh policy
+	r = await client.callTool({ name: 'run_code', arguments: { code: 'read x; echo "got $x"; cat data/in.bin | od -An -tx1',
+		policy: 'sh', stdin: 'hello\n', files: [{ path: 'data/in.bin', content: 'AAH/', encoding: 'base64' }] } });
+	ok(r.isError === false && r.structuredContent.stdout.text.includes('got hello') &&
+		r.structuredContent.stdout.text.includes('00 01 ff'), 'sh policy with stdin and a base64 file', r.structuredContent?.stdout);
+
+	// bad arguments
+	r = await client.callTool({ name: 'run_code', arguments: { code: 5 } });
+	ok(r.isError === true && text(r).startsWith('code:'), 'bad arguments: tool error naming code', r);
+	r = await client.callTool({ name: 'run_code', arguments: { code: 'x', files: [{ path: '../etc/x', content: '' }] } });
+	ok(r.isError === true && text(r).startsWith('files[0].path:'), 'bad arguments: file path checked', r);
+	r = await client.callTool({ name: 'run_code', arguments: { code: 'x', policy: 'nonesuch' } });
+	ok(r.isError === true && text(r).startsWith('policy:'), 'bad arguments: policy not offered', r);
+	r = await client.callTool({ name: 'run_code', arguments: { code: 'x', session: 's1' } });
+	ok(r.isError === true && text(r).includes('sessions are not available in this build'), 'session: clear tool error', r);
+	r = await client.callTool({ name: 'end_session', arguments: { session: 's1' } });
+	ok(r.isError === true && text(r).includes('sessions are not available in this build'), 'end_session: clear tool error', r);
+
+	// an unknown tool
+	let err = null;
+	try { await client.callTool({ name: 'nope', arguments: {} }); } catch (e) { err = e; }
+	ok(err && err.code === -32602 && /Unknown tool: nope/.test(err.message), 'unknown tool: -32602', String(err));
+
+	// cancellation kills that call's sandbox
+	const ac = new AbortController();
+	const pid = transport.pid;
+	const p = client.callTool({ name: 'run_code', arguments: { code: 'import time\ntime.sleep(60)\n' } },
+		undefined, { signal: ac.signal }).then(() => 'answered', () => 'rejected');
+	await new Promise((res) => setTimeout(res, 1500));
+	const during = children(pid).length;
+	ac.abort('test');
+	const how = await p;
+	let after = -1;
+	for (let i = 0; i < 50 && after !== 0; i++) {
+		await new Promise((res) => setTimeout(res, 200));
+		after = children(pid).length;
+	}
+	ok(how === 'rejected' && during === 1 && after === 0, 'cancel: the call\'s sandbox is gone',
+		{ how, during, after });
+	r = await client.callTool({ name: 'run_code', arguments: { code: 'print("still here")' } });
+	ok(r.structuredContent?.stdout.text === 'still here\n', 'server still answers after a cancel');
+
+	await client.close();
+}
+
+// Raw lines straight to the server's stdin, no SDK.
+async function rawTests() {
+	const child = spawn(SANDRUN, ['mcp'], { stdio: ['pipe', 'pipe', 'pipe'] });
+	let out = '', err = '';
+	child.stdout.on('data', (d) => { out += d; });
+	child.stderr.on('data', (d) => { err += d; });
+	const lines = [
+		'this is not json',
+		'{"jsonrpc":"2.0","id":1,"method":"no/such/method"}',
+		'[]',
+		'{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}',
+		'{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}',
+		'{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"run_code","arguments":"nope"}}',
+		'{"jsonrpc":"2.0","id":5,"method":"ping"',
+		'{"jsonrpc":"2.0","id":7,"method":"ping","params":{"pad":"' + 'a'.repeat(11 << 20) + '"}}',
+		'{"jsonrpc":"2.0","id":6,"method":"ping"}',
+	];
+	child.stdin.write(lines.join('\n') + '\n');
+	child.stdin.end();
+	const code = await new Promise((res) => child.on('close', res));
+	const got = out.split('\n').filter(Boolean);
+	let parsed = [];
+	try { parsed = got.map((l) => JSON.parse(l)); } catch { parsed = null; }
+	const byId = (id) => parsed?.find((m) => m.id === id);
+	ok(parsed && got.length === 9 && code === 0, 'raw: one JSON answer per line, exit 0 at EOF',
+		{ code, out, err });
+	ok(parsed && parsed.filter((m) => m.id === null && m.error?.code === -32700).length === 2 &&
+		byId(1)?.error?.code === -32601 &&
+		parsed.some((m) => m.id === null && m.error?.code === -32600 && /batch/.test(m.error.message)) &&
+		parsed.some((m) => m.id === null && m.error?.code === -32600 && /too large/.test(m.error.message)) &&
+		!byId(7),
+		'raw: -32700 for bad JSON, -32601 for an unknown method, -32600 for a batch and for 11 MiB', parsed);
+	ok(byId(2)?.result?.protocolVersion === '2024-11-05' && byId(3)?.result?.protocolVersion === '2025-11-25' &&
+		byId(4)?.result?.isError === true && JSON.stringify(byId(6)?.result) === '{}',
+		'raw: version negotiation, bad arguments, ping', parsed);
+}
+
+try {
+	await sdkTests();
+	await rawTests();
+} catch (e) {
+	console.log(`# ${e?.stack ?? e}`);
+	failed++;
+}
+while (n < PLAN)
+	ok(false, 'not reached');
+process.exit(failed ? 1 : 0);
