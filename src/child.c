@@ -281,7 +281,7 @@ sr_child_init(void *arg)
 		goto fail;
 	if (sr_ns_set_hostname(sb->hostname, &d) < 0)
 		goto fail;
-	if (sb->loopback && sr_ns_loopback_up(&d) < 0)
+	if (sr_ns_loopback_up(&d) < 0)	/* every mode: #17 */
 		goto fail;
 	if (receive_filter(sb, &d) < 0)
 		goto fail;

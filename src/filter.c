@@ -129,6 +129,14 @@ static const struct alt alt_ioctl[] = {
 	ALT1(1, M32, TCSETSF), ALT1(1, M32, TIOCGWINSZ),
 	ALT1(1, M32, TIOCGPGRP), ALT1(1, M32, FIONREAD),
 	ALT1(1, M32, FIOCLEX), ALT1(1, M32, FIONCLEX), ALT1(1, M32, FIONBIO),
+	/* a private pty (openpty, forkpty, script): the devpts instance is
+	 * the sandbox's own; TIOCSCTTY cannot steal a terminal without
+	 * CAP_SYS_ADMIN */
+	ALT1(1, M32, TIOCGPTN), ALT1(1, M32, TIOCSPTLCK),
+	ALT1(1, M32, TIOCGPTPEER), ALT1(1, M32, TIOCSWINSZ),
+	ALT1(1, M32, TIOCSCTTY), ALT1(1, M32, TIOCNOTTY),
+	ALT1(1, M32, TCFLSH), ALT1(1, M32, TCSBRK), ALT1(1, M32, TCXONC),
+	ALT1(1, M32, TIOCSPGRP),
 };
 static const struct alt alt_socket[] = {
 	ALT1(0, M32, AF_UNIX), ALT1(0, M32, AF_INET), ALT1(0, M32, AF_INET6),
@@ -148,8 +156,12 @@ static const struct alt alt_prctl[] = {
 static const struct alt alt_personality[] = {
 	ALT1(0, M32, 0), ALT1(0, M32, 0xffffffffULL),
 };
+/* prlimit64: refused on pid 1 (init, which shares the program's ids, so
+ * the kernel would let the program lower its limits); any other pid is
+ * the sandbox's own (pid namespace) and the kernel refuses raising a hard
+ * limit without CAP_SYS_RESOURCE.  An inverted rule (see argrules[]). */
 static const struct alt alt_prlimit64[] = {
-	ALT1(0, M32, 0),	/* pid_t: self only */
+	ALT1(0, M32, 1),
 };
 static const struct alt alt_mknod[] = {
 	ALT1(1, S_IFMT, S_IFIFO),
@@ -160,23 +172,28 @@ static const struct alt alt_mknodat[] = {
 
 /* Names that are only ever allowed with their argument rule.  The first
  * comparison of every alternative is on the same argument (arg), which the
- * catch-all refusal also tests; see add_argrule(). */
+ * catch-all also tests; see add_argrule().  inverted: the alternatives are
+ * the refused calls and the catch-all allows.  notty: a refused ioctl gets
+ * ENOTTY, the kernel's answer to a request the file does not know, so
+ * callers probing for a feature take their fallback (not reported as a
+ * denied call, unless the policy kills). */
 static const struct {
 	const char *name;
 	unsigned arg;
 	const struct alt *alts;
 	size_t n;
+	bool inverted, notty;
 } argrules[] = {
-#define R(n, a, t) { n, a, t, sizeof(t) / sizeof(t[0]) }
-	R("clone", 0, alt_clone),
-	R("ioctl", 1, alt_ioctl),
-	R("mknod", 1, alt_mknod),
-	R("mknodat", 2, alt_mknodat),
-	R("personality", 0, alt_personality),
-	R("prctl", 0, alt_prctl),
-	R("prlimit64", 0, alt_prlimit64),
-	R("socket", 0, alt_socket),
-	R("socketpair", 0, alt_socketpair),
+#define R(n, a, t, i, e) { n, a, t, sizeof(t) / sizeof(t[0]), i, e }
+	R("clone", 0, alt_clone, false, false),
+	R("ioctl", 1, alt_ioctl, false, true),
+	R("mknod", 1, alt_mknod, false, false),
+	R("mknodat", 2, alt_mknodat, false, false),
+	R("personality", 0, alt_personality, false, false),
+	R("prctl", 0, alt_prctl, false, false),
+	R("prlimit64", 0, alt_prlimit64, true, false),
+	R("socket", 0, alt_socket, false, false),
+	R("socketpair", 0, alt_socketpair, false, false),
 #undef R
 };
 
@@ -276,7 +293,8 @@ argrule_index(int nr)
 	return -1;
 }
 
-/* ALLOW per alternative, then the hard refusal for everything else.
+/* The match action per alternative (ALLOW, or the refusal when inverted),
+ * then the other action for everything else.
  * libseccomp has no "else": the refusal is a rule that always matches,
  * (arg >= 0), on the same argument.  libseccomp orders nodes of one level
  * by argument, then operator (MASKED_EQ before GE), so the allow checks
@@ -287,10 +305,17 @@ add_argrule(scmp_filter_ctx ctx, int nr, size_t ri, uint32_t refuse)
 {
 	struct scmp_arg_cmp c[2];
 	const struct alt *a;
+	uint32_t match = SCMP_ACT_ALLOW, other = refuse;
 	size_t i;
 	unsigned j;
 	int rc;
 
+	if (argrules[ri].notty && refuse != SCMP_ACT_KILL_PROCESS)
+		other = SCMP_ACT_ERRNO(ENOTTY);
+	if (argrules[ri].inverted) {
+		match = other;
+		other = SCMP_ACT_ALLOW;
+	}
 	for (i = 0; i < argrules[ri].n; i++) {
 		a = &argrules[ri].alts[i];
 		for (j = 0; j < a->n; j++) {
@@ -299,7 +324,7 @@ add_argrule(scmp_filter_ctx ctx, int nr, size_t ri, uint32_t refuse)
 			c[j].datum_a = a->c[j].mask;
 			c[j].datum_b = a->c[j].datum;
 		}
-		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, a->n, c);
+		rc = seccomp_rule_add_array(ctx, match, nr, a->n, c);
 		if (rc < 0)
 			return rc;
 	}
@@ -307,7 +332,7 @@ add_argrule(scmp_filter_ctx ctx, int nr, size_t ri, uint32_t refuse)
 	c[0].op = SCMP_CMP_GE;
 	c[0].datum_a = 0;
 	c[0].datum_b = 0;
-	return seccomp_rule_add_array(ctx, refuse, nr, 1, c);
+	return seccomp_rule_add_array(ctx, other, nr, 1, c);
 }
 
 /* set*id calls that are allowed when they change nothing: name, number
@@ -360,6 +385,81 @@ add_idrule(scmp_filter_ctx ctx, int nr, unsigned nargs, unsigned id,
 	c[0].datum_a = 0;
 	c[0].datum_b = 0;
 	return seccomp_rule_add_array(ctx, refuse, nr, 1, c);
+}
+
+/* The chown family: the owner and group arguments (first, first + 1). */
+static const struct {
+	const char *name;
+	unsigned first;
+} chowncalls[] = {
+	{ "chown", 1 }, { "fchown", 1 }, { "lchown", 1 }, { "fchownat", 2 },
+};
+
+/* Without capabilities only a no-op owner and one's own group can be
+ * set, and ids outside the user namespace's map give EINVAL where a
+ * program expects EPERM: allow owner and group each the program's own
+ * id or -1, refuse anything else with the policy's errno. */
+static int
+add_ownrule(scmp_filter_ctx ctx, int nr, unsigned first, unsigned uid,
+    unsigned gid, uint32_t refuse)
+{
+	struct scmp_arg_cmp c[2];
+	unsigned combo;
+	int rc;
+
+	for (combo = 0; combo < 4; combo++) {
+		c[0].arg = first;
+		c[1].arg = first + 1;
+		c[0].op = c[1].op = SCMP_CMP_MASKED_EQ;
+		c[0].datum_a = c[1].datum_a = M32;
+		c[0].datum_b = combo & 1 ? M32 : uid;
+		c[1].datum_b = combo & 2 ? M32 : gid;
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 2, c);
+		if (rc < 0)
+			return rc;
+	}
+	c[0].arg = first;
+	c[0].op = SCMP_CMP_GE;
+	c[0].datum_a = 0;
+	c[0].datum_b = 0;
+	return seccomp_rule_add_array(ctx, refuse, nr, 1, c);
+}
+
+/* An allowed name: its argument rule, the chown rule (with own_ids), or
+ * plain ALLOW.  No seccomp_syscall_priority() for the rules: it costs
+ * ~0.8 ms of build time to save well under 1 us on rare calls. */
+static int
+add_allowed(scmp_filter_ctx ctx, int nr, const struct sr_syscalls *sc,
+    const struct sr_filter *f)
+{
+	int ri = argrule_index(nr);
+	size_t i;
+
+	if (ri >= 0)
+		return add_argrule(ctx, nr, (size_t)ri, refusal(sc, true));
+	for (i = 0; f->own_ids && i < SR_ARRAY_SIZE(chowncalls); i++)
+		if (resolve(chowncalls[i].name) == nr)
+			return add_ownrule(ctx, nr, chowncalls[i].first, f->uid,
+			    f->gid, refusal(sc, true));
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+/* Extended attribute setters, when not allowed, fail as on a file system
+ * without xattr support (EOPNOTSUPP), which cp -a, rsync and Python's
+ * shutil.copystat handle; not counted as denied.  Refused by default:
+ * on tmpfs, user xattrs are kernel memory outside size= (SECURITY.md). */
+static bool
+is_xattr_setter(int nr)
+{
+	static const char *const names[] = { "setxattr", "lsetxattr",
+		"fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+		"setxattrat", "removexattrat" };
+	size_t i;
+
+	for (i = 0; i < SR_ARRAY_SIZE(names); i++)
+		if (resolve(names[i]) == nr)
+			return true;
+	return false;
 }
 
 /* Mark the names of list (NULL-terminated) with flag; report unknown and
@@ -485,16 +585,7 @@ build(const struct sr_syscalls *sc, struct sr_filter *f,
 			 * refuses a rule that repeats the default */
 			continue;
 		} else if (allowed && !forb) {
-			ri = argrule_index(nr);
-			/* No seccomp_syscall_priority() for these: it costs
-			 * ~0.8 ms of build time to save well under 1 us on
-			 * rare calls (ioctl, clone, socket, ...). */
-			if (ri >= 0)
-				rc = add_argrule(ctx, nr, (size_t)ri,
-				    refusal(sc, true));
-			else
-				rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr,
-				    0);
+			rc = add_allowed(ctx, nr, sc, f);
 		} else if (f->own_ids && !(st[nr] & NR_DENY) &&
 		    (ri = idcall_index(nr)) >= 0) {
 			rc = add_idrule(ctx, nr, idcalls[ri].nargs,
@@ -506,7 +597,9 @@ build(const struct sr_syscalls *sc, struct sr_filter *f,
 			if (name == NULL)
 				continue;	/* unknown: default ENOSYS */
 			free(name);
-			rc = seccomp_rule_add(ctx, refusal(sc, forb), nr, 0);
+			rc = seccomp_rule_add(ctx, is_xattr_setter(nr) &&
+			    sc->default_action != SR_SYS_KILL ?
+			    SCMP_ACT_ERRNO(EOPNOTSUPP) : refusal(sc, forb), nr, 0);
 		}
 		if (rc < 0)
 			goto fail_rc;

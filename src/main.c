@@ -376,6 +376,9 @@ do_run(struct sr_opts *o)
 	if (o->verbose && cg.kind == SR_CGROUP_NONE && cg.why_none[0])
 		fprintf(stderr, "sandrun: no cgroup: %s\n", cg.why_none);
 	sr_rlimit_plan(&p->limits, cg.memory, cg.pids, &rl, r.limits);
+	/* tmpfs pages are charged to the memory cgroup: size by its limit */
+	sr_mounts_fit_memory(&plan, cg.memory ? p->limits.memory : SR_UNLIMITED,
+	    r.limits);
 
 	/* Files out (export.h): for --out, and for the list in json/tool. */
 	xo.out_dir = o->out_dir;

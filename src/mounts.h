@@ -1,10 +1,11 @@
 /* mounts.h - the sandbox's root filesystem.
  *
- * Prepared in the supervisor (sr_mounts_prepare: every host source opened
- * with O_PATH, so a missing path is an error before anything starts and
- * no path is resolved again later), applied by init inside the new mount
- * namespace (sr_mounts_apply: tmpfs root, binds, /proc, /dev, /tmp, work
- * dir, synthetic /etc files, pivot_root, read-only root).
+ * Planned in the supervisor (mounts_plan.c, sr_mounts_prepare: the bind
+ * rules checked, --file sources opened, the steps listed), applied by init
+ * inside the new mount namespace (mounts_apply.c, sr_mounts_apply: tmpfs
+ * root, /proc, /dev with a private devpts, /tmp, work dir, synthetic /etc
+ * files, the steps, pivot_root, read-only root).  Every path of a step is
+ * resolved inside the new root (mounts_root.c).
  */
 #ifndef SR_MOUNTS_H
 #define SR_MOUNTS_H
@@ -16,6 +17,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "policy.h"
+#include "result.h"
 
 enum sr_step_type {
 	SR_STEP_BIND,		/* bind src_fd at dst (ro unless rw) */
@@ -41,6 +43,7 @@ struct sr_step {
 	uint64_t size;		/* TMPFS size */
 	unsigned mode;
 	bool own;		/* chown to the sandbox user */
+	bool noexec;		/* TMPFS: mounted noexec */
 };
 
 struct sr_mount_plan {
@@ -53,6 +56,9 @@ struct sr_mount_plan {
 	const char *workdir;
 	const char *home;
 	uint64_t tmp_size, work_size, shm_size;
+	uint64_t tmp_inodes, work_inodes, shm_inodes;	/* of the policy's sizes */
+	bool exec_tmp, exec_work, exec_shm;	/* policy "exec" */
+	char *meminfo;		/* /proc/meminfo shown inside, or NULL */
 	unsigned uid, gid;
 };
 
@@ -61,6 +67,36 @@ struct sr_mount_plan {
  * the steps.  Returns 0 or -1 with d. */
 int sr_mounts_prepare(struct sr_mount_plan *plan, const struct sr_policy *p,
     const struct sr_opts *o, struct sr_diag *d);
+
+/* /proc/meminfo as the run should see it: HOST (the host's text) with
+ * MemTotal at most LIMIT bytes and every other kB value clamped to it,
+ * no swap.  NULL when LIMIT is SR_UNLIMITED or not below the host's
+ * total.  Allocated; the caller frees. */
+char *sr_mounts_meminfo(const char *host, uint64_t limit);
+
+/* Inodes of a tmpfs of SIZE bytes: one per KiB, at least 1024.  Taken
+ * from the policy's sizes, also when sr_mounts_fit_memory() raises them
+ * (inodes are kernel memory beyond size=). */
+uint64_t sr_mounts_inodes(uint64_t size);
+
+/* Where the run's memory cgroup is charged for tmpfs pages (charged is
+ * the memory limit, or SR_UNLIMITED when no cgroup enforces one): size
+ * /tmp, the work dir and /dev/shm by the memory limit instead of the
+ * policy's smaller bounds, and record the sizes in lim. */
+void sr_mounts_fit_memory(struct sr_mount_plan *plan, uint64_t charged,
+    struct sr_limit_report *lim);
+
+/* In init, inside the new root (mounts_root.c): open PATH (absolute inside
+ * the sandbox) relative to the root fd ROOT, links resolved inside it. */
+int sr_mounts_open_in(int root, const char *path, int flags);
+/* O_PATH fd of directory PATH inside ROOT, missing components created
+ * (MODE for the last one, 0755 for the others).  -1 with d. */
+int sr_mounts_dir_in(int root, const char *path, unsigned mode,
+    struct sr_diag *d);
+/* O_PATH fd of PATH's parent directory (created), *name its last
+ * component (points into PATH).  -1 with d. */
+int sr_mounts_parent_in(int root, const char *path, const char **name,
+    struct sr_diag *d);
 
 /* In init, inside the new namespaces but before it becomes the sandbox
  * user (whose host uid may not reach the sources' parent directories):
@@ -72,6 +108,10 @@ int sr_mounts_open_sources(struct sr_mount_plan *plan, struct sr_diag *d);
  * Allocates nothing; stores the fds it opens in the plan (init's copy). */
 int sr_mounts_apply(struct sr_mount_plan *plan, const char *code_name,
     const char *code, size_t code_len, struct sr_diag *d);
+
+/* True when path p is prefix or below it ("/usr/x" is under "/usr",
+ * "/usrx" is not). */
+bool sr_mounts_under(const char *p, const char *prefix);
 
 /* True when a --bind/--bind-rw replaces the work dir; the code file is
  * then written to /tmp instead. */

@@ -39,11 +39,12 @@ struct sr_mount {
 	unsigned mode;		/* DIR/FILE/TMPFS permission bits; 0 = default */
 	bool optional;		/* RO/RW: silently skipped when src does not exist;
 				 * SYMLINK: created only when the host has dst */
+	bool noexec;		/* TMPFS: "exec": false */
 };
 
 enum sr_network {
-	SR_NETWORK_NONE = 0,	/* own net namespace, loopback down */
-	SR_NETWORK_LOOPBACK,	/* own net namespace, loopback up */
+	SR_NETWORK_NONE = 0,	/* own net namespace, only loopback (up) */
+	SR_NETWORK_LOOPBACK,	/* the same, an alias */
 };
 
 enum sr_sys_action {
@@ -111,6 +112,9 @@ struct sr_policy {
 	char *user;		/* user name inside (passwd entry) */
 	char *home;		/* home directory inside */
 	enum sr_error_rule error_rule;
+	/* "exec": programs may be executed from /tmp (and a home tmpfs),
+	 * the work dir, /dev/shm.  Defaults: true, true, false. */
+	bool exec_tmp, exec_work, exec_shm;
 
 	char sha256[65];	/* hex sha256 of sr_policy_to_json() output */
 };

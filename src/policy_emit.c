@@ -125,11 +125,17 @@ sr_policy_to_json(const struct sr_policy *p)
 			    m->content ? m->content : "");
 		if (m->optional)
 			cJSON_AddTrueToObject(o, "optional");
+		if (m->noexec)
+			cJSON_AddFalseToObject(o, "exec");
 		cJSON_AddItemToArray(a, o);
 	}
 
 	cJSON_AddStringToObject(root, "network",
 	    p->network == SR_NETWORK_LOOPBACK ? "loopback" : "none");
+	o = cJSON_AddObjectToObject(root, "exec");
+	cJSON_AddBoolToObject(o, "tmp", p->exec_tmp);
+	cJSON_AddBoolToObject(o, "work", p->exec_work);
+	cJSON_AddBoolToObject(o, "shm", p->exec_shm);
 
 	o = cJSON_AddObjectToObject(root, "syscalls");
 	cJSON_AddStringToObject(o, "default",

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "bindrules.h"
 #include "policy.h"
 #include "policy_int.h"
 #include "util.h"
@@ -89,33 +90,15 @@ check_dst(struct sr_pctx *c, const char *p, const char *dst)
 		    sr_path_under(dst, "/proc") ? "/proc" : "/dev");
 }
 
+/* The bind rules shared with --bind (bindrules.c). */
 static void
 check_src(struct sr_pctx *c, const char *p, const char *src, bool writable)
 {
-	static const char *const never[] = { "/proc", "/sys", "/dev", "/run",
-		"/var/run", NULL };
-	static const char *const not_rw[] = { "/usr", "/etc", "/bin", "/sbin",
-		"/lib", "/lib64", "/boot", "/var", NULL };
+	char why[96];
 
-	if (!sr_pcheck_abs_path(c, p, src))
-		return;
-	if (strcmp(src, "/") == 0) {
-		sr_perr(c, p, "must not bind the host's /");
-		return;
-	}
-	for (size_t i = 0; never[i] != NULL; i++)
-		if (sr_path_under(src, never[i])) {
-			sr_perr(c, p, "must not bind the host's %s", never[i]);
-			return;
-		}
-	if (writable)
-		for (size_t i = 0; not_rw[i] != NULL; i++)
-			if (sr_path_under(src, not_rw[i])) {
-				sr_perr(c, p,
-				    "must not bind the host's %s writable",
-				    not_rw[i]);
-				return;
-			}
+	if (sr_pcheck_abs_path(c, p, src) &&
+	    !sr_bind_allowed(src, writable, why, sizeof(why)))
+		sr_perr(c, p, "%s", why);
 }
 
 static int
@@ -155,7 +138,8 @@ static const struct {
 	    { "type", "src", NULL } },
 	{ "rw", SR_MOUNT_RW, { "type", "src", "dst", "optional", NULL },
 	    { "type", "src", NULL } },
-	{ "tmpfs", SR_MOUNT_TMPFS, { "type", "dst", "size", "mode", NULL },
+	{ "tmpfs", SR_MOUNT_TMPFS, { "type", "dst", "size", "mode", "exec",
+	    NULL },
 	    { "type", "dst", "size", NULL } },
 	{ "symlink", SR_MOUNT_SYMLINK, { "type", "dst", "target", "optional",
 	    NULL }, { "type", "dst", "target", NULL } },
@@ -170,7 +154,7 @@ parse_mount(struct sr_pctx *c, const cJSON *e, const char *path,
     struct sr_mount *m)
 {
 	static const char *const anykeys[] = { "type", "src", "dst", "optional",
-		"size", "mode", "target", "content", NULL };
+		"size", "mode", "target", "content", "exec", NULL };
 	const cJSON *t, *v;
 	bool saved = c->complete;
 	char p[512], b[128];
@@ -243,6 +227,13 @@ parse_mount(struct sr_pctx *c, const cJSON *e, const char *path,
 			sr_perr(c, p, "must be true or false");
 		else
 			m->optional = cJSON_IsTrue(v);
+	}
+	if (m->type == SR_MOUNT_TMPFS && (v = sr_pget(e, "exec")) != NULL) {
+		sr_pjoin(p, sizeof(p), path, "exec");
+		if (!cJSON_IsBool(v))
+			sr_perr(c, p, "must be true or false");
+		else
+			m->noexec = !cJSON_IsTrue(v);
 	}
 	if ((v = sr_pget(e, "size")) != NULL) {
 		sr_pjoin(p, sizeof(p), path, "size");

@@ -650,12 +650,35 @@ choice(struct sr_pctx *c, const cJSON *v, const char *path, const char *a,
 	return cur;
 }
 
+/* "exec": {"tmp": true, "work": true, "shm": false}, each key optional. */
+static void
+parse_exec(struct sr_pctx *c, const cJSON *e, struct sr_policy *pol)
+{
+	static const char *const keys[] = { "tmp", "work", "shm", NULL };
+	bool *const dst[] = { &pol->exec_tmp, &pol->exec_work, &pol->exec_shm };
+	const cJSON *v;
+	char p[64];
+	size_t i;
+
+	if (!sr_pcheck_object(c, e, "exec", keys, NULL))
+		return;
+	for (i = 0; i < SR_ARRAY_SIZE(dst); i++) {
+		if ((v = sr_pget(e, keys[i])) == NULL)
+			continue;
+		sr_pjoin(p, sizeof(p), "exec", keys[i]);
+		if (!cJSON_IsBool(v))
+			sr_perr(c, p, "must be true or false");
+		else
+			*dst[i] = cJSON_IsTrue(v);
+	}
+}
+
 static void
 convert(struct sr_pctx *c, const cJSON *root, struct sr_policy *pol)
 {
 	static const char *const keys[] = { "description", "extends", "run",
 		"limits", "filesystem", "network", "syscalls", "env",
-		"hostname", "user", "errors", NULL };
+		"hostname", "user", "errors", "exec", NULL };
 	static const char *const req[] = { "run", "limits", "filesystem",
 		"network", "syscalls", "env", "hostname", "user", NULL };
 	const cJSON *v;
@@ -699,6 +722,9 @@ convert(struct sr_pctx *c, const cJSON *root, struct sr_policy *pol)
 		    "most 64)");
 	if ((v = sr_pget(root, "user")) != NULL)
 		parse_user(c, v, pol);
+	pol->exec_tmp = pol->exec_work = true;
+	if ((v = sr_pget(root, "exec")) != NULL)
+		parse_exec(c, v, pol);
 	if ((v = sr_pget(root, "errors")) != NULL)
 		pol->error_rule = (enum sr_error_rule)choice(c, v, "errors",
 		    "python", SR_ERROR_RULE_PYTHON, "none", SR_ERROR_RULE_NONE,

@@ -79,6 +79,19 @@ sr_rlimit_plan(const struct sr_limits *l, bool memory_by_cgroup,
 	}
 	add(r, RLIMIT_SIGPENDING, 1024, 1024);
 	add(r, RLIMIT_MSGQUEUE, 0, 0);
+	/* setpriority and sched_setscheduler are allowed: no raise of
+	 * priority, no real-time class; mlock within a small bound. */
+	add(r, RLIMIT_NICE, 0, 0);
+	add(r, RLIMIT_RTPRIO, 0, 0);
+	{
+		struct rlimit ml = { 8u << 20, 8u << 20 };
+		struct rlimit cur;
+
+		if (getrlimit(RLIMIT_MEMLOCK, &cur) == 0 &&
+		    cur.rlim_max < ml.rlim_max)
+			ml.rlim_cur = ml.rlim_max = cur.rlim_max;
+		add(r, RLIMIT_MEMLOCK, ml.rlim_cur, ml.rlim_max);
+	}
 }
 
 int

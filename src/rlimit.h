@@ -9,7 +9,7 @@
 #include "policy.h"
 #include "result.h"
 
-#define SR_RLIMIT_MAX 8
+#define SR_RLIMIT_MAX 16
 
 struct sr_rlimits {
 	int resource[SR_RLIMIT_MAX];

@@ -3,11 +3,14 @@
  * Each group is a static NULL-terminated array of x86_64 syscall names.
  * The members are defined once as macros and the composite groups
  * (@python, @shell, @default) are built from them, so a name lives in one
- * place.  @default is exactly the allowlist of SECURITY.md section 2.5:
- * 200 names allowed unconditionally and 9 that filter.c only ever allows
- * with an argument rule (clone, clone3, ioctl, socket, prctl, personality,
+ * place.  @default is the allowlist of SECURITY.md section 2.5 with the
+ * calls its guidance adds back (the chown family, priority and scheduler
+ * parameters, mlock/munlock: harmless without capabilities and with
+ * RLIMIT_NICE, RLIMIT_RTPRIO at 0 and a small RLIMIT_MEMLOCK): 213 names
+ * allowed unconditionally and 9 that filter.c only ever allows with an
+ * argument rule (clone, clone3, ioctl, socket, prctl, personality,
  * prlimit64, mknod, mknodat; clone3 always fails with ENOSYS).  socketpair
- * is one of the 200 but filter.c also restricts it to AF_UNIX.
+ * is one of the 213 but filter.c also restricts it to AF_UNIX.
  * docs/syscall-groups.md explains each group.
  */
 #include "config.h"
@@ -32,11 +35,13 @@
 	"symlinkat", "readlink", "readlinkat", "chmod", "fchmod", "fchmodat", \
 	"fchmodat2", "utime", "utimes", "utimensat", "futimesat", "getxattr", \
 	"lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr", \
-	"sendfile", "copy_file_range", "umask", "cachestat", "mknod", "mknodat"
+	"sendfile", "copy_file_range", "umask", "cachestat", "mknod", "mknodat", \
+	"chown", "fchown", "lchown", "fchownat"
 
 #define G_MEMORY \
 	"brk", "mmap", "munmap", "mprotect", "mremap", "madvise", "msync", \
-	"mincore", "membarrier", "map_shadow_stack"
+	"mincore", "membarrier", "map_shadow_stack", "mlock", "mlock2", \
+	"munlock"
 
 #define G_PROCESS \
 	"set_tid_address", "set_robust_list", "get_robust_list", "arch_prctl", \
@@ -48,6 +53,8 @@
 	"prlimit64", "capget", "sched_yield", "sched_getaffinity", \
 	"sched_setaffinity", "sched_getparam", "sched_getscheduler", \
 	"sched_get_priority_max", "sched_get_priority_min", "getcpu", \
+	"getpriority", "setpriority", "sched_setparam", "sched_setscheduler", \
+	"sched_getattr", "sched_rr_get_interval", \
 	"getrandom", "fork", "vfork", "clone", "clone3", "execve", \
 	"execveat", "wait4", "waitid", "prctl", "personality"
 

@@ -78,7 +78,7 @@ c"
 
 @test "/dev holds only the safe nodes" {
 	run -0 sandrun -p sh --exec -- sh -c 'ls /dev | tr "\n" " "'
-	assert_output "fd full null pts random shm stderr stdin stdout tty urandom zero "
+	assert_output "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero "
 }
 
 @test "the environment is the policy's: nothing of the caller leaks" {
@@ -93,7 +93,7 @@ c"
 	assert_output "hi /usr/bin"
 }
 
-@test "no network: only a down loopback, outside unreachable" {
+@test "no network: only the private loopback, outside unreachable" {
 	run -0 sandrun <<<'
 import socket, os
 print(sorted(os.listdir("/sys/class/net")) if os.path.exists("/sys/class/net") else "no-sys")

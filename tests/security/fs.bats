@@ -36,14 +36,15 @@ teardown() {
 	run_w=$(grep '^MOUNT ' <<<"$text" | awk '$4 == "rw" {print $2}' | sort | tr '\n' ' ')
 	for m in $run_w; do
 		case "$m" in
-		/tmp | /dev/shm | /sandbox | /home/sandbox | /proc | /dev/null | /dev/zero | /dev/full | /dev/random | /dev/urandom | /dev/tty) ;;
+		/tmp | /dev/shm | /sandbox | /home/sandbox | /proc | /dev/pts | /dev/null | /dev/zero | /dev/full | /dev/random | /dev/urandom | /dev/tty) ;;
 		*) echo "unexpected rw mount: $m" >&2; return 1 ;;
 		esac
 	done
 	hasnt '^MOUNT .* suid '
-	# nodev everywhere except /dev (no nodes can be created there: ro) and its bound nodes
+	# nodev everywhere except /dev (no nodes can be created there: ro), its
+	# bound nodes and the private devpts instance (its own ptys only)
 	grep '^MOUNT ' <<<"$text" | awk '$6 == "dev" {print $2}' | while read -r m; do
-		case "$m" in /dev | /dev/null | /dev/zero | /dev/full | /dev/random | /dev/urandom | /dev/tty) ;;
+		case "$m" in /dev | /dev/pts | /dev/null | /dev/zero | /dev/full | /dev/random | /dev/urandom | /dev/tty) ;;
 		*) echo "mount without nodev: $m" >&2; exit 1 ;; esac
 	done
 	# a file can be created only on the writable tmpfs
@@ -116,7 +117,7 @@ teardown() {
 @test "A9 device nodes: only null zero full random urandom tty; mknod denied" {
 	probe devices
 	status_is ok
-	has "DEV fd full null pts random shm stderr stdin stdout tty urandom zero"
+	has "DEV fd full null ptmx pts random shm stderr stdin stdout tty urandom zero"
 	hasnt '^OPENED'
 	hasnt '^MKNOD ok'
 	has "MKNOD EPERM"
@@ -159,12 +160,49 @@ teardown() {
 	[ "$pol_before" = "$(sha256sum "$SANDRUN_SRCDIR"/policies/*.json | sha256sum)" ]
 }
 
-@test "A13 noexec tmpfs: ELF, script and memfd all denied alike" {
+@test "A13 exec from tmpfs follows the policy's exec choice; memfd stays denied" {
+	# default: /tmp and the work dir executable, /dev/shm not (sandrun-policy(5))
 	probe noexec
+	status_is ok
+	has "EXEC elf ran"
+	has "EXEC script ran"
+	has "EXEC memfd EPERM"
+	probe noexec /dev/shm
 	status_is ok
 	has "EXEC elf EACCES"
 	has "EXEC script EACCES"
 	has "EXEC memfd EPERM"
 	# an interpreter reading a file it may read is not an exec (documented)
 	has "EXEC procfd-interp ran"
+	# a policy choosing noexec: ELF and script denied alike
+	pol=$(mktemp "$BATS_TEST_TMPDIR/p.XXXXXX.json")
+	printf '{"extends": "python", "exec": {"tmp": false, "work": false}}' >"$pol"
+	SR_OPTS="-p $pol" probe noexec
+	status_is ok
+	has "EXEC elf EACCES"
+	has "EXEC script EACCES"
+	SR_OPTS="-p $pol" probe noexec /sandbox
+	has "EXEC elf EACCES"
+}
+
+@test "A mount steps resolve inside the new root: a policy link to / reaches no host path" {
+	victim=$(mktemp -d /var/tmp/sr-victim.XXXXXX)
+	chmod 777 "$victim"
+	pol=$(mktemp "$BATS_TEST_TMPDIR/p.XXXXXX.json")
+	cat >"$pol" <<-EOF
+	{"extends": "sh", "filesystem": {"append": [
+	 {"type": "symlink", "dst": "/esc", "target": "/"},
+	 {"type": "dir", "dst": "/esc$victim/d"},
+	 {"type": "file", "dst": "/esc$victim/f", "content": "x"},
+	 {"type": "tmpfs", "dst": "/esc$victim/t", "size": "1M"},
+	 {"type": "symlink", "dst": "/esc2", "target": "$victim"},
+	 {"type": "ro", "src": "/usr/share", "dst": "/esc2/share"}
+	]}}
+	EOF
+	run "$SANDRUN" -p "$pol" --exec -- sh -c "ls $victim; ls /esc2/share >/dev/null && echo shared"
+	host=$(ls -A "$victim")
+	rm -rf "$victim"
+	[ "$status" -eq 0 ]
+	[ "$host" = "" ]
+	[[ "$output" == *"d"*"f"*"shared"* ]]
 }

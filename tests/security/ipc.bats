@@ -17,7 +17,7 @@ teardown() {
 	status_is ok
 	has "SID 2 PID 2 PGRP 2"
 	has "DEVTTY ENXIO"
-	has "TIOCSTI EPERM"
+	has "TIOCSTI ENOTTY"
 	command -v script >/dev/null || need "script(1) for a pty"
 	run script -qec "'$SANDRUN' --stdin - '$PROBE' -- tty" /dev/null </dev/null
 	[[ "$output" == *"DEVTTY ENXIO"* ]]

@@ -80,6 +80,20 @@ refused() {
 	[ "$status" -eq 125 ]
 	run "$SANDRUN" --bind-rw /usr:/x "$CODE"
 	[ "$status" -eq 125 ]
+	# the policy's bind rules hold for --bind too, with one line naming it
+	run --separate-stderr "$SANDRUN" --bind /sys:/x "$CODE"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "sandrun: --bind /sys: must not bind the host's /sys; bind a narrower directory" ]
+	ln -s /proc/self "$d/proclink"
+	run --separate-stderr "$SANDRUN" --bind "$d/proclink:/x" "$CODE"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"must not bind the host's /proc"* ]]
+	# a policy source that is a link into /sys is refused like /sys
+	ln -s /sys/kernel "$d/syslink"
+	printf '{"extends":"python","filesystem":{"append":[{"type":"ro","src":"%s","dst":"/k"}]}}' "$d/syslink" >"$d/p2.json"
+	run --separate-stderr "$SANDRUN" -p "$d/p2.json" "$CODE"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"must not bind the host's /sys"* ]]
 	# a symlink as bind source is resolved on the host before the run:
 	# the bind lands on its target, read-only, nosuid, nodev
 	d=$(mktemp -d /tmp/sr-i79.XXXXXX)

@@ -250,15 +250,17 @@ def persist(args):
             out("PRESENT" if os.path.exists(p) else "GONE", p)
 
 
-def noexec(_):
+def noexec(args):
+    """noexec [DIR]: exec paths from DIR (default /tmp)."""
     import shutil
     import subprocess
     res = {}
-    sh = "/tmp/s.sh"
+    d = args[0] if args else "/tmp"
+    sh = d + "/s.sh"
     with open(sh, "w") as f:
         f.write("#!/bin/sh\necho ran\n")
     os.chmod(sh, 0o755)
-    elf = "/tmp/true"
+    elf = d + "/true"
     try:
         shutil.copy("/bin/true", elf)
         os.chmod(elf, 0o755)
