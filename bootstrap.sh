@@ -6,6 +6,8 @@
 #                             build, run the seed case
 #   ./bootstrap.sh --deps     only install the packages
 #   ./bootstrap.sh --build    only build (no packages, no seed case)
+#   ./bootstrap.sh --vm-deps  install what `make check-vm` needs (qemu,
+#                             debootstrap) to build and boot its guest
 set -eu
 cd "$(dirname "$0")"
 
@@ -21,6 +23,9 @@ mcp_sdk() {
 	(cd tests/mcp && npm ci --no-audit --no-fund --silent)
 }
 
+# `make check-vm` only (tests/vm/): a Debian 12 guest under qemu.
+VM_PACKAGES="qemu-system-x86 qemu-utils debootstrap e2fsprogs"
+
 deps() {
 	if [ "$(id -u)" = 0 ]; then
 		SUDO=
@@ -31,9 +36,8 @@ deps() {
 		exit 1
 	fi
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $PACKAGES >/dev/null ||
-		{ $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $PACKAGES; }
-	mcp_sdk
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $1 >/dev/null ||
+		{ $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $1; }
 }
 
 build() {
@@ -49,8 +53,9 @@ seed() {
 }
 
 case "${1:-all}" in
---deps) deps ;;
+--deps) deps "$PACKAGES" && mcp_sdk ;;
+--vm-deps) deps "$VM_PACKAGES" ;;
 --build) build ;;
-all) deps && build && seed ;;
-*) echo "usage: $0 [--deps | --build]" >&2; exit 1 ;;
+all) deps "$PACKAGES" && mcp_sdk && build && seed ;;
+*) echo "usage: $0 [--deps | --build | --vm-deps]" >&2; exit 1 ;;
 esac

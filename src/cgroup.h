@@ -32,11 +32,16 @@ struct sr_cgroup {
 	char *v1_memory, *v1_pids, *v1_cpuacct;	/* v1 dirs, NULL if unused */
 	bool memory, pids, cpu;	/* which controllers are really limiting
 				 * (cpu: accounting the supervisor polls) */
+	char *v2_supervisor;	/* leaf we moved ourselves into, or NULL */
 	char why_none[256];	/* when kind == NONE: why (for -v and --check-host) */
 };
 
 /* Create the run's cgroup and apply memory (+ swap 0), pids, and cpu
- * accounting.  `override` is a --cgroup PATH (a v2 directory the caller
+ * accounting.  On v2 without --cgroup, our own cgroup is used when we may
+ * write it (root, or a user's delegated scope): when it has processes,
+ * sandrun first moves itself into the leaf `sandrun-supervisor` (the
+ * kernel allows controllers only on cgroups without processes), then
+ * enables memory, pids and cpu for the subtree.  `override` is a --cgroup PATH (a v2 directory the caller
  * delegated) or NULL for auto-detection from /proc/self/cgroup.  When no
  * cgroup can be had, returns 0 with cg->kind == SR_CGROUP_NONE and
  * why_none filled (it is not an error: rlimits take over).  Returns -1
@@ -52,12 +57,35 @@ int sr_cgroup_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 /* Move pid into the run's cgroup (all v1 controllers, or v2). */
 int sr_cgroup_attach(struct sr_cgroup *cg, pid_t pid, struct sr_diag *d);
 
+/* Observe that pid is in the run's cgroup (every v1 leaf, or the v2 leaf),
+ * however it got there (attach or clone3 CLONE_INTO_CGROUP).  -1 with d
+ * filled when it is not: the limits claimed would not hold. */
+int sr_cgroup_confirm(struct sr_cgroup *cg, pid_t pid, struct sr_diag *d);
+
+/* Which case applies to this process, without changing anything (for
+ * --check-host); why gets one line, with the remedy when there is one. */
+enum sr_cgroup_case {
+	SR_CGROUP_CASE_NONE = 0,	/* no usable cgroup: rlimits */
+	SR_CGROUP_CASE_V2_UNDELEGATED,	/* v2, our cgroup is not ours */
+	SR_CGROUP_CASE_V2,		/* v2, our own cgroup's subtree */
+	SR_CGROUP_CASE_V1,		/* v1 controllers (root) */
+};
+enum sr_cgroup_case sr_cgroup_probe(char *why, size_t wl);
+
+/* Unit tests only (no environment variable reaches this): use the fake
+ * tree `root` instead of /sys/fs/cgroup and `self` as the content of
+ * /proc/self/cgroup; files are then created on write.  NULL, NULL
+ * restores the real ones. */
+void sr_cgroup_test_seams(const char *root, const char *self);
+
 /* After the run: peak memory (bytes, 0 when unknown), whether the OOM
  * killer acted, whether the pids limit refused a fork, CPU usage. */
 struct sr_cgroup_stats {
 	uint64_t memory_peak;
-	bool oom_killed;
-	bool pids_limit_hit;
+	bool oom_killed;	/* memory.events oom_kill (v1: oom_control) */
+	bool oom;		/* v2 memory.events oom: the limit could not be met */
+	bool memory_max_hit;	/* v2 memory.events max: usage reached memory.max */
+	bool pids_limit_hit;	/* pids.events max: a fork was refused */
 	uint64_t cpu_usage_us;	/* 0 when unknown */
 	uint64_t cpu_user_us, cpu_sys_us;	/* when have_cpu_split */
 	bool have_peak, have_cpu, have_cpu_split;

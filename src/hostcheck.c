@@ -14,6 +14,7 @@
 
 #include <linux/seccomp.h>
 
+#include "cgroup.h"
 #include "hostcheck.h"
 #include "util.h"
 
@@ -125,34 +126,18 @@ probe_userns(struct sr_host *h)
 		sr_host_userns_why(err, h->userns_why, sizeof(h->userns_why));
 }
 
+/* Which cgroup case applies to this process (cgroup.c decides, the same
+ * way a run would, without changing anything). */
 static void
 probe_cgroups(struct sr_host *h)
 {
+	enum sr_cgroup_case c;
 	struct stat st;
-	char buf[512];
-	ssize_t n;
-	int fd;
 
-	h->cgroup1 = stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0;
-	h->cgroup2 = stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0 ||
-	    stat("/sys/fs/cgroup/unified/cgroup.controllers", &st) == 0;
-	fd = open("/sys/fs/cgroup/cgroup.controllers", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = '\0';
-		h->cgroup2_delegated = strstr(buf, "memory") != NULL &&
-		    strstr(buf, "pids") != NULL;
-	}
-	if (h->cgroup2_delegated)
-		snprintf(h->cgroup_why, sizeof(h->cgroup_why),
-		    "cgroup v2 with memory and pids: a delegated subtree is used when writable (systemd-run --user --scope -p Delegate=yes sandrun ...)");
-	else if (h->cgroup1)
-		snprintf(h->cgroup_why, sizeof(h->cgroup_why),
-		    "cgroup v1 controllers: used when sandrun runs as root; otherwise rlimits apply");
-	else
-		snprintf(h->cgroup_why, sizeof(h->cgroup_why),
-		    "no usable cgroup controllers: memory and process limits fall back to rlimits");
+	c = sr_cgroup_probe(h->cgroup_why, sizeof(h->cgroup_why));
+	h->cgroup1 = c == SR_CGROUP_CASE_V1;
+	h->cgroup2 = stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
+	h->cgroup2_delegated = c == SR_CGROUP_CASE_V2;
 }
 
 void

@@ -15,7 +15,7 @@ struct sr_host {
 	bool seccomp_notify;
 	int landlock_abi;	/* 0 = unavailable */
 	bool cgroup2, cgroup2_delegated, cgroup1;
-	char cgroup_why[256];
+	char cgroup_why[512];
 	bool pidfd;
 };
 

@@ -290,12 +290,17 @@ classify(struct sr_run *run, struct sr_result *r, bool timed_out,
 		return;
 	}
 	r->status = r->exit_code == 0 ? SR_STATUS_OK : SR_STATUS_EXIT_NONZERO;
-	if (cs->oom_killed && r->exit_code != 0) {
-		/* A child was OOM-killed and the program failed because of it. */
+	if ((cs->oom_killed || cs->oom) && r->exit_code != 0) {
+		/* A child was OOM-killed, or the cgroup refused an allocation
+		 * (memory.events oom: shmem, kernel memory), and the program
+		 * failed because of it. */
 		r->status = SR_STATUS_MEMORY_LIMIT;
 		r->limit_hit = SR_HIT_MEMORY;
-		r->oom_killed = true;
-	} else if (cs->pids_limit_hit && r->exit_code != 0) {
+		r->oom_killed = cs->oom_killed;
+		r->alloc_failed = !cs->oom_killed;
+	} else if (cs->pids_limit_hit) {
+		/* The cgroup refused a fork: the limit acted, whatever the
+		 * program made of it. */
 		r->status = SR_STATUS_PROCESS_LIMIT;
 		r->limit_hit = SR_HIT_PROCESSES;
 	} else if (r->exit_code != 0 &&
@@ -445,6 +450,8 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 	 * arrived, so the program never runs outside the cgroup or filter. */
 	if (run->cg->kind != SR_CGROUP_NONE && !in_cgroup &&
 	    sr_cgroup_attach(run->cg, pid, d) < 0)
+		goto kill_fail;
+	if (sr_cgroup_confirm(run->cg, pid, d) < 0)
 		goto kill_fail;
 	if (sr_filter_build(&run->policy->syscalls, run->filter, d) < 0)
 		goto kill_fail;
@@ -676,7 +683,10 @@ sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
 		}
 		goto out;
 	}
-	if (!have_status && !timed_out && !cpu_over && !interrupted) {
+	/* memory.oom.group takes init down with the program: the cgroup
+	 * says why (classify reads cs.oom_killed). */
+	if (!have_status && !timed_out && !cpu_over && !interrupted &&
+	    !cs.oom_killed) {
 		sr_diag_set(d, "the sandbox ended without a status (init %s %d)",
 		    WIFSIGNALED(ws) ? "killed by signal" : "exited with",
 		    WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));

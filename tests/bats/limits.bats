@@ -168,6 +168,32 @@ except OSError as e:
 	[ -z "$(leftovers "$nonce")" ]
 }
 
+@test "a fork refused by the process limit is reported even after exit 0" {
+	run sandrun --json --pids 8 -t 20s <<<'
+import os, time
+n = 0
+for _ in range(20):
+    try:
+        if os.fork() == 0:
+            time.sleep(2)
+            os._exit(0)
+        n += 1
+    except OSError:
+        pass
+print("forked", n)'
+	[ "$status" = 0 ] || [ "$status" = 1 ]
+	assert_mech processes
+	if [[ "$(json .limits.processes.mechanism)" == cgroup* ]]; then
+		# pids.events counted the refusal: the limit acted
+		[ "$(json .status)" = process_limit ]
+		[ "$(json .limit_hit)" = processes ]
+	else
+		# RLIMIT_NPROC refusals leave no trace outside the program
+		# (docs/cgroups.md): a program that shrugs them off reports ok
+		[ "$(json .status)" = ok ]
+	fi
+}
+
 @test "shell fork bomb: contained, the run ends, nothing left" {
 	nonce=sfb$RANDOM$RANDOM
 	# the sleep gives the bomb time to reach the cap before the script ends

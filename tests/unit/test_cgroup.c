@@ -105,8 +105,8 @@ test_fake_v2(void)
 	put(root, "cgroup.subtree_control", "cpu memory pids\n");
 	put(own, "cgroup.controllers", "cpu memory pids\n");
 	put(own, "cgroup.subtree_control", "");
-	setenv("SANDRUN_CGROUP_ROOT", root, 1);
-	setenv("SANDRUN_CGROUP_SELF", "0::/user/app\n", 1);
+	put(own, "cgroup.procs", "");
+	sr_cgroup_test_seams(root, "0::/user/app\n");
 
 	memset(lim, 0, sizeof(lim));
 	memset(&d, 0, sizeof(d));
@@ -272,8 +272,7 @@ test_fake_v2(void)
 		    strstr(msg, "not writable") != NULL,
 		    "override: not writable -> -1 with a clear diag (%s)", msg);
 	}
-	unsetenv("SANDRUN_CGROUP_ROOT");
-	unsetenv("SANDRUN_CGROUP_SELF");
+	sr_cgroup_test_seams(NULL, NULL);
 }
 
 /* ---- fake v1 ------------------------------------------------------------ */
@@ -301,10 +300,9 @@ test_fake_v1(void)
 	mkd(p);
 	snprintf(p, sizeof(p), "%s/cpu,cpuacct", root);
 	mkd(p);
-	setenv("SANDRUN_CGROUP_ROOT", root, 1);
-	setenv("SANDRUN_CGROUP_SELF",
+	sr_cgroup_test_seams(root,
 	    "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n"
-	    "2:cpu,cpuacct:/\n0::/\n", 1);
+	    "2:cpu,cpuacct:/\n0::/\n");
 	memset(lim, 0, sizeof(lim));
 	ok(sr_cgroup_setup(&cg, &l, NULL, lim, &d) == 0 && cg.kind == SR_CGROUP_V1,
 	    "v1 fake: kind V1 (%s)", cg.why_none);
@@ -342,8 +340,7 @@ test_fake_v1(void)
 	free(mem);
 	free(pids);
 	free(cpu);
-	unsetenv("SANDRUN_CGROUP_ROOT");
-	unsetenv("SANDRUN_CGROUP_SELF");
+	sr_cgroup_test_seams(NULL, NULL);
 }
 
 /* ---- real --------------------------------------------------------------- */
@@ -420,6 +417,35 @@ reap_all(void)
 {
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
+}
+
+/* Issue #11: the old SANDRUN_CGROUP_* variables must not steer the
+ * library (and so the installed binary) to a fake tree. */
+static void
+test_env_ignored(void)
+{
+	struct sr_cgroup cg;
+	struct sr_limit_report lim[SR_LIM_COUNT];
+	struct sr_diag d;
+	struct sr_limits l = limits(64 << 20, 5);
+	char root[256];
+	bool fake;
+
+	snprintf(root, sizeof(root), "%s/envtree", tmp);
+	mkd(root);
+	put(root, "cgroup.controllers", "cpu memory pids\n");
+	put(root, "cgroup.subtree_control", "cpu memory pids\n");
+	setenv("SANDRUN_CGROUP_ROOT", root, 1);
+	setenv("SANDRUN_CGROUP_SELF", "0::/\n", 1);
+	memset(lim, 0, sizeof(lim));
+	memset(&d, 0, sizeof(d));
+	sr_cgroup_setup(&cg, &l, NULL, lim, &d);
+	fake = (cg.v2_path && strncmp(cg.v2_path, root, strlen(root)) == 0) ||
+	    (cg.v1_memory && strncmp(cg.v1_memory, root, strlen(root)) == 0);
+	ok(!fake, "SANDRUN_CGROUP_ROOT/SELF in the environment are ignored");
+	sr_cgroup_destroy(&cg);
+	unsetenv("SANDRUN_CGROUP_ROOT");
+	unsetenv("SANDRUN_CGROUP_SELF");
 }
 
 static void
@@ -526,14 +552,14 @@ rm_rf(const char *p)
 int
 main(void)
 {
-	unsetenv("SANDRUN_CGROUP_ROOT");
-	unsetenv("SANDRUN_CGROUP_SELF");
+	sr_cgroup_test_seams(NULL, NULL);
 	if (!mkdtemp(tmp)) {
 		perror("mkdtemp");
 		return 2;
 	}
 	test_fake_v2();
 	test_fake_v1();
+	test_env_ignored();
 	test_real();
 	rm_rf(tmp);
 	TAP_PLAN(tap_n);
