@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "session.h"
 #include "policy.h"
 #include "util.h"
 
@@ -28,6 +29,11 @@ enum {
 	OPT_INLINE_FILES,
 	OPT_CGROUP,
 	OPT_COLD,
+	OPT_SESSION,
+	OPT_SESSION_IDLE,
+	OPT_SESSION_LIFE,
+	OPT_LIST_SESSIONS,
+	OPT_END_SESSION,
 };
 
 static const char optstring[] = "+p:jt:m:f:o:e:vqhV";
@@ -53,6 +59,11 @@ static const struct option longopts[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "exec", no_argument, NULL, OPT_EXEC },
 	{ "cold", no_argument, NULL, OPT_COLD },
+	{ "session", required_argument, NULL, OPT_SESSION },
+	{ "session-idle", required_argument, NULL, OPT_SESSION_IDLE },
+	{ "session-lifetime", required_argument, NULL, OPT_SESSION_LIFE },
+	{ "list-sessions", no_argument, NULL, OPT_LIST_SESSIONS },
+	{ "end-session", required_argument, NULL, OPT_END_SESSION },
 	{ "list-policies", no_argument, NULL, OPT_LIST_POLICIES },
 	{ "print-policy", required_argument, NULL, OPT_PRINT_POLICY },
 	{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
@@ -95,6 +106,11 @@ sr_cli_usage(FILE *f)
 "      --cgroup PATH        create the run's cgroup under this delegated v2 cgroup\n"
 "      --exec               run COMMAND (after --) instead of code\n"
 "      --cold               run here, never through a running sandrun serve\n"
+"      --session NAME       run in the named persistent sandbox (made if new)\n"
+"      --session-idle DUR   end a new session after DUR without calls (10m)\n"
+"      --session-lifetime DUR  end a new session DUR after it began (1h)\n"
+"      --list-sessions      list this user's sessions (JSON with --json)\n"
+"      --end-session NAME   end a session and remove its sandbox\n"
 "      --list-policies      list the policies found and where\n"
 "      --print-policy NAME  print the resolved policy as JSON\n"
 "      --check-policy FILE  validate a policy file and exit\n"
@@ -207,13 +223,18 @@ mode_option(struct sr_opts *o, int c, char **argv, struct sr_diag *d)
 	    c == OPT_PRINT_POLICY ? SR_MODE_PRINT_POLICY :
 	    c == OPT_CHECK_POLICY ? SR_MODE_CHECK_POLICY :
 	    c == OPT_CHECK_HOST ? SR_MODE_CHECK_HOST :
+	    c == OPT_LIST_SESSIONS ? SR_MODE_LIST_SESSIONS :
+	    c == OPT_END_SESSION ? SR_MODE_END_SESSION :
 	    c == 'h' ? SR_MODE_HELP : SR_MODE_VERSION;
 
 	if (o->mode != SR_MODE_RUN && o->mode != m)
 		return sr_diag_kind(d, SR_DIAG_USAGE, "%s cannot be combined with another mode option", argv[optind - 1]);
 	o->mode = m;
-	if (c == OPT_PRINT_POLICY || c == OPT_CHECK_POLICY)
+	if (c == OPT_PRINT_POLICY || c == OPT_CHECK_POLICY ||
+	    c == OPT_END_SESSION)
 		o->mode_arg = optarg;
+	if (c == OPT_END_SESSION)
+		return sr_session_name_check(optarg, d);
 	return 0;
 }
 
@@ -320,6 +341,18 @@ option(struct sr_opts *o, int c, char **argv, struct sr_diag *d)
 		return 0;
 	case OPT_COLD:
 		return once(o, SR_SET_COLD, "--cold", d);
+	case OPT_SESSION:
+		if (string_option(o, SR_SET_SESSION, "--session", &o->session, d) < 0)
+			return -1;
+		return sr_session_name_check(optarg, d);
+	case OPT_SESSION_IDLE:
+		return limit_arg(o, SR_SET_SESSION_IDLE, "--session-idle", optarg,
+		    'd', &o->session_idle_ms, d);
+	case OPT_SESSION_LIFE:
+		return limit_arg(o, SR_SET_SESSION_LIFE, "--session-lifetime",
+		    optarg, 'd', &o->session_life_ms, d);
+	case OPT_LIST_SESSIONS:
+	case OPT_END_SESSION:
 	case OPT_LIST_POLICIES:
 	case OPT_PRINT_POLICY:
 	case OPT_CHECK_POLICY:
@@ -390,6 +423,13 @@ sr_cli_parse(int argc, char **argv, struct sr_opts *o, struct sr_diag *d)
 	if (o->verbose && o->quiet)
 		return sr_diag_kind(d, SR_DIAG_USAGE,
 		    "--verbose and --quiet cannot be combined");
+	if ((o->set & (SR_SET_SESSION_IDLE | SR_SET_SESSION_LIFE)) &&
+	    !(o->set & SR_SET_SESSION))
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "--session-idle and --session-lifetime need --session NAME");
+	if ((o->set & SR_SET_SESSION) && (o->set & SR_SET_COLD))
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "--session and --cold cannot be combined");
 	return operands(o, argc, argv, d);
 }
 

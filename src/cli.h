@@ -18,6 +18,8 @@ enum sr_mode {
 	SR_MODE_PRINT_POLICY,
 	SR_MODE_CHECK_POLICY,
 	SR_MODE_CHECK_HOST,
+	SR_MODE_LIST_SESSIONS,
+	SR_MODE_END_SESSION,
 };
 
 enum sr_format {
@@ -40,7 +42,10 @@ enum {
 	SR_SET_POLICY = 1 << 9,
 	SR_SET_INLINE = 1 << 10,
 	SR_SET_CGROUP = 1 << 11,
-	SR_SET_COLD = 1 << 12,	/* --cold: never hand over to sandrun serve */
+	SR_SET_COLD = 1 << 12,
+	SR_SET_SESSION = 1 << 13,	/* --session NAME */
+	SR_SET_SESSION_IDLE = 1 << 14,
+	SR_SET_SESSION_LIFE = 1 << 15,	/* --cold: never hand over to sandrun serve */
 };
 
 struct sr_path_pair {
@@ -67,6 +72,8 @@ struct sr_opts {
 	const char *out_dir;	/* --out DIR */
 	const char *cgroup;	/* --cgroup PATH */
 	uint64_t inline_max;	/* --inline-files[=MAX] */
+	const char *session;	/* --session NAME */
+	uint64_t session_idle_ms, session_life_ms;	/* --session-idle, --session-lifetime */
 	bool exec;		/* --exec: argv is the command */
 	int verbose;		/* -v count */
 	bool quiet;

@@ -25,6 +25,7 @@
 #include "report.h"
 #include "sandbox.h"
 #include "serve.h"
+#include "session.h"
 #include "util.h"
 
 enum sr_exit {
@@ -291,6 +292,29 @@ cold_run(const struct sr_opts *o, const struct sr_plan *plan,
 	return rc;
 }
 
+/* A call of a session (session.h): its sandbox, kept between calls. */
+static int
+session_run(const struct sr_opts *o, struct sr_plan *plan,
+    struct sr_policy **p, struct sr_result *r,
+    const struct sr_export_opts *xo, struct sr_diag *d)
+{
+	const struct sr_policy *used;
+	struct sr_program prog;
+	bool opened = false;
+	int xfd, rc;
+
+	sr_plan_program(plan, &prog);
+	prog.stdin_fd = stdin_source(o, plan->code_from_stdin, &opened, d);
+	if (prog.stdin_fd == -2)
+		return -1;
+	rc = sr_session_run(plan, p, &prog, r, &used, &xfd, d);
+	if (rc == 0)
+		report(o, used, r, xfd, xo);
+	if (opened)
+		close(prog.stdin_fd);
+	return rc;
+}
+
 static int
 do_run(struct sr_opts *o)
 {
@@ -335,7 +359,9 @@ do_run(struct sr_opts *o)
 	if (o->out_dir != NULL && sr_mounts_workdir_bound(&plan.mounts))
 		msg("sandrun: --out %s: the work dir is a host directory (--bind); nothing is copied\n",
 		    o->out_dir);
-	if (cold_run(o, &plan, &r, &xo, &d) < 0)
+	if (sr_session_active() ?
+	    session_run(o, &plan, &p, &r, &xo, &d) < 0 :
+	    cold_run(o, &plan, &r, &xo, &d) < 0)
 		goto fail;
 	status = r.exit_status;
 	goto out;
@@ -409,6 +435,51 @@ do_policy(const struct sr_opts *o, bool print)
 	return 0;
 }
 
+/* One call inside a session process (session_srv.c). */
+static int
+session_call(int argc, char **argv)
+{
+	struct sr_opts o;
+	struct sr_diag d;
+	int status;
+
+	if (sr_cli_parse(argc, argv, &o, &d) < 0) {
+		print_diag(&d);
+		sr_cli_free(&o);
+		return SR_EXIT_FAILURE;
+	}
+	quiet = o.quiet;
+	oom_opts = &o;
+	status = do_run(&o);
+	fflush(stdout);
+	oom_opts = NULL;
+	sr_cli_free(&o);
+	return status;
+}
+
+static int
+do_session(const struct sr_opts *o, int argc, char **argv)
+{
+	struct sr_diag d;
+	int status = 0, r;
+
+	if (o->mode == SR_MODE_LIST_SESSIONS)
+		r = sr_session_list(o->format == SR_FORMAT_JSON, &d);
+	else if (o->mode == SR_MODE_END_SESSION)
+		r = sr_session_end(o->mode_arg, &d);
+	else
+		r = sr_session_call(o->session,
+		    o->set & SR_SET_SESSION_IDLE ? o->session_idle_ms :
+		    SR_SESSION_IDLE_MS,
+		    o->set & SR_SET_SESSION_LIFE ? o->session_life_ms :
+		    SR_SESSION_LIFE_MS, argc, argv, session_call, &status, &d);
+	if (r < 0) {
+		print_diag(&d);
+		return SR_EXIT_FAILURE;
+	}
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -464,8 +535,16 @@ main(int argc, char **argv)
 	case SR_MODE_CHECK_POLICY:
 		status = do_policy(&o, false);
 		break;
+	case SR_MODE_LIST_SESSIONS:
+	case SR_MODE_END_SESSION:
+		status = do_session(&o, argc, argv);
+		break;
 	case SR_MODE_RUN:
 	default:
+		if (o.set & SR_SET_SESSION) {
+			status = do_session(&o, argc, argv);
+			break;
+		}
 		/* Hand over to a running `sandrun serve` (client.h). */
 		if (!(o.set & SR_SET_COLD)) {
 			switch (sr_client_handover(argc, argv, &status, &d)) {

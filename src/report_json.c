@@ -408,6 +408,14 @@ sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 	cJSON_AddItemToObject(o, "denied", denied_json(r));
 	cJSON_AddBoolToObject(o, "denied_observable", r->denied_observable);
 	cJSON_AddBoolToObject(o, "warm", r->warm);
+	if (r->session.present) {
+		t = cJSON_AddObjectToObject(o, "session");
+		cJSON_AddStringToObject(t, "name", r->session.name);
+		add_u64(t, "call", r->session.call);
+		cJSON_AddBoolToObject(t, "restarted", r->session.restarted);
+		add_int(t, "expires_in_s", (int)r->session.expires_in_s);
+	} else
+		cJSON_AddNullToObject(o, "session");
 	if (policy != NULL) {
 		t = cJSON_AddObjectToObject(o, "policy");
 		add_str(t, "name", policy->name);

@@ -102,6 +102,13 @@ struct sr_result {
 	size_t n_denied;
 	bool denied_observable;	/* a seccomp listener counted them (notify.c) */
 	bool warm;		/* a ready sandbox of sandrun serve ran it */
+	struct {		/* a call of a session (session.h) */
+		bool present;
+		char name[65];
+		uint64_t call;	/* 1 for the first */
+		bool restarted;	/* its sandbox is new: state was lost */
+		int64_t expires_in_s;	/* until its lifetime ends */
+	} session;
 	struct sr_file *files;
 	size_t n_files;
 	struct sr_skipped *skipped;

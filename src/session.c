@@ -1,0 +1,327 @@
+/* session.c - the client side of sessions: names, where the sockets are,
+ * starting a session process, a call, --list-sessions, --end-session. */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "serve_proto.h"
+#include "serve_sock.h"
+#include "session.h"
+#include "util.h"
+
+extern char **environ;
+
+int
+sr_session_name_check(const char *name, struct sr_diag *d)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > SR_SESSION_NAME_MAX ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") != n || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "session name '%.80s': use 1 to 64 of A-Z a-z 0-9 . _ - (not . or ..)",
+		    name);
+	return 0;
+}
+
+int
+sr_session_dir(char *buf, size_t len, struct sr_diag *d)
+{
+	const char *x = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (x != NULL && *x == '/')
+		n = snprintf(buf, len, "%s/sandrun-sessions", x);
+	else
+		n = snprintf(buf, len, "/tmp/sandrun-sessions-%u",
+		    (unsigned)geteuid());
+	if (n < 0 || (size_t)n >= len)
+		return sr_diag_kind(d, SR_DIAG_SETUP, "session directory: path too long");
+	return 0;
+}
+
+int
+sr_session_path(const char *name, char *buf, size_t len, struct sr_diag *d)
+{
+	char dir[108];
+	int n;
+
+	if (sr_session_dir(dir, sizeof(dir), d) < 0)
+		return -1;
+	n = snprintf(buf, len, "%s/%s.sock", dir, name);
+	if (n < 0 || (size_t)n >= len)
+		return sr_diag_kind(d, SR_DIAG_SETUP, "session socket %s/%s.sock: path too long",
+		    dir, name);
+	return 0;
+}
+
+/* Connected to a session process of our uid, or -1 with errno. */
+static int
+connect_session(const char *path)
+{
+	uid_t uid;
+	pid_t pid;
+	int fd = sr_serve_sock_connect(path);
+
+	if (fd < 0)
+		return -1;
+	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != geteuid()) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	/* The calls wait for their reply: block. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/* Start the session process (double fork, setsid) and wait until it
+ * listens.  0, or -1 with d. */
+static int
+spawn(const char *name, const char *path, uint64_t idle_ms, uint64_t life_ms,
+    sr_session_call_fn fn, struct sr_diag *d)
+{
+	int p[2], lfd, nul;
+	char ok = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sr_diag_errno(d, "pipe");
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return sr_diag_errno(d, "fork");
+	}
+	if (pid == 0) {
+		close(p[0]);
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		lfd = sr_serve_sock_listen(path, d);
+		ok = lfd >= 0 ? 1 : 2;
+		if (ok == 2)
+			(void)!write(p[1], d, sizeof(*d));
+		(void)!write(p[1], &ok, 1);
+		if (lfd < 0)
+			_exit(125);
+		close(p[1]);
+		if ((nul = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			if (nul > 2)
+				close(nul);
+		}
+		if (chdir("/") < 0)
+			_exit(125);
+		sr_session_serve(lfd, name, idle_ms, life_ms, fn);
+	}
+	close(p[1]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	{
+		char buf[sizeof(*d) + 1];
+		size_t got = 0;
+		ssize_t n;
+
+		while (got < sizeof(buf) &&
+		    ((n = read(p[0], buf + got, sizeof(buf) - got)) > 0 ||
+		    (n < 0 && errno == EINTR)))
+			if (n > 0)
+				got += (size_t)n;
+		close(p[0]);
+		if (got == 1 && buf[0] == 1)
+			return 0;
+		if (got == sizeof(buf)) {
+			memcpy(d, buf, sizeof(*d));
+			return -1;
+		}
+	}
+	return sr_diag_kind(d, SR_DIAG_SETUP, "session %s: its process did not start", name);
+}
+
+static int
+send_fds(int fd, const void *buf, size_t len, const int *fds, size_t n)
+{
+	union {
+		char b[CMSG_SPACE(SR_SERVE_NFDS * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (n > 0) {
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	}
+	do
+		r = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r == (ssize_t)len ? 0 : -1;
+}
+
+/* Wait for the reply to what we sent on fd.  0, or -1 (the process
+ * ended without one). */
+static int
+get_reply(int fd, struct sr_session_reply *rep)
+{
+	ssize_t n;
+
+	do
+		n = recv(fd, rep, sizeof(*rep), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*rep) || rep->magic != SR_SESSION_MAGIC)
+		return -1;
+	return 0;
+}
+
+int
+sr_session_call(const char *name, uint64_t idle_ms, uint64_t life_ms,
+    int argc, char **argv, sr_session_call_fn fn, int *status,
+    struct sr_diag *d)
+{
+	char path[108];
+	struct sr_session_reply rep;
+	void *buf = NULL;
+	size_t len;
+	int fd, tries, fds[SR_SERVE_NFDS] = { 0, 1, 2, -1 };
+	mode_t m = umask(022);
+
+	umask(m);
+	if (sr_session_path(name, path, sizeof(path), d) < 0)
+		return -1;
+	for (tries = 0; (fd = connect_session(path)) < 0; tries++) {
+		if (tries > 0 || errno == EPERM)
+			return sr_diag_kind(d, SR_DIAG_SETUP,
+			    "session %s: cannot reach %s: %s", name, path,
+			    strerror(errno));
+		if (spawn(name, path, idle_ms, life_ms, fn, d) < 0)
+			return -1;
+	}
+	if (sr_serve_request_build(argc - 1, argv + 1, environ, m, &buf,
+	    &len) < 0) {
+		close(fd);
+		return sr_diag_kind(d, SR_DIAG_USAGE, "session %s: the command line or environment is too large", name);
+	}
+	if ((fds[3] = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		sr_diag_errno(d, "open the working directory");
+		goto fail;
+	}
+	if (send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0 ||
+	    get_reply(fd, &rep) < 0) {
+		sr_diag_kind(d, SR_DIAG_SETUP, "session %s: its process ended during the call", name);
+		goto fail;
+	}
+	*status = rep.status;
+	close(fds[3]);
+	close(fd);
+	free(buf);
+	return 0;
+fail:
+	if (fds[3] >= 0)
+		close(fds[3]);
+	close(fd);
+	free(buf);
+	return -1;
+}
+
+static int
+control(const char *path, uint32_t type, struct sr_session_reply *rep)
+{
+	struct sr_session_ctl c = { SR_SESSION_MAGIC, type };
+	int fd = connect_session(path), r;
+
+	if (fd < 0)
+		return -1;
+	r = send_fds(fd, &c, sizeof(c), NULL, 0) == 0 && get_reply(fd, rep) == 0 ?
+	    0 : -1;
+	close(fd);
+	return r;
+}
+
+int
+sr_session_end(const char *name, struct sr_diag *d)
+{
+	char path[108];
+	struct sr_session_reply rep;
+
+	if (sr_session_path(name, path, sizeof(path), d) < 0)
+		return -1;
+	if (control(path, SR_SESSION_END, &rep) < 0)
+		return sr_diag_kind(d, SR_DIAG_USAGE, "--end-session: no session '%s'", name);
+	return 0;
+}
+
+int
+sr_session_list(bool json, struct sr_diag *d)
+{
+	char dir[108], path[512], name[SR_SESSION_NAME_MAX + 1];
+	struct sr_session_reply rep;
+	struct dirent *e;
+	cJSON *arr = cJSON_CreateArray(), *o;
+	char *s;
+	size_t n;
+	DIR *dp;
+
+	if (sr_session_dir(dir, sizeof(dir), d) < 0)
+		return -1;
+	if ((dp = opendir(dir)) != NULL) {
+		while ((e = readdir(dp)) != NULL) {
+			n = strlen(e->d_name);
+			if (n < 6 || n - 5 > SR_SESSION_NAME_MAX ||
+			    strcmp(e->d_name + n - 5, ".sock") != 0)
+				continue;
+			snprintf(name, sizeof(name), "%.*s", (int)(n - 5), e->d_name);
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (control(path, SR_SESSION_INFO, &rep) < 0)
+				continue;
+			rep.policy[sizeof(rep.policy) - 1] = '\0';
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "name", name);
+			cJSON_AddStringToObject(o, "policy", rep.policy);
+			cJSON_AddNumberToObject(o, "calls", (double)rep.calls);
+			cJSON_AddNumberToObject(o, "idle_expires_in_s", (double)rep.idle_in_s);
+			cJSON_AddNumberToObject(o, "expires_in_s", (double)rep.expires_in_s);
+			cJSON_AddNumberToObject(o, "pid", rep.pid);
+			cJSON_AddItemToArray(arr, o);
+			if (!json)
+				printf("%-20s %-10s calls %-5llu idle expiry %llds  lifetime expiry %llds\n",
+				    name, rep.policy[0] ? rep.policy : "-",
+				    (unsigned long long)rep.calls,
+				    (long long)rep.idle_in_s,
+				    (long long)rep.expires_in_s);
+		}
+		closedir(dp);
+	}
+	if (json) {
+		s = cJSON_PrintUnformatted(arr);
+		printf("%s\n", s);
+		free(s);
+	}
+	cJSON_Delete(arr);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* session.h - named persistent sandboxes (sandrun --session NAME).
+ *
+ * Each session is one background process of its user (session_srv.c),
+ * started by the call that names a session nobody serves yet: it listens
+ * on DIR/NAME.sock (DIR: $XDG_RUNTIME_DIR/sandrun-sessions, else
+ * /tmp/sandrun-sessions-UID; 0700, ours), holds one sandbox (sandbox.h)
+ * and runs each call of its owner's uid as a new program in it.  Between
+ * calls the sandbox sleeps (cgroup v2 cgroup.freeze, else SIGSTOP of its
+ * init).  It ends on --end-session, after its idle timeout or lifetime.
+ */
+#ifndef SR_SESSION_H
+#define SR_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "plan.h"
+#include "policy.h"
+#include "program.h"
+#include "result.h"
+
+#define SR_SESSION_NAME_MAX 64
+#define SR_SESSION_IDLE_MS (10u * 60 * 1000)	/* default idle timeout */
+#define SR_SESSION_LIFE_MS (60u * 60 * 1000)	/* default lifetime */
+
+/* Runs one call in the session process: main's run path with the
+ * caller's argv (argv[0] included); returns its exit status. */
+typedef int (*sr_session_call_fn)(int argc, char **argv);
+
+/* Is name a valid session name ([A-Za-z0-9._-]{1,64}, not . or ..)?
+ * Returns 0, or -1 with d (usage). */
+int sr_session_name_check(const char *name, struct sr_diag *d);
+
+/* Client: run this call in session name, starting its process when none
+ * serves it (idle_ms/life_ms apply then).  argv is our whole command
+ * line.  Returns 0 with *status, or -1 with d. */
+int sr_session_call(const char *name, uint64_t idle_ms, uint64_t life_ms,
+    int argc, char **argv, sr_session_call_fn fn, int *status,
+    struct sr_diag *d);
+
+/* --list-sessions: print our sessions (text or JSON).  0 or -1 with d. */
+int sr_session_list(bool json, struct sr_diag *d);
+
+/* --end-session NAME.  0, or -1 with d (no such session). */
+int sr_session_end(const char *name, struct sr_diag *d);
+
+/* In the session process, for main's run path: true while a call runs. */
+bool sr_session_active(void);
+
+/* Run prog in the session's sandbox and collect into r.  The first call
+ * (or the first after the sandbox died) adopts *plan and *policy (they
+ * are zeroed/NULLed here) and creates the sandbox; later calls must have
+ * the policy hash of the first.  *used is the session's policy,
+ * *export_fd its export memfd.  0, or -1 with d. */
+int sr_session_run(struct sr_plan *plan, struct sr_policy **policy,
+    const struct sr_program *prog, struct sr_result *r,
+    const struct sr_policy **used, int *export_fd, struct sr_diag *d);
+
+/* Internal to session*.c: the socket directory and path. */
+int sr_session_dir(char *buf, size_t len, struct sr_diag *d);
+int sr_session_path(const char *name, char *buf, size_t len,
+    struct sr_diag *d);
+/* The session process: serve on listening fd lfd until the session ends.
+ * Never returns. */
+void sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
+    uint64_t life_ms, sr_session_call_fn fn) __attribute__((noreturn));
+
+/* Control messages (a RUN is a serve_proto.h request). */
+#define SR_SESSION_MAGIC 0x53525353u	/* "SRSS" */
+enum { SR_SESSION_INFO = 1, SR_SESSION_END = 2 };
+struct sr_session_ctl {
+	uint32_t magic, type;
+};
+struct sr_session_reply {
+	uint32_t magic;
+	int32_t status;			/* a call's exit status */
+	uint64_t calls;
+	int64_t expires_in_s, idle_in_s;
+	int32_t pid;			/* the session process */
+	char policy[64];
+};
+
+#endif
