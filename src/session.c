@@ -119,6 +119,11 @@ spawn(const char *name, const char *path, uint64_t idle_ms, uint64_t life_ms,
 		if (lfd < 0)
 			_exit(125);
 		close(p[1]);
+		/* Keep nothing of our caller's but the socket. */
+		if (dup2(lfd, 3) < 0)
+			_exit(125);
+		lfd = 3;
+		close_range(4, ~0U, 0);
 		if ((nul = open("/dev/null", O_RDWR)) >= 0) {
 			dup2(nul, 0);
 			dup2(nul, 1);

@@ -88,12 +88,29 @@ box_alive(void)
 static int
 new_box(struct sr_plan *plan, struct sr_policy **policy, struct sr_diag *d)
 {
+	int saved[3], i, nul, rc;
+
 	S.plan = *plan;
 	memset(plan, 0, sizeof(*plan));
 	S.plan.policy = *policy;
 	S.policy = *policy;
 	*policy = NULL;
-	if (sr_sandbox_create(&S.plan, &S.box, d) < 0) {
+	/* Init outlives the call: it must not hold the caller's stdio (a
+	 * pipe would never see EOF), so it inherits /dev/null. */
+	for (i = 0; i < 3; i++)
+		saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10);
+	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		for (i = 0; i < 3; i++)
+			dup2(nul, i);
+		close(nul);
+	}
+	rc = sr_sandbox_create(&S.plan, &S.box, d);
+	for (i = 0; i < 3; i++)
+		if (saved[i] >= 0) {
+			dup2(saved[i], i);
+			close(saved[i]);
+		}
+	if (rc < 0) {
 		S.box = NULL;
 		drop_box();
 		return -1;
@@ -185,7 +202,7 @@ recv_msg(int fd, void *buf, size_t len, int *fds, size_t *nfds)
 
 /* Run a call with the client's descriptors as ours. */
 static int
-run_call(const struct sr_serve_request *req, const int *fds,
+run_call(const struct sr_serve_request *req, int *fds,
     sr_session_call_fn fn)
 {
 	char **argv = sr_xcalloc(req->argc + 2, sizeof(char *));
@@ -203,6 +220,11 @@ run_call(const struct sr_serve_request *req, const int *fds,
 	umask(req->umask);
 	for (i = 0; i < 3; i++)
 		dup2(fds[i], i);
+	/* Only 0, 1 and 2 may stay: a sandbox made now inherits the rest. */
+	for (i = 0; i < SR_SERVE_NFDS; i++) {
+		close(fds[i]);
+		fds[i] = -1;
+	}
 	environ = req->envp;
 	S.active = true;
 	status = fn((int)req->argc + 1, argv);
@@ -276,7 +298,8 @@ serve_conn(int cfd, void *buf, sr_session_call_fn fn)
 		reply(cfd, run_call(&req, fds, fn));
 	sr_serve_request_free(&req);
 	for (i = 0; i < nfds; i++)
-		close(fds[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return false;
 }
 

@@ -1,0 +1,184 @@
+#!/usr/bin/env bats
+# sandrun --session: files persist, sessions are separate, list and end,
+# names, idle expiry, sleep between calls, nothing left behind.  Every
+# test has its own session directory ($XDG_RUNTIME_DIR in a scratch dir).
+
+load helpers
+
+setup() {
+	require_userns
+	XDG_RUNTIME_DIR=$(scratch)
+	chmod 700 "$XDG_RUNTIME_DIR"
+	export XDG_RUNTIME_DIR
+	W=$(scratch)
+	cd "$W"
+}
+
+teardown() {
+	local n
+	for n in $("$SANDRUN" --list-sessions --json 2>/dev/null | jq -r '.[].name'); do
+		"$SANDRUN" --end-session "$n" 2>/dev/null || true
+	done
+}
+
+# session_pid NAME: the session process's pid.
+session_pid() {
+	"$SANDRUN" --list-sessions --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .pid'
+}
+
+# init_pid NAME: the pid of the session sandbox's init (the session
+# process's one child).
+init_pid() {
+	cat "/proc/$(session_pid "$1")/task/$(session_pid "$1")/children" | tr -d ' '
+}
+
+@test "session: files in the work dir and /tmp persist (sh)" {
+	run -0 "$SANDRUN" -p sh --session s1 --exec -- sh -c 'echo one > f; echo two > /tmp/t'
+	run -0 "$SANDRUN" -p sh --session s1 --exec -- sh -c 'cat f /tmp/t'
+	assert_output $'one\ntwo'
+}
+
+@test "session: files persist (python), the result has a session object" {
+	echo 'open("f", "w").write("42")' > a.py
+	echo 'print(open("f").read())' > b.py
+	run -0 "$SANDRUN" --session p1 --json a.py
+	[ "$(json .session.name)" = p1 ]
+	[ "$(json .session.call)" = 1 ]
+	[ "$(json .session.restarted)" = false ]
+	[ "$(json .session.expires_in_s)" -gt 3500 ]
+	run -0 "$SANDRUN" --session p1 --json b.py
+	[ "$(json .stdout.text)" = 42 ]
+	[ "$(json .session.call)" = 2 ]
+	run -0 "$SANDRUN" --json b.py
+	[ "$(json .session)" = null ]
+}
+
+@test "session: two sessions are separate" {
+	run -0 "$SANDRUN" -p sh --session a --exec -- sh -c 'echo A > f'
+	run -0 "$SANDRUN" -p sh --session b --exec -- sh -c 'cat f'
+	[ "$status" -ne 0 ] || false
+}
+
+@test "session: list and end" {
+	run -0 "$SANDRUN" -p sh --session l1 --exec -- true
+	run -0 "$SANDRUN" -p sh --session l2 --exec -- true
+	run -0 "$SANDRUN" --list-sessions
+	assert_line --regexp '^l1 +sh +calls 1 '
+	assert_line --regexp '^l2 +sh +calls 1 '
+	run -0 "$SANDRUN" --list-sessions --json
+	[ "$(json 'map(.name) | sort | join(",")')" = l1,l2 ]
+	run -0 "$SANDRUN" --end-session l1
+	run -0 "$SANDRUN" --list-sessions --json
+	[ "$(json 'map(.name) | join(",")')" = l2 ]
+	run -125 "$SANDRUN" --end-session l1
+	assert_output "sandrun: --end-session: no session 'l1'"
+}
+
+@test "session: bad names and options are refused with 125" {
+	local n
+	for n in '' . .. a/b 'a b' "$(printf 'x%.0s' $(seq 65))" 'é'; do
+		run -125 "$SANDRUN" -p sh --session "$n" --exec -- true
+		assert_output --partial "session name"
+		[ "${#lines[@]}" = 1 ]
+	done
+	run -125 "$SANDRUN" --end-session ../x
+	run -125 "$SANDRUN" --session-idle 1s -p sh --exec -- true
+	assert_output --partial "need --session"
+	run -125 "$SANDRUN" --session x --session-idle 0 -p sh --exec -- true
+	run -0 "$SANDRUN" --list-sessions --json
+	assert_output '[]'
+}
+
+@test "session: another policy or limit than the first call's is refused" {
+	run -0 "$SANDRUN" -p sh --session k --exec -- true
+	run -125 "$SANDRUN" -p sh --timeout 3s --session k --exec -- true
+	assert_output --partial "end it (--end-session) to change them"
+	run -0 "$SANDRUN" -p sh --session k --exec -- true
+}
+
+@test "session: it ends after its idle timeout" {
+	run -0 "$SANDRUN" -p sh --session i --session-idle 1s --exec -- sh -c 'echo x > f'
+	pid=$(session_pid i)
+	[ -n "$pid" ]
+	sleep 2.5
+	run -0 "$SANDRUN" --list-sessions --json
+	assert_output '[]'
+	! kill -0 "$pid" 2>/dev/null
+	run -1 "$SANDRUN" -p sh --session i --exec -- cat f
+}
+
+@test "session: it ends at the end of its lifetime, even when busy" {
+	run -0 "$SANDRUN" -p sh --session t --session-lifetime 2s --exec -- true
+	sleep 1
+	run -0 "$SANDRUN" -p sh --session t --exec -- true
+	sleep 1.5
+	run -0 "$SANDRUN" --list-sessions --json
+	assert_output '[]'
+}
+
+@test "session: it sleeps between calls, nothing runs" {
+	# A background counter is killed when its call ends; init sleeps.
+	run -0 "$SANDRUN" -p sh --session z --exec -- sh -c \
+	    '(while :; do echo x >> /tmp/n; sleep 0.01; done) & sleep 0.3'
+	run -0 "$SANDRUN" -p sh --session z --exec -- sh -c 'wc -l < /tmp/n'
+	a=$output
+	ip=$(init_pid z)
+	[ -n "$ip" ]
+	if grep -q '^0::' /proc/self/cgroup && [ -e /sys/fs/cgroup/cgroup.freeze ]; then
+		grep -q frozen "/proc/$ip/status" 2>/dev/null || true
+	else
+		grep -q '^State:.*T (stopped)' "/proc/$ip/status"
+	fi
+	sleep 0.5
+	run -0 "$SANDRUN" -p sh --session z --exec -- sh -c 'wc -l < /tmp/n'
+	[ "$output" = "$a" ]
+}
+
+@test "session: a crash of init restarts the session" {
+	run -0 "$SANDRUN" -p sh --session c --exec -- sh -c 'echo x > f'
+	kill -KILL "$(init_pid c)"
+	run -1 "$SANDRUN" -p sh --session c --json --exec -- cat f
+	[ "$(json .session.restarted)" = true ]
+	run -0 "$SANDRUN" -p sh --session c --json --exec -- true
+	[ "$(json .session.restarted)" = false ]
+}
+
+@test "session: 20 calls then end leave no process behind" {
+	local i
+	for i in $(seq 20); do
+		run -0 "$SANDRUN" -p sh --session many --exec -- sh -c "echo $i >> f"
+	done
+	run -0 "$SANDRUN" -p sh --session many --exec -- sh -c 'wc -l < f'
+	assert_output 20
+	pid=$(session_pid many)
+	ip=$(init_pid many)
+	[ -n "$ip" ]
+	run -0 "$SANDRUN" --end-session many
+	! kill -0 "$pid" 2>/dev/null
+	! kill -0 "$ip" 2>/dev/null
+	[ -z "$(ls "$XDG_RUNTIME_DIR/sandrun-sessions")" ]
+}
+
+@test "session: end leaves no cgroup behind (root)" {
+	require_root
+	local before after
+	before=$(find /sys/fs/cgroup -maxdepth 3 -type d -name 'sandrun*' | wc -l)
+	run -0 "$SANDRUN" -p sh --session cg --exec -- true
+	run -0 "$SANDRUN" --end-session cg
+	after=$(find /sys/fs/cgroup -maxdepth 3 -type d -name 'sandrun*' | wc -l)
+	[ "$before" = "$after" ]
+}
+
+@test "session: another user's session of the same name is separate (root)" {
+	require_root
+	id sandrun-ci >/dev/null 2>&1 || skip "no user sandrun-ci"
+	run -0 "$SANDRUN" -p sh --session same --exec -- sh -c 'echo root > f'
+	u=$(scratch)
+	chmod 755 "$u" "$(dirname "$u")"
+	run -0 runuser -u sandrun-ci -- env -u XDG_RUNTIME_DIR \
+	    SANDRUN_POLICY_PATH="$SANDRUN_POLICY_PATH" sh -c \
+	    "cd / && '$SANDRUN' -p sh --session same --exec -- sh -c 'cat f 2>/dev/null || echo none'; '$SANDRUN' --end-session same"
+	assert_output none
+	run -0 "$SANDRUN" -p sh --session same --exec -- cat f
+	assert_output root
+}
