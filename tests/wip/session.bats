@@ -3,7 +3,7 @@
 # names, idle expiry, sleep between calls, nothing left behind.  Every
 # test has its own session directory ($XDG_RUNTIME_DIR in a scratch dir).
 
-load helpers
+load ../bats/helpers
 
 setup() {
 	require_userns
