@@ -88,7 +88,7 @@ box_alive(void)
 static int
 new_box(struct sr_plan *plan, struct sr_policy **policy, struct sr_diag *d)
 {
-	int saved[3], i, nul, rc;
+	int saved[3], sp[2], i, nul, rc;
 
 	S.plan = *plan;
 	memset(plan, 0, sizeof(*plan));
@@ -97,19 +97,63 @@ new_box(struct sr_plan *plan, struct sr_policy **policy, struct sr_diag *d)
 	*policy = NULL;
 	/* Init outlives the call: it must not hold the caller's stdio (a
 	 * pipe would never see EOF), so it inherits /dev/null. */
-	for (i = 0; i < 3; i++)
-		saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10);
+	/* Any copy of the caller's descriptors would be inherited: park
+	 * them in flight on a socketpair while init is made. */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return sr_diag_errno(d, "socketpair");
+	{
+		int fds3[3] = { 0, 1, 2 };
+		char c = 0;
+		struct iovec iov = { &c, 1 };
+		union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr a; } ctl;
+		struct msghdr mh = { 0 };
+		struct cmsghdr *cm;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds3, sizeof(fds3));
+		if (sendmsg(sp[0], &mh, 0) != 1) {
+			close(sp[0]);
+			close(sp[1]);
+			return sr_diag_errno(d, "sendmsg");
+		}
+	}
 	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
 		for (i = 0; i < 3; i++)
 			dup2(nul, i);
 		close(nul);
 	}
 	rc = sr_sandbox_create(&S.plan, &S.box, d);
-	for (i = 0; i < 3; i++)
-		if (saved[i] >= 0) {
-			dup2(saved[i], i);
-			close(saved[i]);
+	{
+		char c;
+		struct iovec iov = { &c, 1 };
+		union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr a; } ctl;
+		struct msghdr mh = { 0 };
+		struct cmsghdr *cm;
+
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		if (recvmsg(sp[1], &mh, MSG_CMSG_CLOEXEC) == 1 &&
+		    (cm = CMSG_FIRSTHDR(&mh)) != NULL &&
+		    cm->cmsg_len == CMSG_LEN(3 * sizeof(int))) {
+			memcpy(saved, CMSG_DATA(cm), sizeof(saved));
+			for (i = 0; i < 3; i++) {
+				dup2(saved[i], i);
+				close(saved[i]);
+			}
 		}
+		close(sp[0]);
+		close(sp[1]);
+	}
 	if (rc < 0) {
 		S.box = NULL;
 		drop_box();
@@ -145,8 +189,24 @@ sr_session_run(struct sr_plan *plan, struct sr_policy **policy,
 	} else if (new_box(plan, policy, d) < 0)
 		return -1;
 	sleep_box(false);
-	if (sr_sandbox_run(S.box, prog, d) < 0 ||
-	    sr_sandbox_collect(S.box, r, d) < 0) {
+	if (S.plan.policy != NULL && *policy != NULL &&
+	    sr_sandbox_run(S.box, prog, d) < 0) {
+		/* Its init died since the last call (a zombie passes
+		 * box_alive): a new sandbox from this call's plan. */
+		drop_box();
+		restarted = true;
+		if (new_box(plan, policy, d) < 0)
+			return -1;
+		sleep_box(false);
+	} else if (S.plan.policy != NULL && *policy != NULL) {
+		goto collect;
+	}
+	if (sr_sandbox_run(S.box, prog, d) < 0)
+		goto failed;
+collect:
+	if (
+sr_sandbox_collect(S.box, r, d) < 0) {
+failed:
 		drop_box();
 		S.restart_next = true;
 		return -1;
