@@ -462,6 +462,11 @@ sr_report_serve_status(const char *path, const struct sr_serve_stats *st,
 		else
 			cJSON_AddNumberToObject(e, "memory_per_ready_bytes",
 			    (double)p[i].memory_per_ready);
+		if (p[i].refill_us == 0)
+			cJSON_AddNullToObject(e, "refill_ms");
+		else
+			cJSON_AddNumberToObject(e, "refill_ms",
+			    (double)(p[i].refill_us / 100) / 10);
 		cJSON_AddItemToArray(a, e);
 	}
 	cJSON_AddNumberToObject(o, "unpooled_served", (double)st->unpooled_served);

@@ -447,6 +447,18 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 	return rc;
 }
 
+void
+sr_sandbox_adopt(struct sr_box *b, const struct sr_plan *plan)
+{
+	const struct sr_limits *l = &plan->policy->limits;
+
+	b->plan = plan;
+	b->limits[SR_LIM_WALL].value = l->wall_ms;
+	b->limits[SR_LIM_WALL].mech = l->wall_ms == SR_UNLIMITED ?
+	    SR_MECH_NONE : SR_MECH_SUPERVISOR;
+	b->limits[SR_LIM_OUTPUT].value = l->output;
+}
+
 int
 sr_sandbox_export_fd(const struct sr_box *b)
 {
