@@ -137,7 +137,8 @@ recv_call(char *buf, size_t len, int *fds, size_t *nfds)
 /* The call: parse it as main would, run it, say W or C.  Returns the
  * exit status. */
 static int
-worker_call(struct sr_box **b, const struct sr_plan *plan)
+worker_call(struct sr_box **b, const struct sr_plan *plan,
+    unsigned create_umask)
 {
 	static char buf[SR_SERVE_MSG_MAX];
 	struct sr_serve_request req;
@@ -154,6 +155,12 @@ worker_call(struct sr_box **b, const struct sr_plan *plan)
 	    &d) < 0 || req.type != SR_SERVE_REQ_RUN ||
 	    worker_adopt(&req, fds, nfds) < 0)
 		return -1;
+	/* init and the program inherit the umask of create: another one
+	 * needs a sandbox of its own */
+	if (req.umask != create_umask) {
+		sr_sandbox_destroy(*b);
+		*b = ready.box = NULL;
+	}
 	argv = sr_xcalloc(req.argc + 2, sizeof(char *));
 	argv[0] = (char *)"sandrun";
 	for (i = 0; i < req.argc; i++)
@@ -181,6 +188,7 @@ worker_main(const char *policy, int sock, pid_t parent)
 	struct sr_box *b = NULL;
 	struct sr_diag d;
 	struct ready_msg m = { 'R', -1, 0 };
+	unsigned mask;
 	uint64_t t0 = sr_now_ns() / 1000;
 	sigset_t none;
 	int i, status = 125;
@@ -197,6 +205,8 @@ worker_main(const char *policy, int sock, pid_t parent)
 		_exit(125);
 	closefrom(W_SOCK + 1);
 	memset(&plan, 0, sizeof(plan));
+	mask = umask(0);
+	umask(mask);
 	if (worker_create(policy, &p, &o, &plan, &b, &d) < 0) {
 		fprintf(stderr, "sandrun serve: pool %s: %s\n", policy, d.msg);
 		_exit(125);
@@ -208,7 +218,7 @@ worker_main(const char *policy, int sock, pid_t parent)
 	else
 		m.memory = -1;
 	if (send(W_SOCK, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m))
-		status = worker_call(&b, &plan);
+		status = worker_call(&b, &plan, mask);
 	sr_sandbox_destroy(b);
 	_exit(status < 0 ? 125 : status);
 }
