@@ -41,28 +41,41 @@
 
 struct ready_msg {
 	char tag;		/* 'R' */
-	int64_t memory;		/* PSS of the worker and init, or -1 */
+	int64_t memory;		/* the worker's and init's (memory_of), or -1 */
 	uint64_t refill_us;	/* worker start to ready */
 };
 
 extern char **environ;
 
-/* Proportional set size of pid from /proc/PID/smaps_rollup, or -1. */
 static int64_t
-pss(pid_t pid)
+proc_kb(pid_t pid, const char *file, const char *key)
 {
 	char path[64], line[256];
 	long long kb = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", (long)pid);
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
 	if ((f = fopen(path, "re")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "Pss: %lld kB", &kb) == 1)
+		if (strncmp(line, key, strlen(key)) == 0) {
+			kb = strtoll(line + strlen(key), NULL, 10);
 			break;
+		}
 	fclose(f);
 	return kb < 0 ? -1 : (int64_t)kb * 1024;
+}
+
+/* The memory of pid: its proportional set size (smaps_rollup), else,
+ * where that is closed to us (init is not dumpable; without privilege
+ * only root may read it), its resident set size (status), which counts
+ * shared pages whole.  -1 when neither can be read. */
+static int64_t
+memory_of(pid_t pid)
+{
+	int64_t m = proc_kb(pid, "smaps_rollup", "Pss:");
+
+	return m >= 0 ? m : proc_kb(pid, "status", "VmRSS:");
 }
 
 /* The pool's sandbox, as a call with no options would build it. */
@@ -212,9 +225,9 @@ worker_main(const char *policy, int sock, pid_t parent)
 		_exit(125);
 	}
 	m.refill_us = sr_now_ns() / 1000 - t0;
-	m.memory = pss(getpid());
-	if (m.memory >= 0 && pss(b->pid) >= 0)
-		m.memory += pss(b->pid);
+	m.memory = memory_of(getpid());
+	if (m.memory >= 0 && memory_of(b->pid) >= 0)
+		m.memory += memory_of(b->pid);
 	else
 		m.memory = -1;
 	if (send(W_SOCK, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m))
