@@ -373,6 +373,9 @@ on_call_end(struct server *s, unsigned i)
 	sr_serve_exec_finish(&c->call, &r);
 	if (c->fd >= 0)
 		send_msg(c->fd, &r, sizeof(r));
+	/* the used sandbox's replacement, after the reply */
+	if (c->call.pool != NULL)
+		sr_serve_pool_fill(c->call.pool);
 	if (s->o->verbose)
 		logmsg(s, "call from pid %ld ended: exit status %d",
 		    (long)c->peer, r.status);

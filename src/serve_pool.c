@@ -393,7 +393,8 @@ sr_serve_pool_call(struct sr_serve_pool *pool,
 	call->sock = w.sock;
 	call->pool = pool;
 	call->started_ms = sr_now_ms();
-	sr_serve_pool_fill(pool);	/* the replacement, in the background */
+	/* The replacement is built when the call has ended (exec_finish):
+	 * built now, it would take the CPU from the call. */
 	return 0;
 }
 
