@@ -151,8 +151,10 @@ main(int argc, char **argv)
 	sr_report_init();
 	sr_util_on_oom(on_oom);
 	/* `sandrun serve ...` (serve.h) */
-	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+	if (argc > 1 && strcmp(argv[1], "serve") == 0) {
+		sr_serve_pool_args(args_area, args_len);
 		return sr_serve_main(argc - 1, argv + 1);
+	}
 	if (sr_cli_parse(argc, argv, &o, &d) < 0) {
 		sr_run_print_diag(&d);
 		sr_cli_free(&o);

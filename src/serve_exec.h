@@ -61,7 +61,12 @@ int sr_serve_pool_call(struct sr_serve_pool *pool,
     const struct sr_serve_request *req, const int fds[],
     struct sr_serve_call *call, struct sr_diag *d);
 
-/* Close every worker's socket and kill it (SIGKILL), reap them. */
+/* Where the server's argv and environment strings are (main.c finds
+ * them), for a ready sandbox's init to wipe as a cold run's does. */
+void sr_serve_pool_args(char *area, size_t len);
+
+/* Shut every worker's socket down (a worker then destroys its sandbox
+ * and exits) and reap them. */
 void sr_serve_pool_stop(struct sr_serve_pool *pool);
 
 struct sr_serve_call {

@@ -47,6 +47,16 @@ struct ready_msg {
 
 extern char **environ;
 
+static char *args_area;		/* the server's argv and environment */
+static size_t args_len;
+
+void
+sr_serve_pool_args(char *area, size_t len)
+{
+	args_area = area;
+	args_len = len;
+}
+
 static int64_t
 proc_kb(pid_t pid, const char *file, const char *key)
 {
@@ -92,6 +102,10 @@ worker_create(const char *policy, struct sr_policy **p, struct sr_opts *o,
 	sr_policy_hash(*p);
 	if (sr_plan_build(plan, *p, o, d) < 0)
 		return -1;
+	/* init wipes them, as in a cold run: its /proc/1/cmdline shows
+	 * nothing of the server's command line or environment */
+	plan->args_area = args_area;
+	plan->args_len = args_len;
 	return sr_sandbox_create(plan, b, d);
 }
 

@@ -574,6 +574,12 @@ pool_json() {
 	ready 2
 	run -0 same_as_cold --json -p sh --exec /bin/true
 	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	# init shows nothing of the server's command line, as a cold init
+	# (the wiped area is as long as the command line was)
+	ready 2
+	run -0 same_as_cold --json -p sh --exec -- sh -c 'tr -d "\\0" </proc/1/cmdline'
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	[ "$(jq -r .stdout.text "$SOCKDIR/w.out")" = sandrun-init ]
 	[ "$(pool_json warm)" -ge 7 ]
 }
 
