@@ -238,6 +238,7 @@ gone() {
 	require_userns
 	start_server --pool sh=2
 	local i pids=() fds
+	ready 2	# one socket per ready sandbox's worker
 	fds=$(ls /proc/"$SERVER"/fd | wc -l)
 	for i in 1 2 3 4; do
 		"$SANDRUN" -p sh --exec -- /bin/sh -c "sleep 0.5; echo client $i" \
@@ -250,6 +251,7 @@ gone() {
 	done
 	[ "$(served)" = 4 ]
 	# Nothing of the calls stays open in the server.
+	ready 2
 	[ "$(ls /proc/"$SERVER"/fd | wc -l)" = "$fds" ]
 }
 
