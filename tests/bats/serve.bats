@@ -666,4 +666,12 @@ PY
 		return 0
 	}
 	wait_for gone_pids
+	# Their cgroup leaves stay (nothing ran to remove them); a cold run
+	# removes leaves whose sandrun is dead (as in the test above).
+	"$SANDRUN" --cold -p sh --exec -- /bin/true
+	local w
+	for w in $workers; do
+		! ls -d /sys/fs/cgroup/*/sandrun-"$w"-* /sys/fs/cgroup/sandrun-"$w"-* \
+			/sys/fs/cgroup/*/*/*/sandrun-"$w"-* 2>/dev/null | grep -q .
+	done
 }
