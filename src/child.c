@@ -19,6 +19,7 @@
 #include "export.h"
 #include "notify.h"
 #include "ns.h"
+#include "quota.h"
 #include "util.h"
 
 static volatile pid_t program_pid;
@@ -259,6 +260,9 @@ sr_child_init(void *arg)
 		strcpy(sb->args_area, "sandrun-init");
 	}
 
+	/* With every capability of the new user namespace still held. */
+	if (sr_quota_bound_userns(&d) < 0)
+		goto fail;
 	if (sr_mounts_open_sources(sb->plan, &d) < 0)
 		goto fail;
 	if (sr_ns_become_user(sb->uid, sb->gid, &d) < 0)
