@@ -14,6 +14,7 @@
 enum {
 	OPT_CPU_TIME = 256,
 	OPT_PIDS,
+	OPT_CPUS,
 	OPT_OUTPUT_LIMIT,
 	OPT_BIND,
 	OPT_BIND_RW,
@@ -40,6 +41,7 @@ static const struct option longopts[] = {
 	{ "cpu-time", required_argument, NULL, OPT_CPU_TIME },
 	{ "memory", required_argument, NULL, 'm' },
 	{ "pids", required_argument, NULL, OPT_PIDS },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT },
 	{ "file", required_argument, NULL, 'f' },
 	{ "bind", required_argument, NULL, OPT_BIND },
@@ -79,6 +81,7 @@ sr_cli_usage(FILE *f)
 "      --cpu-time DUR       CPU time limit\n"
 "  -m, --memory SIZE        memory limit (512M, 1G)\n"
 "      --pids N             process and thread limit\n"
+"      --cpus N             CPU rate in CPUs (0.5, 2; a cgroup's cpu.max)\n"
 "      --output-limit SIZE  bytes kept per output stream\n"
 "  -f, --file SRC[:DEST]    copy a host file or directory in (default: work dir)\n"
 "      --bind SRC[:DEST]    bind a host path read-only\n"
@@ -206,6 +209,13 @@ sr_cli_parse(int argc, char **argv, struct sr_opts *o, struct sr_diag *d)
 		case OPT_PIDS:
 			r = limit_arg(o, SR_SET_PIDS, "--pids", optarg, 'n',
 			    &o->pids, d);
+			break;
+		case OPT_CPUS:
+			if ((r = once(o, SR_SET_CPUS, "--cpus", d)) < 0)
+				goto out;
+			if (sr_parse_cpus(optarg, &o->cpus, &why) < 0)
+				r = sr_diag_kind(d, SR_DIAG_USAGE,
+				    "--cpus: %s", why);
 			break;
 		case OPT_OUTPUT_LIMIT:
 			r = limit_arg(o, SR_SET_OUTPUT, "--output-limit", optarg, 's',

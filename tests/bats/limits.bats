@@ -255,6 +255,58 @@ while True: pass'
 	fi
 }
 
+@test "--cpus 0.5: a burner in two processes gets half a CPU, or no claim" {
+	run -0 sandrun --json --cpus 0.5 -t 30s <<<'
+import os, time
+os.fork()
+end = time.monotonic() + 3
+while time.monotonic() < end:
+    pass'
+	[ "$(json .limits.cpus.requested)" = 500 ]
+	[ "$(json .limits.cpus.unit)" = millicpus ]
+	mech=$(json .limits.cpus.mechanism)
+	cpu=$(( $(json .time.cpu_user_ms) + $(json .time.cpu_sys_ms) ))
+	wall=$(json .time.wall_ms)
+	echo "cpus $mech: $cpu ms CPU in $wall ms wall"
+	if [ "$MECH" = cgroup1 ] && [ -d /sys/fs/cgroup/cpu ]; then
+		[ "$mech" = cgroup1 ]
+	fi
+	if [ "$mech" = none ]; then
+		# no cgroup: nothing can enforce a rate, and none is claimed
+		[ "$(json .limits.cpus.value)" = null ]
+		[ "$(json .limits.memory.mechanism)" = rlimit ]
+		return 0
+	fi
+	[[ "$mech" == cgroup[12] ]]
+	[ "$(json .limits.cpus.value)" = 500 ]
+	# two burners for 3 s would use 6 s of CPU on an idle 2-CPU host
+	[ $((cpu * 100)) -le $((wall * 60)) ]
+	[ $((cpu * 100)) -ge $((wall * 25)) ]
+}
+
+@test "--cpus and limits.cpus are validated strictly, unlimited by default" {
+	local a
+	for a in 0 0.001 1.2345 2048 abc 1e3 .5 " 1"; do
+		run -125 --separate-stderr sandrun --cpus "$a" --exec -- true
+		[[ "$stderr" == "sandrun: --cpus: "* ]]
+		[ "${#lines[@]}" -le 1 ]
+	done
+	run -125 --separate-stderr sandrun --cpus 1 --cpus 2 --exec -- true
+	d=$(scratch)
+	echo '{"extends": "python", "limits": {"cpus": "0.5"}}' >"$d/s.json"
+	run -125 --separate-stderr sandrun --check-policy "$d/s.json"
+	assert_equal "$stderr" 'sandrun: s.json: limits.cpus: must be a number of CPUs (0.5, 2) or "unlimited"'
+	echo '{"extends": "python", "limits": {"cpus": 0.0005}}' >"$d/s.json"
+	run -125 --separate-stderr sandrun --check-policy "$d/s.json"
+	assert_equal "$stderr" 'sandrun: s.json: limits.cpus: at most 3 decimals'
+	echo '{"extends": "python", "limits": {"cpus": 0.25}}' >"$d/ok.json"
+	run -0 sandrun --print-policy "$d/ok.json"
+	[ "$(jq -r .limits.cpus <<<"$output")" = 0.25 ]
+	run -0 sandrun --json --exec -- true
+	[ "$(json .limits.cpus.requested)" = null ]
+	[ "$(json .limits.cpus.mechanism)" = none ]
+}
+
 @test "sleep forever: wall time limit, 124, reported promptly" {
 	start=$(date +%s%N)
 	run -124 sandrun --json -t 1s <<<'import time; print("zz", flush=True); time.sleep(1000)'
