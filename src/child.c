@@ -7,89 +7,72 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <linux/filter.h>
-#include <stddef.h>
-#include <stdint.h>
-
+#include "chan.h"
 #include "child.h"
 #include "export.h"
 #include "notify.h"
 #include "ns.h"
 #include "quota.h"
+#include "program.h"
 #include "util.h"
 
+#define CHAN_FD 3		/* the program's copy of the channel */
+#define NOTIFY_FD 5		/* so the listener will be fd 4 (notify.h) */
+
 static volatile pid_t program_pid;
+static struct sock_filter filter_insns[BPF_MAXINSNS];
+static struct sr_filter filter_copy;
+static enum sr_child_step inject_step, stall_step;
 
-/* The filter as received from the supervisor (init's copy). */
-struct filter_msg {
-	uint32_t len;
-	uint32_t notify;
-	struct sock_filter insns[BPF_MAXINSNS];
+static const char *const step_names[SR_STEP_COUNT] = {
+	[SR_STEP_NONE] = "none", [SR_STEP_SOURCES] = "bind sources",
+	[SR_STEP_USER] = "sandbox user", [SR_STEP_MOUNTS] = "mounts",
+	[SR_STEP_HOSTNAME] = "hostname", [SR_STEP_LOOPBACK] = "loopback",
+	[SR_STEP_FORK] = "fork", [SR_STEP_STDIO] = "stdio",
+	[SR_STEP_RLIMITS] = "rlimits", [SR_STEP_CAPS] = "capabilities",
+	[SR_STEP_NO_NEW_PRIVS] = "no_new_privs", [SR_STEP_SECCOMP] = "seccomp",
 };
-static struct filter_msg filter_buf;
-static struct sr_filter received_filter;
 
-int
-sr_child_send_filter(int fd, const struct sr_filter *f)
+void
+sr_child_inject_failure(enum sr_child_step step)
 {
-	struct filter_msg *m = &filter_buf;
-	size_t n;
-
-	if (f->len == 0 || f->len > BPF_MAXINSNS) {
-		errno = EINVAL;
-		return -1;
-	}
-	m->len = f->len;
-	m->notify = f->notify;
-	memcpy(m->insns, f->insns, f->len * sizeof(m->insns[0]));
-	n = offsetof(struct filter_msg, insns) + f->len * sizeof(m->insns[0]);
-	return sr_write_all(fd, m, n);
+	inject_step = step < SR_STEP_COUNT ? step : SR_STEP_NONE;
 }
 
+void
+sr_child_inject_stall(enum sr_child_step step)
+{
+	stall_step = step < SR_STEP_COUNT ? step : SR_STEP_NONE;
+}
+
+const char *
+sr_child_step_name(enum sr_child_step step)
+{
+	return step < SR_STEP_COUNT ? step_names[step] : "?";
+}
+
+/* 0, or -1 with d when a unit test asked this step to fail. */
 static int
-read_full(int fd, void *buf, size_t len)
+injected(enum sr_child_step step, struct sr_diag *d)
 {
-	char *p = buf;
-	ssize_t k;
-
-	while (len > 0) {
-		k = read(fd, p, len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
+	while (stall_step != SR_STEP_NONE && stall_step == step)
+		pause();	/* until a time limit kills it */
+	if (inject_step == SR_STEP_NONE || inject_step != step)
+		return 0;
+	return sr_diag_set(d, "%s: injected failure", step_names[step]);
 }
 
-/* Init: wait for the filter the supervisor compiles meanwhile. */
-static int
-receive_filter(struct sr_sandbox *sb, struct sr_diag *d)
+/* Report d to the supervisor and end: its message is the cause. */
+__attribute__((noreturn)) static void
+fail(int chan, const struct sr_diag *d, int code)
 {
-	struct filter_msg *m = &filter_buf;
-
-	if (read_full(sb->sync_fd, m, offsetof(struct filter_msg, insns)) < 0 ||
-	    m->len == 0 || m->len > BPF_MAXINSNS ||
-	    read_full(sb->sync_fd, m->insns, m->len * sizeof(m->insns[0])) < 0)
-		_exit(125);	/* supervisor gone or failed: it reports */
-	received_filter.insns = m->insns;
-	received_filter.len = (unsigned short)m->len;
-	received_filter.notify = m->notify != 0;
-	sb->filter = &received_filter;
-	(void)d;
-	return 0;
-}
-
-static void
-fail(const struct sr_sandbox *sb, struct sr_diag *d)
-{
-	(void)!write(sb->diag_fd, d, sizeof(*d));
+	(void)sr_chan_write(chan, SR_MSG_DIAG, d, sizeof(*d));
+	_exit(code);
 }
 
 static void
@@ -122,18 +105,18 @@ env_get(char *const *envp, const char *name)
 
 /* execve argv[0], searching PATH from the sandbox environment. */
 static void
-exec_program(const struct sr_sandbox *sb, struct sr_diag *d)
+exec_program(const struct sr_program_view *pv, struct sr_diag *d)
 {
-	const char *cmd = sb->argv[0], *path, *p, *colon;
+	const char *cmd = pv->argv[0], *path, *p, *colon;
 	char buf[PATH_MAX];
 	int saved = ENOENT;
 	size_t len;
 
 	if (strchr(cmd, '/') != NULL) {
-		execve(cmd, sb->argv, sb->envp);
+		execve(cmd, pv->argv, pv->envp);
 		saved = errno;
 	} else {
-		path = env_get(sb->envp, "PATH");
+		path = env_get(pv->envp, "PATH");
 		if (path == NULL)
 			path = "/usr/local/bin:/usr/bin:/bin";
 		for (p = path; ; p = colon + 1) {
@@ -145,7 +128,7 @@ exec_program(const struct sr_sandbox *sb, struct sr_diag *d)
 				memcpy(buf, p, len);
 				buf[len] = '/';
 				strcpy(buf + len + 1, cmd);
-				execve(buf, sb->argv, sb->envp);
+				execve(buf, pv->argv, pv->envp);
 				if (errno != ENOENT && errno != ENOTDIR)
 					saved = errno;
 			}
@@ -158,12 +141,77 @@ exec_program(const struct sr_sandbox *sb, struct sr_diag *d)
 	d->kind = saved == ENOENT ? SR_DIAG_EXEC_NOENT : SR_DIAG_EXEC_FAIL;
 }
 
-static void
-run_program(const struct sr_sandbox *sb, struct sr_diag *d)
+/* The descriptors of one RUN message, by role. */
+struct run_fds {
+	int out, err, program, in, notify, export;
+	uint64_t export_max;
+	struct sr_program_view pv;
+};
+
+/* Program: stdio from the RUN message, the channel at CHAN_FD, the
+ * notify socket at NOTIFY_FD, nothing else. */
+static int
+program_fds(const struct sr_sandbox *sb, const struct run_fds *f,
+    struct sr_diag *d)
 {
+	int fd, nfd = -1;
+
+	fd = f->in >= 0 ? f->in : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (injected(SR_STEP_STDIO, d) < 0)
+		return -1;
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(f->out, 1) < 0 ||
+	    dup2(f->err, 2) < 0)
+		return sr_diag_errno(d, "set up standard streams");
+	if (f->notify >= 0 &&
+	    (nfd = fcntl(f->notify, F_DUPFD_CLOEXEC, 10)) < 0)
+		return sr_diag_errno(d, "dup notify socket");
+	if (sb->chan != CHAN_FD && dup3(sb->chan, CHAN_FD, O_CLOEXEC) < 0)
+		return sr_diag_errno(d, "dup the channel");
+	((struct sr_sandbox *)sb)->chan = CHAN_FD;
+	if (nfd >= 0) {
+		if (dup3(nfd, NOTIFY_FD, O_CLOEXEC) < 0)
+			return sr_diag_errno(d, "dup notify socket");
+		close(4);
+		closefrom(NOTIFY_FD + 1);
+	} else {
+		closefrom(CHAN_FD + 1);
+	}
+	return 0;
+}
+
+/* What the kernel says of the program's confinement before execve. */
+static void
+observe(const struct sr_sandbox *sb, struct sr_msg_facts *f)
+{
+	const struct sr_rlimits *rl = sb->rlimits;
+	bool all = true;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		f->flags |= SR_FACT_NO_NEW_PRIVS;
+	if (sr_ns_caps_dropped())
+		f->flags |= SR_FACT_CAPS_DROPPED;
+	for (i = 0; i < rl->n && i < 8; i++) {
+		f->resource[i] = rl->resource[i];
+		if (getrlimit(rl->resource[i], &f->value[i]) < 0 ||
+		    f->value[i].rlim_cur != rl->value[i].rlim_cur ||
+		    f->value[i].rlim_max != rl->value[i].rlim_max)
+			all = false;
+	}
+	f->n_rlimits = (uint32_t)i;
+	if (all && i == rl->n)
+		f->flags |= SR_FACT_RLIMITS;
+}
+
+static void
+run_program(const struct sr_sandbox *sb, const struct run_fds *f,
+    struct sr_diag *d)
+{
+	struct sr_msg_facts facts;
 	struct sigaction sa;
 	sigset_t none;
-	int fd, i, nfd = -1;
+	int i;
 
 	if (setsid() < 0) {
 		sr_diag_errno(d, "setsid");
@@ -175,39 +223,12 @@ run_program(const struct sr_sandbox *sb, struct sr_diag *d)
 		sigaction(i, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-
-	fd = sb->stdin_fd >= 0 ? sb->stdin_fd :
-	    open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || dup2(fd, 0) < 0 || dup2(sb->out_fd, 1) < 0 ||
-	    dup2(sb->err_fd, 2) < 0) {
-		sr_diag_errno(d, "set up standard streams");
+	if (program_fds(sb, f, d) < 0)
 		return;
-	}
-	/* The listener socket goes to fd 5, so the listener will be fd 4. */
-	if (sb->notify_fd >= 0 &&
-	    (nfd = fcntl(sb->notify_fd, F_DUPFD_CLOEXEC, 10)) < 0) {
-		sr_diag_errno(d, "dup notify socket");
-		return;
-	}
-	/* The error pipe becomes fd 3 (close-on-exec); nothing else stays. */
-	if (sb->diag_fd != 3 && dup3(sb->diag_fd, 3, O_CLOEXEC) < 0) {
-		sr_diag_errno(d, "dup error pipe");
-		return;
-	}
-	((struct sr_sandbox *)sb)->diag_fd = 3;
-	if (nfd >= 0) {
-		if (dup3(nfd, 5, O_CLOEXEC) < 0) {
-			sr_diag_errno(d, "dup notify socket");
-			return;
-		}
-		close(4);
-		closefrom(6);
-		nfd = 5;
-	} else {
-		closefrom(4);
-	}
-
-	if (sr_rlimit_apply(sb->rlimits, d) < 0 || sr_ns_drop_caps(d) < 0)
+	if (injected(SR_STEP_RLIMITS, d) < 0 ||
+	    sr_rlimit_apply(sb->rlimits, d) < 0 ||
+	    injected(SR_STEP_CAPS, d) < 0 || sr_ns_drop_caps(d) < 0 ||
+	    injected(SR_STEP_NO_NEW_PRIVS, d) < 0)
 		return;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		sr_diag_errno(d, "no_new_privs");
@@ -216,80 +237,236 @@ run_program(const struct sr_sandbox *sb, struct sr_diag *d)
 	/* Dumpable only for the listener hand-over: the supervisor's
 	 * pidfd_getfd needs it when it is not root (nothing else runs in
 	 * the sandbox yet; execve resets dumpable anyway; RLIMIT_CORE is 0). */
-	if (prctl(PR_SET_DUMPABLE, nfd >= 0 ? 1 : 0, 0, 0, 0) < 0) {
+	if (prctl(PR_SET_DUMPABLE, f->notify >= 0 ? 1 : 0, 0, 0, 0) < 0) {
 		sr_diag_errno(d, "PR_SET_DUMPABLE");
 		return;
 	}
-	if (sr_notify_install(sb->filter, nfd) < 0) {
+	observe(sb, &facts);
+	if (injected(SR_STEP_SECCOMP, d) < 0)
+		return;
+	if (sr_notify_install(sb->filter, f->notify >= 0 ? NOTIFY_FD : -1) < 0) {
 		sr_diag_errno(d, "install the seccomp filter");
 		return;
 	}
-	exec_program(sb, d);
+	/* seccomp(2) accepted the filter: from here on only write(2) */
+	facts.flags |= SR_FACT_SECCOMP;
+	(void)sr_chan_write(sb->chan, SR_MSG_FACTS, &facts, sizeof(facts));
+	exec_program(&f->pv, d);
+}
+
+/* Init: the descriptors of a RUN message, by role. */
+static int
+take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
+    struct run_fds *f)
+{
+	int want = 3 + !!(m->fds & SR_RUN_STDIN) + !!(m->fds & SR_RUN_NOTIFY) +
+	    !!(m->fds & SR_RUN_EXPORT), i = 3;
+
+	if (nfds != want)
+		return -1;
+	f->out = fds[0];
+	f->err = fds[1];
+	f->program = fds[2];
+	f->in = m->fds & SR_RUN_STDIN ? fds[i++] : -1;
+	f->notify = m->fds & SR_RUN_NOTIFY ? fds[i++] : -1;
+	f->export = m->fds & SR_RUN_EXPORT ? fds[i++] : -1;
+	f->export_max = m->export_max;
+	return 0;
+}
+
+/* Init: wait for the program, then for everything else in the sandbox
+ * (nothing outlives the program), then export and report. */
+static void
+reap(const struct sr_sandbox *sb, const struct run_fds *f, pid_t pid,
+    struct sr_msg_status *st)
+{
+	int ws;
+
+	for (;;) {
+		struct rusage ru;
+		pid_t w = wait4(-1, &ws, 0, &ru);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		if (w == pid) {
+			st->wstatus = ws;
+			st->ru = ru;
+			break;
+		}
+	}
+	program_pid = 0;
+	kill(-1, SIGKILL);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	/* Every sandboxed process is dead: collect the files (export.h). */
+	if (f->export >= 0)
+		sr_export_walk(f->export, sb->plan->workdir, f->export_max);
+}
+
+/* Init: the code file of this run, in the work dir (or /tmp when the
+ * work dir is a host directory: never write there), as the sandbox user. */
+static int
+write_code(const struct sr_sandbox *sb, const struct sr_program_view *pv,
+    struct sr_diag *d)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (pv->code_name == NULL)
+		return 0;
+	if (strchr(pv->code_name, '/') != NULL ||
+	    snprintf(path, sizeof(path), "%s/%s",
+	    sr_mounts_workdir_bound(sb->plan) ? "/tmp" : sb->plan->workdir,
+	    pv->code_name) >= (int)sizeof(path))
+		return sr_diag_set(d, "bad code file name %s", pv->code_name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd < 0)
+		return sr_diag_errno(d, "create %s", path);
+	if (sr_write_all(fd, pv->code, pv->code_len) < 0) {
+		sr_diag_errno(d, "write %s", path);
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Init, at the first RUN: the filter into our own memory, and the
+ * shared page gone before any program exists. */
+static int
+take_filter(struct sr_sandbox *sb, struct sr_diag *d)
+{
+	struct sr_filter_shm *s = sb->shared;
+
+	if (sb->filter != NULL)
+		return 0;
+	if (s == NULL || s->len == 0 || s->len > BPF_MAXINSNS)
+		return sr_diag_set(d, "no compiled seccomp filter");
+	memcpy(filter_insns, s->insns, s->len * sizeof(filter_insns[0]));
+	filter_copy.insns = filter_insns;
+	filter_copy.len = (unsigned short)s->len;
+	filter_copy.notify = s->notify != 0;
+	sb->filter = &filter_copy;
+	munmap(s, sizeof(*s));
+	sb->shared = NULL;
+	return 0;
+}
+
+/* Init: one RUN message, to the STATUS record. */
+static void
+serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
+    int nfds)
+{
+	struct sr_msg_status st;
+	struct run_fds f;
+	struct sr_diag d;
+	pid_t pid;
+	int i;
+
+	memset(&d, 0, sizeof(d));
+	memset(&st, 0, sizeof(st));
+	if (take_fds(m, fds, nfds, &f) < 0) {
+		sr_diag_set(&d, "run: %d descriptors for mask %#x", nfds,
+		    m->fds);
+		fail(sb->chan, &d, 125);
+	}
+	if (take_filter(sb, &d) < 0 || sr_program_map(f.program, &f.pv, &d) < 0 ||
+	    write_code(sb, &f.pv, &d) < 0)
+		fail(sb->chan, &d, 125);
+	/* The inputs (code file, --file copies) are not exported unchanged. */
+	if (f.export >= 0)
+		sr_export_snapshot(sb->plan->workdir);
+	st.exec_ns = sr_now_ns();
+	if (injected(SR_STEP_FORK, &d) < 0)
+		fail(sb->chan, &d, 125);
+	pid = fork();
+	if (pid < 0) {
+		sr_diag_errno(&d, "fork the program");
+		fail(sb->chan, &d, 125);
+	}
+	if (pid == 0) {
+		run_program(sb, &f, &d);
+		fail(sb->chan, &d, d.kind == SR_DIAG_EXEC_NOENT ? 127 :
+		    d.kind == SR_DIAG_EXEC_FAIL ? 126 : 125);
+	}
+	program_pid = pid;
+	for (i = 0; i < nfds; i++)
+		if (fds[i] != f.export)
+			close(fds[i]);
+	reap(sb, &f, pid, &st);
+	sr_program_unmap(&f.pv);
+	if (f.export >= 0)
+		close(f.export);
+	(void)sr_chan_send(sb->chan, SR_MSG_STATUS, &st, sizeof(st), NULL, 0);
+}
+
+/* Init, once: from GO to a root filesystem ready for programs. */
+static void
+setup(struct sr_sandbox *sb)
+{
+	struct sr_diag d;
+
+	memset(&d, 0, sizeof(d));
+	/* Nothing of sandrun's own (argv, environment, memory, fds) may be
+	 * read by the program through /proc/1. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		sr_diag_errno(&d, "PR_SET_DUMPABLE");
+		fail(sb->chan, &d, 125);
+	}
+	if (sb->args_area != NULL && sb->args_len > sizeof("sandrun-init")) {
+		memset(sb->args_area, 0, sb->args_len);
+		strcpy(sb->args_area, "sandrun-init");
+	}
+	/* With every capability of the new user namespace still held. */
+	if (sr_quota_bound_userns(&d) < 0 ||
+	    injected(SR_STEP_SOURCES, &d) < 0 ||
+	    sr_mounts_open_sources(sb->plan, &d) < 0 ||
+	    injected(SR_STEP_USER, &d) < 0 ||
+	    sr_ns_become_user(sb->uid, sb->gid, &d) < 0)
+		fail(sb->chan, &d, 125);
+	/* Changing the effective uid (root's runs map to 65534) cleared the
+	 * parent-death signal: set it again, then check that the supervisor
+	 * did not die meanwhile (it holds the channel open all along). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		sr_diag_errno(&d, "PR_SET_PDEATHSIG");
+		fail(sb->chan, &d, 125);
+	}
+	{
+		struct pollfd lp = { .fd = sb->chan, .events = 0 };
+
+		if (poll(&lp, 1, 0) > 0 && (lp.revents & (POLLHUP | POLLERR)))
+			_exit(125);	/* supervisor gone */
+	}
+	if (injected(SR_STEP_MOUNTS, &d) < 0 ||
+	    sr_mounts_apply(sb->plan, NULL, NULL, 0, &d) < 0 ||
+	    injected(SR_STEP_HOSTNAME, &d) < 0 ||
+	    sr_ns_set_hostname(sb->hostname, &d) < 0 ||
+	    injected(SR_STEP_LOOPBACK, &d) < 0 ||
+	    sr_ns_loopback_up(&d) < 0)	/* every mode: #17 */
+		fail(sb->chan, &d, 125);
 }
 
 int
 sr_child_init(void *arg)
 {
 	struct sr_sandbox *sb = arg;
-	struct sr_child_status st;
+	struct sr_msg m;
 	struct sr_diag d;
 	struct sigaction sa;
 	sigset_t none;
-	pid_t pid;
-	char c;
-	int ws;
+	int fds[SR_CHAN_MAX_FDS], nfds, i;
 
 	memset(&d, 0, sizeof(d));
-	memset(&st, 0, sizeof(st));
 	/* If the supervisor dies, so does init, and with it the namespace. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
 		sr_diag_errno(&d, "PR_SET_PDEATHSIG");
-		goto fail;
+		fail(sb->chan, &d, 125);
 	}
-	if (read(sb->sync_fd, &c, 1) != 1)
-		_exit(125);	/* supervisor gone or failed */
-
-	/* Nothing of sandrun's own (argv, environment, memory, fds) may be
-	 * read by the program through /proc/1. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		sr_diag_errno(&d, "PR_SET_DUMPABLE");
-		goto fail;
-	}
-	if (sb->args_area != NULL && sb->args_len > sizeof("sandrun-init")) {
-		memset(sb->args_area, 0, sb->args_len);
-		strcpy(sb->args_area, "sandrun-init");
-	}
-
-	/* With every capability of the new user namespace still held. */
-	if (sr_quota_bound_userns(&d) < 0)
-		goto fail;
-	if (sr_mounts_open_sources(sb->plan, &d) < 0)
-		goto fail;
-	if (sr_ns_become_user(sb->uid, sb->gid, &d) < 0)
-		goto fail;
-	/* Changing the effective uid (root's runs map to 65534) cleared the
-	 * parent-death signal: set it again, then check that the supervisor
-	 * did not die meanwhile (it holds the sync pipe open all run long). */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
-		sr_diag_errno(&d, "PR_SET_PDEATHSIG");
-		goto fail;
-	}
-	{
-		struct pollfd lp = { .fd = sb->sync_fd, .events = POLLIN };
-
-		if (poll(&lp, 1, 0) > 0 && (lp.revents & (POLLHUP | POLLERR)))
-			_exit(125);	/* supervisor gone */
-	}
-	if (sr_mounts_apply(sb->plan, sb->code_name, sb->code, sb->code_len,
-	    &d) < 0)
-		goto fail;
-	if (sr_ns_set_hostname(sb->hostname, &d) < 0)
-		goto fail;
-	if (sr_ns_loopback_up(&d) < 0)	/* every mode: #17 */
-		goto fail;
-	if (receive_filter(sb, &d) < 0)
-		goto fail;
-	close(sb->sync_fd);
+	if (sr_chan_recv(sb->chan, &m, fds, &nfds) != 1 || m.type != SR_MSG_GO)
+		_exit(125);	/* supervisor gone or failed: it reports */
+	setup(sb);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward;
@@ -301,57 +478,24 @@ sr_child_init(void *arg)
 	sigaction(SR_CHILD_STOP, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-
-	/* The inputs (code file, --file copies) are not exported unchanged. */
-	if (sb->export_fd > STDERR_FILENO)
-		sr_export_snapshot(sb->plan->workdir);
-	st.exec_ns = sr_now_ns();
-	pid = fork();
-	if (pid < 0) {
-		sr_diag_errno(&d, "fork the program");
-		goto fail;
-	}
-	if (pid == 0) {
-		run_program(sb, &d);
-		fail(sb, &d);
-		_exit(d.kind == SR_DIAG_EXEC_NOENT ? 127 :
-		    d.kind == SR_DIAG_EXEC_FAIL ? 126 : 125);
-	}
-	program_pid = pid;
-	close(sb->diag_fd);
-	close(sb->out_fd);
-	close(sb->err_fd);
-	if (sb->stdin_fd >= 0)
-		close(sb->stdin_fd);
-	if (sb->notify_fd >= 0)
-		close(sb->notify_fd);
-
-	/* Reap everything until the program itself has ended. */
+	if (sr_chan_send(sb->chan, SR_MSG_READY, NULL, 0, NULL, 0) < 0)
+		_exit(125);
 	for (;;) {
-		struct rusage ru;
-		pid_t w = wait4(-1, &ws, 0, &ru);
+		int k = sr_chan_recv(sb->chan, &m, fds, &nfds);
 
-		if (w < 0 && errno == EINTR)
+		if (k == 0 || (k == 1 && m.type == SR_MSG_EXIT))
+			_exit(0);
+		if (k == 1 && m.type == SR_MSG_RUN) {
+			serve_run(sb, &m.u.run, fds, nfds);
 			continue;
-		if (w < 0)
-			break;
-		if (w == pid) {
-			st.wstatus = ws;
-			st.ru = ru;
-			break;
 		}
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (k < 0)
+			sr_diag_errno(&d, "init: read the channel");
+		else
+			sr_diag_set(&d, "init: unexpected %s message",
+			    sr_chan_type_name((enum sr_msg_type)m.type));
+		fail(sb->chan, &d, 125);
 	}
-	/* Nothing outlives the program: daemons, orphans, stragglers. */
-	kill(-1, SIGKILL);
-	while (wait(NULL) > 0 || errno == EINTR)
-		;
-	/* Every sandboxed process is dead: collect the files (export.h). */
-	if (sb->export_fd > STDERR_FILENO)
-		sr_export_walk(sb->export_fd, sb->plan->workdir, sb->export_max);
-	(void)!write(sb->status_fd, &st, sizeof(st));
-	_exit(0);
-
-fail:
-	fail(sb, &d);
-	_exit(125);
 }

@@ -1,18 +1,23 @@
 /* child.h - everything that runs inside the sandbox, in one place.
  *
  * The in-child order lives here and only here:
- *   init (PID 1 of the new namespaces):
- *     wait for the uid/gid maps -> open the bind sources -> become the
- *     sandbox user -> mounts and
- *     pivot_root -> hostname -> loopback -> wait for the compiled seccomp
- *     filter (the supervisor builds it and joins the cgroup meanwhile) ->
- *     fork the program -> reap everything -> kill what is left -> export
- *     the work dir's files -> report the status -> exit
+ *   init (PID 1 of the new namespaces), once per sandbox:
+ *     wait for GO (the uid/gid maps are written) -> open the bind
+ *     sources -> become the sandbox user -> mounts and pivot_root ->
+ *     hostname -> loopback -> send READY
+ *   init, then, for every RUN message (the seccomp filter is in the
+ *   page the supervisor filled while init set up, struct sr_filter_shm;
+ *   argv, environment and code come in the message's memfd, program.h):
+ *     map the program -> write the code file -> fork the program ->
+ *     reap everything -> kill what is left -> export
+ *     the work dir's files -> send STATUS -> wait for the next message
+ *     (EXIT or EOF: exit)
  *   program:
  *     new session -> stdio -> signals -> rlimits -> drop capabilities ->
- *     no_new_privs -> close other fds -> seccomp (last) -> execve
- * Failures go to the supervisor as a struct sr_diag over a CLOEXEC pipe;
- * EOF on that pipe means execve succeeded.
+ *     no_new_privs -> close other fds -> seccomp (last) -> send FACTS
+ *     (what the kernel confirms) -> execve
+ * Every failure goes to the supervisor as a DIAG record on the channel
+ * (chan.h), then init or the program exits.  docs/lifecycle.md.
  */
 #ifndef SR_CHILD_H
 #define SR_CHILD_H
@@ -23,6 +28,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <linux/filter.h>
+
 #include "diag.h"
 #include "filter.h"
 #include "mounts.h"
@@ -32,43 +39,63 @@
  * other process of the sandbox, then collects the files and reports. */
 #define SR_CHILD_STOP SIGUSR1
 
-/* What init tells the supervisor when the program has ended. */
-struct sr_child_status {
-	int wstatus;		/* from wait4 on the program */
-	struct rusage ru;	/* the program's own (not its children's) */
-	uint64_t exec_ns;	/* monotonic time of the fork of the program */
+/* The compiled seccomp filter, in a MAP_SHARED page mapped before
+ * clone: the supervisor compiles while init builds the root filesystem
+ * and fills it before READY is awaited; init copies it into its own
+ * memory at the first RUN and unmaps it.  Never a write to init that
+ * could fail. */
+struct sr_filter_shm {
+	uint32_t len;		/* 0 until filled */
+	uint32_t notify;
+	struct sock_filter insns[BPF_MAXINSNS];
 };
 
-/* Everything init and the program need, prepared by the supervisor. */
+/* Everything init and the program need, prepared before clone (init
+ * inherits it with its copy of the memory). */
 struct sr_sandbox {
 	struct sr_mount_plan *plan;
-	const struct sr_filter *filter;
+	struct sr_filter_shm *shared;	/* the filter as the supervisor left it */
+	const struct sr_filter *filter;	/* init's own copy, from the first RUN */
 	const struct sr_rlimits *rlimits;
-	char *const *argv;	/* program argv (argv[0] searched in PATH) */
-	char *const *envp;	/* the whole environment */
-	const char *code_name;	/* NULL with --exec */
-	const char *code;
-	size_t code_len;
 	const char *hostname;
 	bool loopback;
 	unsigned uid, gid;
-	int stdin_fd;		/* -1: /dev/null inside */
-	int out_fd, err_fd;	/* write ends of the capture pipes */
-	int sync_fd;		/* read end: a byte arrives when maps are written */
-	int diag_fd;		/* write end of the error pipe (CLOEXEC) */
-	int status_fd;		/* write end: struct sr_child_status */
-	int notify_fd;		/* seccomp listener hand-over (notify.h), or -1 */
-	int export_fd;		/* memfd for the file export (export.h); <= 2: none */
-	uint64_t export_max;	/* total bytes the export may copy */
+	int chan;		/* the sandbox end of the channel (chan.h) */
 	char *args_area;	/* sandrun's own argv+environ strings: init wipes */
 	size_t args_len;	/* them so /proc/1/cmdline shows nothing of ours */
 };
 
-/* Supervisor side: send the compiled filter down the sync pipe (a single
- * write that fits the pipe buffer).  Returns 0 or -1 with errno. */
-int sr_child_send_filter(int fd, const struct sr_filter *f);
+/* The setup steps, in order, for fault injection in unit tests. */
+enum sr_child_step {
+	SR_STEP_NONE = 0,
+	SR_STEP_SOURCES,	/* init: open the bind sources */
+	SR_STEP_USER,		/* init: become the sandbox user */
+	SR_STEP_MOUNTS,		/* init: root filesystem */
+	SR_STEP_HOSTNAME,
+	SR_STEP_LOOPBACK,
+	SR_STEP_FORK,		/* init: fork the program */
+	SR_STEP_STDIO,		/* program: standard streams */
+	SR_STEP_RLIMITS,
+	SR_STEP_CAPS,
+	SR_STEP_NO_NEW_PRIVS,
+	SR_STEP_SECCOMP,
+	SR_STEP_COUNT
+};
 
-/* clone(2) entry point of init.  arg is a struct sr_sandbox. */
+/* Unit tests only: make `step` fail with an "injected" diag in the next
+ * sandboxes.  SR_STEP_NONE turns it off.  Nothing in sandrun calls it. */
+void sr_child_inject_failure(enum sr_child_step step);
+
+/* Unit tests only: make `step` wait until killed (a time limit hitting
+ * the sandbox mid-setup).  SR_STEP_NONE turns it off. */
+void sr_child_inject_stall(enum sr_child_step step);
+
+/* The message a step's injected failure carries ("mounts: injected
+ * failure"), for tests to compare. */
+const char *sr_child_step_name(enum sr_child_step step);
+
+/* clone(2) entry point of init.  arg is a struct sr_sandbox.  Never
+ * returns. */
 int sr_child_init(void *arg);
 
 #endif

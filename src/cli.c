@@ -89,7 +89,8 @@ sr_cli_usage(FILE *f)
 "  -o, --out DIR            copy files the code created in its work dir to DIR\n"
 "      --inline-files[=MAX] put created files up to MAX bytes in the JSON result\n"
 "  -e, --env NAME=VALUE     set a variable in the sandbox environment\n"
-"      --stdin FILE         feed FILE to the program (default /dev/null; - = ours)\n"
+"      --stdin FILE         feed FILE to the program (default: ours, or\n"
+"                           /dev/null when the code came on stdin)\n"
 "      --network MODE       none or loopback\n"
 "      --cgroup PATH        create the run's cgroup under this delegated v2 cgroup\n"
 "      --exec               run COMMAND (after --) instead of code\n"
@@ -154,219 +155,212 @@ limit_arg(struct sr_opts *o, unsigned bit, const char *opt, const char *arg,
 	return 0;
 }
 
-int
-sr_cli_parse(int argc, char **argv, struct sr_opts *o, struct sr_diag *d)
+static int
+format_option(struct sr_opts *o, int c, struct sr_diag *d)
+{
+	if (c == 'j' && (o->set & SR_SET_FORMAT) && o->format == SR_FORMAT_JSON)
+		return 0;
+	if (once(o, SR_SET_FORMAT, "--json/--format", d) < 0)
+		return -1;
+	if (c == 'j' || strcmp(optarg, "json") == 0)
+		o->format = SR_FORMAT_JSON;
+	else if (strcmp(optarg, "text") == 0)
+		o->format = SR_FORMAT_TEXT;
+	else if (strcmp(optarg, "tool") == 0)
+		o->format = SR_FORMAT_TOOL;
+	else
+		return sr_diag_kind(d, SR_DIAG_USAGE, "--format: unknown format '%s' (use text, json or tool)", optarg);
+	return 0;
+}
+
+/* The repeatable options: --file, --bind, --bind-rw, --env. */
+static int
+list_option(struct sr_opts *o, int c, struct sr_diag *d)
+{
+	if (c == 'f') {
+		o->files = sr_xrealloc(o->files,
+		    (o->n_files + 1) * sizeof(*o->files));
+		memset(&o->files[o->n_files], 0, sizeof(*o->files));
+		return pair(optarg, "--file", &o->files[o->n_files++], d);
+	}
+	if (c == OPT_BIND || c == OPT_BIND_RW) {
+		o->binds = sr_xrealloc(o->binds,
+		    (o->n_binds + 1) * sizeof(*o->binds));
+		memset(&o->binds[o->n_binds], 0, sizeof(*o->binds));
+		o->binds[o->n_binds].rw = c == OPT_BIND_RW;
+		return pair(optarg, c == OPT_BIND ? "--bind" : "--bind-rw",
+		    &o->binds[o->n_binds++], d);
+	}
+	if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+		return sr_diag_kind(d, SR_DIAG_USAGE, "--env: expected NAME=VALUE, got '%s'", optarg);
+	o->env = sr_xrealloc(o->env, (o->n_env + 2) * sizeof(char *));
+	o->env[o->n_env++] = optarg;
+	o->env[o->n_env] = NULL;
+	return 0;
+}
+
+static int
+mode_option(struct sr_opts *o, int c, char **argv, struct sr_diag *d)
+{
+	enum sr_mode m = c == OPT_LIST_POLICIES ? SR_MODE_LIST_POLICIES :
+	    c == OPT_PRINT_POLICY ? SR_MODE_PRINT_POLICY :
+	    c == OPT_CHECK_POLICY ? SR_MODE_CHECK_POLICY :
+	    c == OPT_CHECK_HOST ? SR_MODE_CHECK_HOST :
+	    c == 'h' ? SR_MODE_HELP : SR_MODE_VERSION;
+
+	if (o->mode != SR_MODE_RUN && o->mode != m)
+		return sr_diag_kind(d, SR_DIAG_USAGE, "%s cannot be combined with another mode option", argv[optind - 1]);
+	o->mode = m;
+	if (c == OPT_PRINT_POLICY || c == OPT_CHECK_POLICY)
+		o->mode_arg = optarg;
+	return 0;
+}
+
+/* getopt refused the option at argv[optind - 1]: say why. */
+static int
+bad_option(char **argv, struct sr_diag *d)
+{
+	const char *arg = argv[optind - 1];
+	int len = (int)strcspn(arg, "=");
+
+	if (strncmp(arg, "--", 2) == 0 && optopt != 0 && arg[len] == '=')
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "option %.*s takes no value (see sandrun --help)", len, arg);
+	if (strncmp(arg, "--", 2) == 0 && optopt != 0)
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "option %.*s needs a value (see sandrun --help)", len, arg);
+	if (strncmp(arg, "--", 2) == 0)
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "unknown option %.*s (see sandrun --help)", len, arg);
+	if (optopt > 0 && optopt < 256 && strchr(optstring + 1, optopt) != NULL)
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "option -%c needs a value (see sandrun --help)", optopt);
+	return sr_diag_kind(d, SR_DIAG_USAGE,
+	    "unknown option -%c (see sandrun --help)",
+	    optopt > 0 && optopt < 256 ? optopt : '?');
+}
+
+/* A single-value option that takes its argument as it is. */
+static int
+string_option(struct sr_opts *o, unsigned bit, const char *name,
+    const char **out, struct sr_diag *d)
+{
+	if (once(o, bit, name, d) < 0)
+		return -1;
+	*out = optarg;
+	return 0;
+}
+
+static int
+option(struct sr_opts *o, int c, char **argv, struct sr_diag *d)
 {
 	const char *why;
-	int c, r = 0;
 
-	memset(o, 0, sizeof(*o));
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if ((r = once(o, SR_SET_POLICY, "--policy", d)) < 0)
-				goto out;
-			if (*optarg == '\0') {
-				r = sr_diag_kind(d, SR_DIAG_USAGE, "--policy: empty name");
-				goto out;
-			}
-			o->policy = optarg;
-			break;
-		case 'j':
-		case OPT_FORMAT:
-			if (c == 'j' && (o->set & SR_SET_FORMAT) &&
-			    o->format == SR_FORMAT_JSON)
-				break;
-			if ((r = once(o, SR_SET_FORMAT, "--json/--format", d)) < 0)
-				goto out;
-			if (c == 'j' || strcmp(optarg, "json") == 0)
-				o->format = SR_FORMAT_JSON;
-			else if (strcmp(optarg, "text") == 0)
-				o->format = SR_FORMAT_TEXT;
-			else if (strcmp(optarg, "tool") == 0)
-				o->format = SR_FORMAT_TOOL;
-			else {
-				r = sr_diag_kind(d, SR_DIAG_USAGE, "--format: unknown format '%s' (use text, json or tool)", optarg);
-				goto out;
-			}
-			break;
-		case 't':
-			r = limit_arg(o, SR_SET_TIMEOUT, "--timeout", optarg, 'd',
-			    &o->timeout_ms, d);
-			break;
-		case OPT_CPU_TIME:
-			r = limit_arg(o, SR_SET_CPU, "--cpu-time", optarg, 'd',
-			    &o->cpu_ms, d);
-			break;
-		case 'm':
-			r = limit_arg(o, SR_SET_MEMORY, "--memory", optarg, 's',
-			    &o->memory, d);
-			if (r == 0 && o->memory < 4096)
-				r = sr_diag_kind(d, SR_DIAG_USAGE, "--memory: %s is too small (at least 4K)", optarg);
-			break;
-		case OPT_PIDS:
-			r = limit_arg(o, SR_SET_PIDS, "--pids", optarg, 'n',
-			    &o->pids, d);
-			break;
-		case OPT_CPUS:
-			if ((r = once(o, SR_SET_CPUS, "--cpus", d)) < 0)
-				goto out;
-			if (sr_parse_cpus(optarg, &o->cpus, &why) < 0)
-				r = sr_diag_kind(d, SR_DIAG_USAGE,
-				    "--cpus: %s", why);
-			break;
-		case OPT_OUTPUT_LIMIT:
-			r = limit_arg(o, SR_SET_OUTPUT, "--output-limit", optarg, 's',
-			    &o->output, d);
-			break;
-		case 'f':
-			o->files = sr_xrealloc(o->files,
-			    (o->n_files + 1) * sizeof(*o->files));
-			memset(&o->files[o->n_files], 0, sizeof(*o->files));
-			r = pair(optarg, "--file", &o->files[o->n_files++], d);
-			break;
-		case OPT_BIND:
-		case OPT_BIND_RW:
-			o->binds = sr_xrealloc(o->binds,
-			    (o->n_binds + 1) * sizeof(*o->binds));
-			memset(&o->binds[o->n_binds], 0, sizeof(*o->binds));
-			o->binds[o->n_binds].rw = c == OPT_BIND_RW;
-			r = pair(optarg, c == OPT_BIND ? "--bind" : "--bind-rw",
-			    &o->binds[o->n_binds++], d);
-			break;
-		case 'o':
-			if ((r = once(o, SR_SET_OUT, "--out", d)) < 0)
-				goto out;
-			o->out_dir = optarg;
-			break;
-		case OPT_INLINE_FILES:
-			if ((r = once(o, SR_SET_INLINE, "--inline-files", d)) < 0)
-				goto out;
-			o->inline_max = SR_INLINE_DEFAULT;
-			if (optarg != NULL &&
-			    sr_parse_size(optarg, &o->inline_max, &why) < 0)
-				r = sr_diag_kind(d, SR_DIAG_USAGE, "--inline-files: %s", why);
-			break;
-		case 'e':
-			if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
-				r = sr_diag_kind(d, SR_DIAG_USAGE, "--env: expected NAME=VALUE, got '%s'", optarg);
-				goto out;
-			}
-			o->env = sr_xrealloc(o->env, (o->n_env + 2) * sizeof(char *));
-			o->env[o->n_env++] = optarg;
-			o->env[o->n_env] = NULL;
-			break;
-		case OPT_STDIN:
-			if ((r = once(o, SR_SET_STDIN, "--stdin", d)) < 0)
-				goto out;
-			o->stdin_path = optarg;
-			break;
-		case OPT_NETWORK:
-			if ((r = once(o, SR_SET_NETWORK, "--network", d)) < 0)
-				goto out;
-			if (strcmp(optarg, "none") == 0)
-				o->network = SR_NETWORK_NONE;
-			else if (strcmp(optarg, "loopback") == 0)
-				o->network = SR_NETWORK_LOOPBACK;
-			else
-				r = sr_diag_kind(d, SR_DIAG_USAGE, "--network: unknown mode '%s' (use none or loopback)", optarg);
-			break;
-		case OPT_CGROUP:
-			if ((r = once(o, SR_SET_CGROUP, "--cgroup", d)) < 0)
-				goto out;
-			o->cgroup = optarg;
-			break;
-		case OPT_EXEC:
-			o->exec = true;
-			break;
-		case OPT_LIST_POLICIES:
-		case OPT_PRINT_POLICY:
-		case OPT_CHECK_POLICY:
-		case OPT_CHECK_HOST:
-		case 'h':
-		case 'V': {
-			enum sr_mode m = c == OPT_LIST_POLICIES ? SR_MODE_LIST_POLICIES :
-			    c == OPT_PRINT_POLICY ? SR_MODE_PRINT_POLICY :
-			    c == OPT_CHECK_POLICY ? SR_MODE_CHECK_POLICY :
-			    c == OPT_CHECK_HOST ? SR_MODE_CHECK_HOST :
-			    c == 'h' ? SR_MODE_HELP : SR_MODE_VERSION;
-			if (o->mode != SR_MODE_RUN && o->mode != m) {
-				r = sr_diag_kind(d, SR_DIAG_USAGE, "%s cannot be combined with another mode option", argv[optind - 1]);
-				goto out;
-			}
-			o->mode = m;
-			if (c == OPT_PRINT_POLICY || c == OPT_CHECK_POLICY)
-				o->mode_arg = optarg;
-			break;
-		}
-		case 'v':
-			o->verbose++;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case '?':
-		default: {
-			const char *arg = argv[optind - 1];
-			int len = (int)strcspn(arg, "=");
-
-			if (strncmp(arg, "--", 2) == 0 && optopt != 0 &&
-			    arg[len] == '=')
-				r = sr_diag_kind(d, SR_DIAG_USAGE,
-				    "option %.*s takes no value (see sandrun --help)",
-				    len, arg);
-			else if (strncmp(arg, "--", 2) == 0 && optopt != 0)
-				r = sr_diag_kind(d, SR_DIAG_USAGE,
-				    "option %.*s needs a value (see sandrun --help)",
-				    len, arg);
-			else if (strncmp(arg, "--", 2) == 0)
-				r = sr_diag_kind(d, SR_DIAG_USAGE,
-				    "unknown option %.*s (see sandrun --help)",
-				    len, arg);
-			else if (optopt > 0 && optopt < 256 &&
-			    strchr(optstring + 1, optopt) != NULL)
-				r = sr_diag_kind(d, SR_DIAG_USAGE,
-				    "option -%c needs a value (see sandrun --help)",
-				    optopt);
-			else
-				r = sr_diag_kind(d, SR_DIAG_USAGE,
-				    "unknown option -%c (see sandrun --help)",
-				    optopt > 0 && optopt < 256 ? optopt : '?');
-			break;
-		}
-		}
-		if (r < 0)
-			goto out;
+	switch (c) {
+	case 'p':
+		if (string_option(o, SR_SET_POLICY, "--policy", &o->policy, d) < 0)
+			return -1;
+		if (*optarg == '\0')
+			return sr_diag_kind(d, SR_DIAG_USAGE, "--policy: empty name");
+		return 0;
+	case 'j':
+	case OPT_FORMAT:
+		return format_option(o, c, d);
+	case 't':
+		return limit_arg(o, SR_SET_TIMEOUT, "--timeout", optarg, 'd',
+		    &o->timeout_ms, d);
+	case OPT_CPU_TIME:
+		return limit_arg(o, SR_SET_CPU, "--cpu-time", optarg, 'd',
+		    &o->cpu_ms, d);
+	case 'm':
+		if (limit_arg(o, SR_SET_MEMORY, "--memory", optarg, 's',
+		    &o->memory, d) < 0)
+			return -1;
+		if (o->memory < 4096)
+			return sr_diag_kind(d, SR_DIAG_USAGE, "--memory: %s is too small (at least 4K)", optarg);
+		return 0;
+	case OPT_PIDS:
+		return limit_arg(o, SR_SET_PIDS, "--pids", optarg, 'n',
+		    &o->pids, d);
+	case OPT_CPUS:
+		if (once(o, SR_SET_CPUS, "--cpus", d) < 0)
+			return -1;
+		if (sr_parse_cpus(optarg, &o->cpus, &why) < 0)
+			return sr_diag_kind(d, SR_DIAG_USAGE, "--cpus: %s", why);
+		return 0;
+	case OPT_OUTPUT_LIMIT:
+		return limit_arg(o, SR_SET_OUTPUT, "--output-limit", optarg, 's',
+		    &o->output, d);
+	case 'f':
+	case OPT_BIND:
+	case OPT_BIND_RW:
+	case 'e':
+		return list_option(o, c, d);
+	case 'o':
+		return string_option(o, SR_SET_OUT, "--out", &o->out_dir, d);
+	case OPT_INLINE_FILES:
+		if (once(o, SR_SET_INLINE, "--inline-files", d) < 0)
+			return -1;
+		o->inline_max = SR_INLINE_DEFAULT;
+		if (optarg != NULL &&
+		    sr_parse_size(optarg, &o->inline_max, &why) < 0)
+			return sr_diag_kind(d, SR_DIAG_USAGE, "--inline-files: %s", why);
+		return 0;
+	case OPT_STDIN:
+		return string_option(o, SR_SET_STDIN, "--stdin", &o->stdin_path, d);
+	case OPT_NETWORK:
+		if (once(o, SR_SET_NETWORK, "--network", d) < 0)
+			return -1;
+		if (strcmp(optarg, "none") == 0)
+			o->network = SR_NETWORK_NONE;
+		else if (strcmp(optarg, "loopback") == 0)
+			o->network = SR_NETWORK_LOOPBACK;
+		else
+			return sr_diag_kind(d, SR_DIAG_USAGE, "--network: unknown mode '%s' (use none or loopback)", optarg);
+		return 0;
+	case OPT_CGROUP:
+		return string_option(o, SR_SET_CGROUP, "--cgroup", &o->cgroup, d);
+	case OPT_EXEC:
+		o->exec = true;
+		return 0;
+	case OPT_LIST_POLICIES:
+	case OPT_PRINT_POLICY:
+	case OPT_CHECK_POLICY:
+	case OPT_CHECK_HOST:
+	case 'h':
+	case 'V':
+		return mode_option(o, c, argv, d);
+	case 'v':
+		o->verbose++;
+		return 0;
+	case 'q':
+		o->quiet = true;
+		return 0;
+	default:
+		return bad_option(argv, d);
 	}
-	if (o->verbose && o->quiet) {
-		r = sr_diag_kind(d, SR_DIAG_USAGE,
-		    "--verbose and --quiet cannot be combined");
-		goto out;
-	}
+}
 
+/* After the options: [FILE | -] [-- ARG...], or --exec's command. */
+static int
+operands(struct sr_opts *o, int argc, char **argv, struct sr_diag *d)
+{
 	if (o->mode != SR_MODE_RUN) {
-		if (optind < argc) {
-			r = sr_diag_kind(d, SR_DIAG_USAGE,
+		if (optind < argc)
+			return sr_diag_kind(d, SR_DIAG_USAGE,
 			    "unexpected argument '%s' after a mode option",
 			    argv[optind]);
-		}
-		goto out;
+		return 0;
 	}
-
 	if (o->exec) {
-		if (optind >= argc) {
-			r = sr_diag_kind(d, SR_DIAG_USAGE,
+		if (optind >= argc)
+			return sr_diag_kind(d, SR_DIAG_USAGE,
 			    "--exec needs a command: sandrun --exec -- COMMAND [ARG...]");
-			goto out;
-		}
 		o->argv = argv + optind;
 		o->argc = argc - optind;
-		goto out;
+		return 0;
 	}
-
-	/* [FILE | -] [-- ARG...]: a "--" consumed by getopt means no FILE. */
+	/* A "--" consumed by getopt means no FILE. */
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
 		o->code_path = argv[optind++];
 		if (optind < argc && strcmp(argv[optind], "--") == 0)
@@ -376,16 +370,30 @@ sr_cli_parse(int argc, char **argv, struct sr_opts *o, struct sr_diag *d)
 	o->argc = argc - optind;
 	if (o->code_path != NULL && strcmp(o->code_path, "-") == 0)
 		o->code_path = NULL;
-	if (o->code_path != NULL && *o->code_path == '\0') {
-		r = sr_diag_kind(d, SR_DIAG_USAGE, "empty file name for the code");
-		goto out;
-	}
+	if (o->code_path != NULL && *o->code_path == '\0')
+		return sr_diag_kind(d, SR_DIAG_USAGE, "empty file name for the code");
 	if (o->stdin_path != NULL && strcmp(o->stdin_path, "-") == 0 &&
 	    o->code_path == NULL)
-		r = sr_diag_kind(d, SR_DIAG_USAGE,
+		return sr_diag_kind(d, SR_DIAG_USAGE,
 		    "--stdin -: standard input already carries the code; give the code as FILE");
-out:
-	return r;
+	return 0;
+}
+
+int
+sr_cli_parse(int argc, char **argv, struct sr_opts *o, struct sr_diag *d)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	optind = 0;	/* 0: glibc resets its state, so parsing twice works */
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1)
+		if (option(o, c, argv, d) < 0)
+			return -1;
+	if (o->verbose && o->quiet)
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "--verbose and --quiet cannot be combined");
+	return operands(o, argc, argv, d);
 }
 
 void

@@ -248,6 +248,12 @@ sr_filter_known_syscall(const char *name)
 	return name != NULL && resolve(name) >= 0;
 }
 
+char *
+sr_filter_syscall_name(int nr)
+{
+	return seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+}
+
 bool
 sr_filter_forbidden_syscall(const char *name)
 {

@@ -1,5 +1,6 @@
 /* filter.h - the seccomp filter: built from the policy with libseccomp in
- * the supervisor before clone, installed by the program just before execve.
+ * the supervisor (while init builds the root filesystem, sandbox.c),
+ * installed by the program just before execve.
  *
  * filter.c is the only file that includes <seccomp.h>.  Building compiles
  * to a classic BPF program held in memory, so the child only makes one
@@ -54,6 +55,10 @@ int sr_filter_install(const struct sr_filter *f);
  * f->notify: returns the listener fd (close-on-exec), 0 without notify,
  * or -1 with errno. */
 int sr_filter_install_listener(const struct sr_filter *f);
+
+/* The native name of system call nr (malloc'd), or NULL when libseccomp
+ * does not know it. */
+char *sr_filter_syscall_name(int nr);
 
 /* sr_filter_known_syscall, sr_filter_forbidden_syscall: sysgroups.h */
 #include "sysgroups.h"

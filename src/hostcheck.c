@@ -65,19 +65,25 @@ in_chroot(void)
 	return any && !root;
 }
 
+static bool deny_userns_for_test;
+
+void
+sr_host_deny_userns_for_test(bool deny)
+{
+	deny_userns_for_test = deny;
+}
+
 bool
 sr_host_userns_denied_for_test(void)
 {
-	const char *deny = getenv("SANDRUN_TEST_DENY_USERNS");
-
-	return deny != NULL && strcmp(deny, "1") == 0;
+	return deny_userns_for_test;
 }
 
 void
 sr_host_userns_why(int err, char *buf, size_t len)
 {
 	const char *sim = sr_host_userns_denied_for_test() ?
-	    " (simulated by SANDRUN_TEST_DENY_USERNS=1)" : "";
+	    " (simulated by a unit test)" : "";
 
 	if (err == ENOSPC ||
 	    read_int("/proc/sys/user/max_user_namespaces", 1) == 0)

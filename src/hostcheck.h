@@ -19,13 +19,13 @@ struct sr_host {
 	bool pidfd;
 };
 
-/* Probe the host (forks a short-lived child for the userns test).
- * SANDRUN_TEST_DENY_USERNS=1 (tests only) simulates a host that refuses
- * user namespaces. */
+/* Probe the host (forks a short-lived child for the userns test). */
 void sr_host_probe(struct sr_host *h);
 
-/* SANDRUN_TEST_DENY_USERNS=1: behave as if user namespaces were refused
- * (tests only; honoured by the probe and by the run path). */
+/* Unit tests only (tests/unit link libsandrun.a; sandrun never calls
+ * it, and no environment variable reaches it): behave as if the kernel
+ * refused user namespaces, in the probe and in sr_sandbox_create. */
+void sr_host_deny_userns_for_test(bool deny);
 bool sr_host_userns_denied_for_test(void);
 
 /* Why creating a user namespace failed with errno err, and the fix, in

@@ -10,21 +10,19 @@
 #include <string.h>
 #include <sys/param.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "child.h"
 #include "cli.h"
 #include "export.h"
-#include "filter.h"
 #include "hostcheck.h"
 #include "mcp.h"
 #include "mounts.h"
+#include "plan.h"
 #include "policy.h"
 #include "pyerror.h"
 #include "report.h"
-#include "rlimit.h"
-#include "supervise.h"
+#include "sandbox.h"
 #include "util.h"
 
 enum sr_exit {
@@ -35,7 +33,6 @@ enum sr_exit {
 	SR_EXIT_SIGNAL_BASE = 128,
 };
 
-#define SR_CODE_MAX (64u * 1024 * 1024)
 #define SR_TEXT_KEEP (256u * 1024)	/* capture kept in text mode */
 
 static bool quiet;
@@ -173,108 +170,36 @@ apply_overrides(struct sr_policy *p, const struct sr_opts *o)
 	}
 }
 
-/* Expand the policy's command template into argv: an allocated vector of
- * allocated strings (sr_strv_free). */
+/* Where the program's stdin comes from: --stdin FILE ("-" is ours),
+ * else our own stdin unless the code was read from it.  Returns an fd
+ * for the relay (ours or opened), -1 for /dev/null inside, or -2 with d. */
 static int
-build_argv(const struct sr_policy *p, const struct sr_opts *o,
-    const char *code_path, char ***out, struct sr_diag *d)
-{
-	char **v;
-	size_t i, n = 0;
-	bool took_args = false;
-	int a;
-
-	if (o->exec) {
-		/* Copies: init wipes our argv area before the program starts. */
-		v = sr_xcalloc((size_t)o->argc + 1, sizeof(char *));
-		for (a = 0; a < o->argc; a++)
-			v[a] = sr_xstrdup(o->argv[a]);
-		*out = v;
-		return 0;
-	}
-	v = sr_xcalloc(p->n_command + (size_t)o->argc + 1, sizeof(char *));
-	for (i = 0; i < p->n_command; i++) {
-		if (strcmp(p->command[i], "{code}") == 0) {
-			v[n++] = sr_xstrdup(code_path);
-		} else if (strcmp(p->command[i], "{args}") == 0) {
-			for (a = 0; a < o->argc; a++)
-				v[n++] = sr_xstrdup(o->argv[a]);
-			took_args = true;
-		} else {
-			v[n++] = sr_xstrdup(p->command[i]);
-		}
-	}
-	if (o->argc > 0 && !took_args) {
-		free(v);
-		return sr_diag_kind(d, SR_DIAG_USAGE,
-		    "policy %s takes no arguments for the code ({args} is not in run.command)",
-		    p->name);
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-read_code(const struct sr_opts *o, char **code, size_t *len,
+stdin_source(const struct sr_opts *o, bool code_from_stdin, bool *opened,
     struct sr_diag *d)
 {
 	struct stat st;
-	int fd = STDIN_FILENO;
+	const char *path = o->stdin_path;
+	int fd;
 
-	if (o->code_path != NULL) {
-		fd = open(o->code_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			return sr_diag_errno(d, "%s", o->code_path);
-		if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+	*opened = false;
+	if (path == NULL)
+		path = code_from_stdin ? "/dev/null" : "-";
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+	} else {
+		if ((fd = sr_plan_open_input(path, "--stdin ", d)) < 0)
+			return -2;
+		*opened = true;
+	}
+	/* /dev/null needs no relay: the program opens its own. */
+	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == makedev(1, 3)) {
+		if (*opened)
 			close(fd);
-			return sr_diag_kind(d, SR_DIAG_USAGE,
-			    "%s: is a directory, not a code file", o->code_path);
-		}
-		if (S_ISFIFO(st.st_mode))
-			fcntl(fd, F_SETFL, 0);
+		*opened = false;
+		return -1;
 	}
-	if (sr_read_fd(fd, SR_CODE_MAX, code, len) < 0) {
-		int e = errno;
-
-		if (fd != STDIN_FILENO)
-			close(fd);
-		errno = e;
-		if (e == EFBIG)
-			return sr_diag_set(d, "%s: code larger than 64 MiB",
-			    o->code_path ? o->code_path : "standard input");
-		return sr_diag_errno(d, "read %s",
-		    o->code_path ? o->code_path : "standard input");
-	}
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return 0;
-}
-
-static int
-open_stdin(const struct sr_opts *o, int *fd, struct sr_diag *d)
-{
-	struct stat st;
-
-	*fd = -1;
-	if (o->stdin_path == NULL)
-		return 0;
-	if (strcmp(o->stdin_path, "-") == 0) {
-		*fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
-		if (*fd < 0)
-			return sr_diag_errno(d, "--stdin -");
-		return 0;
-	}
-	*fd = open(o->stdin_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (*fd < 0)
-		return sr_diag_errno(d, "--stdin %s", o->stdin_path);
-	if (fstat(*fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		close(*fd);
-		*fd = -1;
-		return sr_diag_kind(d, SR_DIAG_USAGE, "--stdin %s: is a directory",
-		    o->stdin_path);
-	}
-	fcntl(*fd, F_SETFL, 0);
-	return 0;
+	return fd;
 }
 
 static int
@@ -293,36 +218,97 @@ exit_status(const struct sr_result *r)
 	return r->exit_code;
 }
 
+/* After the run: files, the Python error, the report. */
+static int
+report(const struct sr_opts *o, const struct sr_policy *p,
+    struct sr_result *r, int export_fd, const struct sr_export_opts *xo)
+{
+	char *line;
+
+	if (r->status == SR_STATUS_ERROR)
+		print_diag(&r->diag);
+	if (export_fd >= 0 && r->status != SR_STATUS_ERROR)
+		sr_export_collect(export_fd, xo, r);
+	if (o->format == SR_FORMAT_TEXT && !quiet)
+		sr_export_notice(stderr, r);
+	sr_pyerror_apply(r, p->error_rule);
+	r->exit_status = exit_status(r);
+	switch (o->format) {
+	case SR_FORMAT_JSON:
+		line = sr_report_json(r, p);
+		fputs(line, stdout);
+		free(line);
+		break;
+	case SR_FORMAT_TOOL:
+		sr_report_tool(stdout, r);
+		break;
+	case SR_FORMAT_TEXT:
+		if (r->out.total > p->limits.output ||
+		    r->err.total > p->limits.output) {
+			char sz[32];
+
+			sr_fmt_size(p->limits.output, sz, sizeof(sz));
+			msg("sandrun: output limit (%s per stream) reached; the rest was discarded\n",
+			    sz);
+		}
+		break;
+	}
+	if (o->format != SR_FORMAT_JSON && r->limit_hit != SR_HIT_NONE &&
+	    r->limit_hit != SR_HIT_OUTPUT && (line = sr_report_limit_line(r))) {
+		msg("sandrun: %s\n", line);
+		free(line);
+	}
+	if (o->verbose && (line = sr_report_summary(r))) {
+		fprintf(stderr, "sandrun: %s\n", line);
+		free(line);
+	}
+	return r->exit_status;
+}
+
+/* A cold run: create, run, collect, destroy. */
+static int
+cold_run(const struct sr_opts *o, const struct sr_plan *plan,
+    struct sr_result *r, const struct sr_export_opts *xo, struct sr_diag *d)
+{
+	struct sr_program prog;
+	struct sr_box *b = NULL;
+	bool opened = false;
+	int rc = -1;
+
+	sr_plan_program(plan, &prog);
+	prog.stdin_fd = stdin_source(o, plan->code_from_stdin, &opened, d);
+	if (prog.stdin_fd == -2)
+		return -1;
+	if (sr_sandbox_create(plan, &b, d) == 0 &&
+	    sr_sandbox_run(b, &prog, d) == 0 &&
+	    sr_sandbox_collect(b, r, d) == 0) {
+		report(o, plan->policy, r, sr_sandbox_export_fd(b), xo);
+		rc = 0;
+	}
+	sr_sandbox_destroy(b);
+	if (opened)
+		close(prog.stdin_fd);
+	return rc;
+}
+
 static int
 do_run(struct sr_opts *o)
 {
 	struct sr_result r;
 	struct sr_policy *p = NULL;
-	struct sr_mount_plan plan;
-	struct sr_filter filter = { 0 };
-	struct sr_rlimits rl;
-	struct sr_cgroup cg;
-	struct sr_sandbox sb;
-	struct sr_run run;
+	struct sr_plan plan;
 	struct sr_diag d;
-	const char *name = o->policy;
-	char *code = NULL, *code_path = NULL, *line;
-	char **argv = NULL;
-	size_t code_len = 0;
-	int stdin_fd = -1, status;
-	bool plan_ok = false;
 	struct sr_export_opts xo = { .out_fd = -1 };
-	int export_fd = -1;
+	const char *name = o->policy;
+	int status;
 
 	memset(&r, 0, sizeof(r));
 	memset(&d, 0, sizeof(d));
-	memset(&cg, 0, sizeof(cg));
-	cg.v2_fd = -1;
+	memset(&plan, 0, sizeof(plan));
 	if (name == NULL)
 		name = getenv("SANDRUN_POLICY");
 	if (name == NULL || *name == '\0')
 		name = "python";
-
 	if (sr_policy_load(name, &p, &d) < 0) {
 		status = fail_run(o, &r, NULL, &d);
 		goto out;
@@ -336,132 +322,21 @@ do_run(struct sr_opts *o)
 	    MIN(p->limits.output, SR_TEXT_KEEP) : p->limits.output);
 	sr_capture_init(&r.err, o->format == SR_FORMAT_TEXT ?
 	    MIN(p->limits.output, SR_TEXT_KEEP) : p->limits.output);
-
-	if (!o->exec && read_code(o, &code, &code_len, &d) < 0)
+	if (sr_plan_build(&plan, p, o, &d) < 0)
 		goto fail;
-	if (open_stdin(o, &stdin_fd, &d) < 0)
-		goto fail;
-	if (sr_mounts_prepare(&plan, p, o, &d) < 0) {
-		sr_mounts_free(&plan);
-		goto fail;
-	}
-	plan_ok = true;
-	if (!o->exec)
-		sr_xasprintf(&code_path, "%s/%s",
-		    sr_mounts_workdir_bound(&plan) ? "/tmp" : p->workdir,
-		    p->code_name);
-	if (build_argv(p, o, code_path, &argv, &d) < 0)
-		goto fail;
-	/* Built by the supervisor while init sets up the mounts. */
-	filter.notify = true;	/* report refused calls (notify.c) */
-	filter.own_ids = true;	/* no-op set*id calls succeed (filter.h) */
-	filter.uid = p->uid;
-	filter.gid = p->gid;
-
-	r.limits[SR_LIM_WALL].value = p->limits.wall_ms;
-	r.limits[SR_LIM_WALL].mech = p->limits.wall_ms == SR_UNLIMITED ?
-	    SR_MECH_NONE : SR_MECH_SUPERVISOR;
-	r.limits[SR_LIM_OUTPUT].value = p->limits.output;
-	r.limits[SR_LIM_OUTPUT].mech = SR_MECH_SUPERVISOR;
-	r.limits[SR_LIM_TMPFS_TMP].value = p->limits.tmpfs_tmp;
-	r.limits[SR_LIM_TMPFS_TMP].mech = SR_MECH_TMPFS;
-	r.limits[SR_LIM_TMPFS_WORK].value = p->limits.tmpfs_work;
-	r.limits[SR_LIM_TMPFS_WORK].mech = sr_mounts_workdir_bound(&plan) ?
-	    SR_MECH_NONE : SR_MECH_TMPFS;
-	r.limits[SR_LIM_TMPFS_SHM].value = p->limits.tmpfs_shm;
-	r.limits[SR_LIM_TMPFS_SHM].mech = SR_MECH_TMPFS;
-	if (sr_cgroup_setup(&cg, &p->limits, o->cgroup, r.limits, &d) < 0)
-		goto fail;
-	r.iso.cgroup = cg.kind != SR_CGROUP_NONE;
-	if (o->verbose && cg.kind == SR_CGROUP_NONE && cg.why_none[0])
-		fprintf(stderr, "sandrun: no cgroup: %s\n", cg.why_none);
-	sr_rlimit_plan(&p->limits, cg.memory, cg.pids, &rl, r.limits);
-	/* tmpfs pages are charged to the memory cgroup: size by its limit */
-	sr_mounts_fit_memory(&plan, cg.memory ? p->limits.memory : SR_UNLIMITED,
-	    r.limits);
-
+	plan.args_area = args_area;
+	plan.args_len = args_len;
 	/* Files out (export.h): for --out, and for the list in json/tool. */
 	xo.out_dir = o->out_dir;
 	xo.inline_max = o->inline_max;
 	if (o->out_dir != NULL &&
 	    (xo.out_fd = sr_export_open_out(o->out_dir, &d)) < 0)
 		goto fail;
-	if (sr_mounts_workdir_bound(&plan)) {
-		if (o->out_dir != NULL)
-			msg("sandrun: --out %s: the work dir is a host directory (--bind); nothing is copied\n",
-			    o->out_dir);
-	} else if ((o->format != SR_FORMAT_TEXT || o->out_dir != NULL) &&
-	    (export_fd = sr_export_channel(&d)) < 0)
+	if (o->out_dir != NULL && sr_mounts_workdir_bound(&plan.mounts))
+		msg("sandrun: --out %s: the work dir is a host directory (--bind); nothing is copied\n",
+		    o->out_dir);
+	if (cold_run(o, &plan, &r, &xo, &d) < 0)
 		goto fail;
-
-	memset(&sb, 0, sizeof(sb));
-	sb.plan = &plan;
-	sb.filter = &filter;
-	sb.rlimits = &rl;
-	sb.argv = argv;
-	sb.envp = p->env;
-	sb.code_name = o->exec ? NULL : p->code_name;
-	sb.code = code;
-	sb.code_len = code_len;
-	sb.hostname = p->hostname;
-	sb.loopback = p->network == SR_NETWORK_LOOPBACK;
-	sb.uid = p->uid;
-	sb.gid = p->gid;
-	sb.stdin_fd = stdin_fd;
-	sb.args_area = args_area;
-	sb.args_len = args_len;
-	sb.export_fd = export_fd;
-	sb.export_max = sr_export_total_max(p->limits.tmpfs_work);
-	run.sb = &sb;
-	run.filter = &filter;
-	run.policy = p;
-	run.cg = &cg;
-	run.format = o->format;
-	run.verbose = o->verbose;
-	run.quiet = o->quiet;
-
-	if (sr_supervise_run(&run, &r, &d) < 0)
-		goto fail;
-	r.iso.seccomp = r.iso.no_new_privs = r.iso.caps_dropped =
-	    r.status != SR_STATUS_ERROR;
-	if (r.status == SR_STATUS_ERROR)
-		print_diag(&r.diag);
-	if (export_fd >= 0 && r.status != SR_STATUS_ERROR)
-		sr_export_collect(export_fd, &xo, &r);
-	if (o->format == SR_FORMAT_TEXT && !quiet)
-		sr_export_notice(stderr, &r);
-	sr_pyerror_apply(&r, p->error_rule);
-	r.exit_status = exit_status(&r);
-
-	switch (o->format) {
-	case SR_FORMAT_JSON:
-		line = sr_report_json(&r, p);
-		fputs(line, stdout);
-		free(line);
-		break;
-	case SR_FORMAT_TOOL:
-		sr_report_tool(stdout, &r);
-		break;
-	case SR_FORMAT_TEXT:
-		if (r.out.total > p->limits.output ||
-		    r.err.total > p->limits.output) {
-			char sz[32];
-
-			sr_fmt_size(p->limits.output, sz, sizeof(sz));
-			msg("sandrun: output limit (%s per stream) reached; the rest was discarded\n",
-			    sz);
-		}
-		break;
-	}
-	if (o->format != SR_FORMAT_JSON && r.limit_hit != SR_HIT_NONE &&
-	    r.limit_hit != SR_HIT_OUTPUT && (line = sr_report_limit_line(&r))) {
-		msg("sandrun: %s\n", line);
-		free(line);
-	}
-	if (o->verbose && (line = sr_report_summary(&r))) {
-		fprintf(stderr, "sandrun: %s\n", line);
-		free(line);
-	}
 	status = r.exit_status;
 	goto out;
 
@@ -469,19 +344,9 @@ fail:
 	status = fail_run(o, &r, p, &d);
 out:
 	fflush(stdout);
-	sr_cgroup_destroy(&cg);
-	if (plan_ok)
-		sr_mounts_free(&plan);
-	sr_filter_free(&filter);
-	sr_strv_free(argv);
-	if (stdin_fd >= 0)
-		close(stdin_fd);
-	if (export_fd >= 0)
-		close(export_fd);
+	sr_plan_free(&plan);
 	if (xo.out_fd >= 0)
 		close(xo.out_fd);
-	free(code_path);
-	free(code);
 	sr_result_free(&r);
 	sr_policy_free(p);
 	return status;

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -151,7 +150,7 @@ count(struct sr_notify *n, int nr)
 	char *name;
 	size_t i;
 
-	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	name = sr_filter_syscall_name(nr);
 	for (i = 0; i < n->n_denied; i++)
 		if (name != NULL ? strcmp(n->denied[i].name, name) == 0 :
 		    false) {
@@ -223,7 +222,14 @@ sr_notify_finish(struct sr_notify *n, struct sr_result *r, bool verbose)
 	close_fd(&n->sock);
 	close_fd(&n->child_sock);
 	close_fd(&n->listener);
-	r->denied_observable = n->observable;
+	if (r == NULL) {	/* discarded */
+		free(n->denied);
+		n->denied = NULL;
+		n->n_denied = 0;
+		verbose = false;
+	} else {
+		r->denied_observable = n->observable;
+	}
 	if (verbose) {
 		if (n->enabled && !n->observable)
 			fprintf(stderr, "sandrun: denied system calls were not observable\n");
@@ -232,9 +238,11 @@ sr_notify_finish(struct sr_notify *n, struct sr_result *r, bool verbose)
 			    n->denied[i].name,
 			    (unsigned long long)n->denied[i].count);
 	}
-	free(r->denied);
-	r->denied = n->denied;
-	r->n_denied = n->n_denied;
+	if (r != NULL) {
+		free(r->denied);
+		r->denied = n->denied;
+		r->n_denied = n->n_denied;
+	}
 	n->denied = NULL;
 	n->n_denied = 0;
 	free(n->notif);

@@ -56,7 +56,7 @@ int sr_notify_pollfd(const struct sr_notify *n);
 /* Supervisor loop: the fd from sr_notify_pollfd() is ready. */
 void sr_notify_handle(struct sr_notify *n, short revents);
 
-/* Supervisor, at the end: move the counts into r, print
+/* Supervisor, at the end: move the counts into r (NULL: discard), print
  * "sandrun: denied NAME (COUNT)" lines when verbose, close everything. */
 void sr_notify_finish(struct sr_notify *n, struct sr_result *r,
     bool verbose);

@@ -127,3 +127,32 @@ sr_ns_drop_caps(struct sr_diag *d)
 		return sr_diag_errno(d, "capset");
 	return 0;
 }
+
+bool
+sr_ns_caps_dropped(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+	};
+	struct __user_cap_data_struct data[2];
+	int cap, i;
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &h, data) < 0)
+		return false;
+	for (i = 0; i < 2; i++)
+		if (data[i].effective || data[i].permitted ||
+		    data[i].inheritable)
+			return false;
+	for (cap = 0; cap <= 63; cap++) {
+		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (r < 0 && errno == EINVAL)
+			break;		/* past the last capability */
+		if (r != 0)
+			return false;
+	}
+	/* The ambient set is a subset of permitted and inheritable, both
+	 * read back empty above. */
+	return true;
+}

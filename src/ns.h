@@ -32,4 +32,9 @@ int sr_ns_loopback_up(struct sr_diag *d);
  * inheritable).  In the program, before seccomp. */
 int sr_ns_drop_caps(struct sr_diag *d);
 
+/* In the program: read back that no capability is left (capget: every
+ * set empty, hence the ambient set too; the bounding set empty).  No
+ * allocation. */
+bool sr_ns_caps_dropped(void);
+
 #endif

@@ -14,23 +14,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hostcheck.h"
-#include "notify.h"
-#include "ns.h"
+#include "box.h"
+#include "chan.h"
+#include "classify.h"
 #include "report.h"
-#include "supervise.h"
+#include "sandbox.h"
 #include "util.h"
 
 #define GRACE_MS 1000		/* SIGTERM to SIGKILL after an interrupt */
 #define STOP_GRACE_MS 2000	/* init's time to clean up after a limit */
 #define DRAIN_MS 2000		/* reading leftovers after the sandbox died */
 #define CPU_POLL_MS 100		/* cgroup CPU usage check, at most this apart */
-#define PIPE_SIZE (1 << 20)	/* capture pipes: fewer wakeups in a flood */
+#define RELAY_BUF (64 * 1024)	/* stdin relay: bounded memory */
 #define SPLICE_CHUNK (1 << 20)
 
 /* P_OUTW: our own stdout, watched for POLLOUT while a splice to it
  * would block (text mode, stdout a pipe). */
-enum { P_OUT, P_ERR, P_DIAG, P_STATUS, P_SIG, P_NOTIFY, P_OUTW, P_N };
+/* P_IN: what we relay to the program's stdin; P_INW: the pipe to it. */
+enum { P_OUT, P_ERR, P_CHAN, P_SIG, P_NOTIFY, P_OUTW, P_IN, P_INW, P_N };
 
 struct pass {
 	uint64_t passed;	/* text mode: bytes written through */
@@ -59,15 +60,15 @@ close_fd(int *fd)
 
 /* Hand one chunk of program output to the capture or to our own stream. */
 static void
-consume(struct sr_run *run, struct sr_capture *c, struct pass *ps, int ofd,
+consume(const struct sr_plan *pl, struct sr_capture *c, struct pass *ps, int ofd,
     const char *buf, size_t n, bool *over)
 {
-	uint64_t cap = run->policy->limits.output;
+	uint64_t cap = pl->policy->limits.output;
 
 	sr_capture_feed(c, buf, n);
 	if (c->total > cap)
 		*over = true;
-	if (run->format != SR_FORMAT_TEXT || ps->closed)
+	if (pl->format != SR_FORMAT_TEXT || ps->closed)
 		return;
 	if (ps->passed < cap) {
 		size_t k = cap - ps->passed < n ? (size_t)(cap - ps->passed) : n;
@@ -78,90 +79,15 @@ consume(struct sr_run *run, struct sr_capture *c, struct pass *ps, int ofd,
 	}
 }
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* struct clone_args of linux/sched.h up to the cgroup field (VER2);
- * declared here because linux/sched.h clashes with glibc's sched.h. */
-struct sr_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
-	    stack_size, tls, set_tid, set_tid_size, cgroup;
-};
-
-/* Start init.  With a cgroup v2 leaf, clone3(CLONE_INTO_CGROUP) starts it
- * directly inside (*in_cgroup = true): no moment outside the limits and
- * no write to cgroup.procs.  Any failure of clone3 (older kernel, seccomp
- * of an outer container, permission) falls back to clone(2); the caller
- * then attaches init through cgroup.procs before releasing it. */
-static pid_t
-start_init(const struct sr_cgroup *cg, bool *in_cgroup)
-{
-	*in_cgroup = false;
-#ifdef SYS_clone3
-	if (cg->kind == SR_CGROUP_V2 && cg->v2_fd >= 0) {
-		struct sr_clone_args a;
-		long pid;
-
-		memset(&a, 0, sizeof(a));
-		a.flags = (uint64_t)SR_NS_FLAGS | CLONE_INTO_CGROUP;
-		a.exit_signal = SIGCHLD;
-		a.cgroup = (uint64_t)cg->v2_fd;
-		pid = syscall(SYS_clone3, &a, sizeof(a));
-		if (pid >= 0) {
-			*in_cgroup = pid > 0;
-			return (pid_t)pid;
-		}
-	}
-#endif
-	return (pid_t)syscall(SYS_clone, SR_NS_FLAGS | SIGCHLD, NULL, NULL,
-	    NULL, 0);
-}
-
-/* -v: every limit with its value and the mechanism enforcing it. */
-static void
-print_limits(const struct sr_result *r)
-{
-	char line[1024], v[48];
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < SR_LIM_COUNT; i++) {
-		const struct sr_limit_report *l = &r->limits[i];
-
-		if (i == SR_LIM_CPUS && l->value != SR_UNLIMITED)
-			/* asked for and, without a cgroup, not applied */
-			snprintf(v, sizeof(v), "%llu.%03llu CPUs%s",
-			    (unsigned long long)l->value / 1000,
-			    (unsigned long long)l->value % 1000,
-			    l->mech == SR_MECH_NONE ? " not applied" : "");
-		else if (l->mech == SR_MECH_NONE || l->value == SR_UNLIMITED)
-			snprintf(v, sizeof(v), "unlimited");
-		else if (i == SR_LIM_WALL || i == SR_LIM_CPU)
-			sr_fmt_duration(l->value, v, sizeof(v));
-		else if (i == SR_LIM_PROCESSES || i == SR_LIM_OPEN_FILES)
-			snprintf(v, sizeof(v), "%llu",
-			    (unsigned long long)l->value);
-		else
-			sr_fmt_size(l->value, v, sizeof(v));
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %s (%s)",
-		    i ? ", " : "", sr_limit_name((enum sr_limit_id)i), v,
-		    sr_mech_name(l->mech));
-		if (n >= sizeof(line))
-			break;
-	}
-	fprintf(stderr, "sandrun: limits: %s\n", line);
-}
-
 /* Move what is ready in the capture pipe fd to our stdout (or to
  * /dev/null past the cap).  Returns 1 when data moved, 0 at EOF, -1 when
  * the pipe has nothing (EAGAIN), -2 when our stdout would block, -3 when
  * splice cannot be used here (the caller falls back to read/write). */
 static int
-fast_move(struct sr_run *run, struct fast *f, struct sr_capture *c,
+fast_move(const struct sr_plan *pl, struct fast *f, struct sr_capture *c,
     struct pass *ps, int fd)
 {
-	uint64_t cap = run->policy->limits.output;
+	uint64_t cap = pl->policy->limits.output;
 	bool through = !ps->closed && ps->passed < cap;
 	size_t want = SPLICE_CHUNK;
 	ssize_t k;
@@ -204,537 +130,536 @@ fast_move(struct sr_run *run, struct fast *f, struct sr_capture *c,
 	return -3;
 }
 
-/* Words at the end of stderr that say which rlimit a program ran into.
- * Only consulted when that limit is enforced by an rlimit and the
- * program exited non-zero: a heuristic, documented in docs/limits.md. */
-static bool
-stderr_says(const struct sr_capture *err, const char *const *needles)
-{
-	_cleanup_free_ char *all = NULL;
-	const char *last, *p;
-	size_t len, gap, i, start;
+/* The state of one collect: what is watched and what was learnt. */
+struct watch {
+	struct sr_box *b;
+	const struct sr_plan *pl;
+	struct pollfd pfd[P_N];
+	struct pass pass_out, pass_err;
+	struct fast fast;
+	uint64_t deadline, kill_at, drain_until, cpu_at;
+	bool timed_out, interrupted, output_over, cpu_over, killed;
+	bool have_status, have_facts, have_diag, chan_done;
+	struct sr_msg_status st;
+	struct sr_msg_facts facts;
+	struct sr_diag diag;	/* the first DIAG record */
+	char in_buf[RELAY_BUF];	/* stdin relay */
+	size_t in_len, in_off;
+	bool in_eof;		/* the source ended */
+	sigset_t oldmask;
+	long ncpu;
+	char buf[65536];
+};
 
-	if (err->total == 0)
-		return false;
-	all = sr_capture_bytes(err, &len, &gap);
-	while (len > 0 && (all[len - 1] == '\n' || all[len - 1] == '\r' ||
-	    all[len - 1] == ' '))
-		len--;
-	start = len > 512 ? len - 512 : 0;
-	for (i = start; i < len; i++)	/* NULs would hide the rest */
-		if (all[i] == '\0')
-			all[i] = ' ';
-	all[len] = '\0';
-	last = all + start;
-	if ((p = strrchr(last, '\n')) != NULL)
-		last = p + 1;	/* the last line */
-	for (i = 0; needles[i]; i++)
-		if (strstr(last, needles[i]) != NULL)
-			return true;
-	return false;
+static int
+watch_start(struct watch *w, struct sr_box *b, struct sr_diag *d)
+{
+	const struct sr_limits *l = &b->plan->policy->limits;
+	struct stat ost;
+	sigset_t mask;
+	int i;
+
+	w->b = b;
+	w->pl = b->plan;
+	w->fast.in_fd = w->fast.null_fd = -1;
+	for (i = 0; i < P_N; i++) {
+		w->pfd[i].fd = -1;
+		w->pfd[i].events = POLLIN;
+	}
+	w->pfd[P_OUTW].events = POLLOUT;
+	w->pfd[P_INW].events = POLLOUT;
+	if (w->pl->format == SR_FORMAT_TEXT &&
+	    fstat(STDOUT_FILENO, &ost) == 0 && (S_ISFIFO(ost.st_mode) ||
+	    S_ISREG(ost.st_mode) || S_ISCHR(ost.st_mode))) {
+		/* a character device (/dev/null; a tty refuses splice with
+		 * EINVAL and we fall back to read/write) */
+		w->fast.on = true;
+		w->fast.out_pipe = S_ISFIFO(ost.st_mode);
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &w->oldmask);
+	w->pfd[P_SIG].fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (w->pfd[P_SIG].fd < 0)
+		return sr_diag_errno(d, "signalfd");
+	signal(SIGPIPE, SIG_IGN);
+	w->pfd[P_OUT].fd = sr_steal_fd(&b->out_fd);
+	w->pfd[P_ERR].fd = sr_steal_fd(&b->err_fd);
+	w->pfd[P_CHAN].fd = b->chan;
+	w->pfd[P_IN].fd = b->in_src;
+	w->pfd[P_INW].fd = -1;
+	w->deadline = l->wall_ms == SR_UNLIMITED ? 0 : b->start + l->wall_ms;
+	/* CPU time of the whole tree, from the cgroup's accounting. */
+	if (l->cpu_ms != SR_UNLIMITED && b->cg.cpu &&
+	    (b->limits[SR_LIM_CPU].mech == SR_MECH_CGROUP1 ||
+	    b->limits[SR_LIM_CPU].mech == SR_MECH_CGROUP2))
+		w->cpu_at = b->start + (l->cpu_ms < CPU_POLL_MS ? l->cpu_ms :
+		    CPU_POLL_MS);
+	w->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (w->ncpu < 1)
+		w->ncpu = 1;
+	return 0;
 }
 
-static const char *const memory_words[] = {
-	"MemoryError",		/* Python, numpy's _ArrayMemoryError */
-	"Cannot allocate memory",	/* strerror(ENOMEM) */
-	"std::bad_alloc", "memory exhausted", NULL,
-};
-static const char *const fork_words[] = {
-	"Resource temporarily unavailable",	/* EAGAIN from fork/clone */
-	"can't start new thread",	/* Python threading */
-	"Cannot fork", NULL,		/* dash */
-};
-static const char *const fsize_words[] = {
-	"File too large", NULL,		/* EFBIG: Python ignores SIGXFSZ */
-};
+/* Stop relaying stdin: the program ended or its stdin is closed. */
+static void
+relay_stop(struct watch *w)
+{
+	w->pfd[P_IN].fd = -1;	/* not ours to close */
+	w->pfd[P_INW].fd = -1;
+	close_fd(&w->b->in_pipe);
+	w->b->in_src = -1;
+	w->in_len = w->in_off = 0;
+}
+
+/* Our stdin to the program's, through the pipe, a buffer at a time: a
+ * program that never reads fills the pipe and we stop reading. */
+static void
+relay(struct watch *w)
+{
+	ssize_t k;
+
+	if (w->pfd[P_IN].fd >= 0 && w->pfd[P_IN].revents) {
+		k = read(w->pfd[P_IN].fd, w->in_buf, sizeof(w->in_buf));
+		if (k > 0) {
+			w->in_len = (size_t)k;
+			w->in_off = 0;
+		} else if (k == 0 || (errno != EINTR && errno != EAGAIN)) {
+			/* EOF (or an error) on our side: EOF for the program */
+			w->in_eof = true;
+			if (w->in_len == 0)
+				relay_stop(w);
+		}
+	}
+	if (w->in_len > w->in_off && w->b->in_pipe >= 0) {
+		k = write(w->b->in_pipe, w->in_buf + w->in_off,
+		    w->in_len - w->in_off);
+		if (k > 0)
+			w->in_off += (size_t)k;
+		else if (k < 0 && errno != EAGAIN && errno != EINTR)
+			relay_stop(w);	/* EPIPE: the program closed it */
+		if (w->in_off == w->in_len) {
+			w->in_len = w->in_off = 0;
+			if (w->in_eof)
+				relay_stop(w);
+		}
+	}
+	if (w->b->in_pipe < 0)
+		return;
+	/* Read more only when the buffer is empty, write while it is not. */
+	w->pfd[P_IN].fd = w->in_len == 0 && !w->in_eof ? w->b->in_src : -1;
+	w->pfd[P_INW].fd = w->in_len > 0 ? w->b->in_pipe : -1;
+}
+
+/* Records from init and the program. */
+static void
+read_chan(struct watch *w)
+{
+	struct sr_msg m;
+	int fds[SR_CHAN_MAX_FDS], nfds, i, k;
+
+	k = sr_chan_recv(w->b->chan, &m, fds, &nfds);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (k < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (k <= 0) {
+		w->chan_done = true;	/* init is gone */
+		w->pfd[P_CHAN].fd = -1;
+		return;
+	}
+	switch (m.type) {
+	case SR_MSG_FACTS:
+		w->facts = m.u.facts;
+		w->have_facts = true;
+		break;
+	case SR_MSG_DIAG:
+		if (!w->have_diag)
+			w->diag = m.u.diag;
+		w->have_diag = true;
+		break;
+	case SR_MSG_STATUS:
+		w->st = m.u.status;
+		w->have_status = w->chan_done = true;
+		w->pfd[P_CHAN].fd = -1;
+		break;
+	default:
+		break;		/* nothing else is sent during a run */
+	}
+}
 
 /* At a time limit: ask init to kill the program's whole tree and report
  * (so the files written so far still come back), and SIGKILL init itself
  * if it has not finished within STOP_GRACE_MS. */
 static void
-stop_sandbox(pid_t pid, uint64_t *kill_at, uint64_t now)
+stop_sandbox(struct watch *w, uint64_t now)
 {
-	kill(pid, SR_CHILD_STOP);
-	if (*kill_at == 0 || *kill_at > now + STOP_GRACE_MS)
-		*kill_at = now + STOP_GRACE_MS;
+	kill(w->b->pid, SR_CHILD_STOP);
+	if (w->kill_at == 0 || w->kill_at > now + STOP_GRACE_MS)
+		w->kill_at = now + STOP_GRACE_MS;
 }
 
 static void
-classify(struct sr_run *run, struct sr_result *r, bool timed_out,
-    bool cpu_over, bool interrupted, bool output_over,
-    const struct sr_cgroup_stats *cs)
+check_cpu(struct watch *w, uint64_t now)
 {
-	const struct sr_limits *l = &run->policy->limits;
-	uint64_t cpu = r->cpu_user_ms + r->cpu_sys_ms;
+	const uint64_t limit = w->pl->policy->limits.cpu_ms;
+	uint64_t us, left;
 
-	if (timed_out) {
-		r->status = SR_STATUS_TIMEOUT;
-		r->limit_hit = SR_HIT_WALL_TIME;
-		return;
-	}
-	if (cpu_over) {
-		r->status = SR_STATUS_TIMEOUT;
-		r->limit_hit = SR_HIT_CPU_TIME;
-		return;
-	}
-	if (r->signal != 0) {
-		r->status = SR_STATUS_SIGNAL;
-		if (interrupted)
-			return;
-		if (r->signal == SIGXCPU || (r->signal == SIGKILL &&
-		    l->cpu_ms != SR_UNLIMITED && cpu >= l->cpu_ms)) {
-			r->status = SR_STATUS_TIMEOUT;
-			r->limit_hit = SR_HIT_CPU_TIME;
-		} else if (r->signal == SIGXFSZ) {
-			r->status = SR_STATUS_FILE_SIZE_LIMIT;
-			r->limit_hit = SR_HIT_FILE_SIZE;
-		} else if (r->signal == SIGKILL && cs->oom_killed) {
-			r->status = SR_STATUS_MEMORY_LIMIT;
-			r->limit_hit = SR_HIT_MEMORY;
-			r->oom_killed = true;
-		}
-		return;
-	}
-	r->status = r->exit_code == 0 ? SR_STATUS_OK : SR_STATUS_EXIT_NONZERO;
-	if ((cs->oom_killed || cs->oom) && r->exit_code != 0) {
-		/* A child was OOM-killed, or the cgroup refused an allocation
-		 * (memory.events oom: shmem, kernel memory), and the program
-		 * failed because of it. */
-		r->status = SR_STATUS_MEMORY_LIMIT;
-		r->limit_hit = SR_HIT_MEMORY;
-		r->oom_killed = cs->oom_killed;
-		r->alloc_failed = !cs->oom_killed;
-	} else if (cs->pids_limit_hit) {
-		/* The cgroup refused a fork: the limit acted, whatever the
-		 * program made of it. */
-		r->status = SR_STATUS_PROCESS_LIMIT;
-		r->limit_hit = SR_HIT_PROCESSES;
-	} else if (r->exit_code != 0 &&
-	    r->limits[SR_LIM_MEMORY].mech == SR_MECH_RLIMIT &&
-	    stderr_says(&r->err, memory_words)) {
-		r->status = SR_STATUS_MEMORY_LIMIT;
-		r->limit_hit = SR_HIT_MEMORY;
-		r->alloc_failed = true;
-	} else if (r->exit_code != 0 &&
-	    r->limits[SR_LIM_PROCESSES].mech == SR_MECH_RLIMIT &&
-	    stderr_says(&r->err, fork_words)) {
-		r->status = SR_STATUS_PROCESS_LIMIT;
-		r->limit_hit = SR_HIT_PROCESSES;
-	} else if (r->exit_code != 0 &&
-	    r->limits[SR_LIM_FILE_SIZE].mech == SR_MECH_RLIMIT &&
-	    stderr_says(&r->err, fsize_words)) {
-		r->status = SR_STATUS_FILE_SIZE_LIMIT;
-		r->limit_hit = SR_HIT_FILE_SIZE;
-	} else if (output_over && r->exit_code == 0) {
-		/* Complete run, incomplete output: the caller must know. */
-		r->status = SR_STATUS_OUTPUT_LIMIT;
-		r->limit_hit = SR_HIT_OUTPUT;
+	w->cpu_at = 0;
+	if (w->chan_done || w->timed_out || w->interrupted) {
+		/* the program ended, or another cause stops it */
+	} else if (sr_cgroup_cpu_usage(&w->b->cg, &us) < 0) {
+		w->cpu_at = now + CPU_POLL_MS;
+	} else if (us / 1000 >= limit) {
+		w->cpu_over = true;
+		stop_sandbox(w, now);
+	} else {
+		/* All CPUs busy cannot overshoot by much. */
+		left = (limit - us / 1000) / (uint64_t)w->ncpu;
+		w->cpu_at = now + (left < 5 ? 5 : left > CPU_POLL_MS ?
+		    CPU_POLL_MS : left);
 	}
 }
 
-int
-sr_supervise_run(struct sr_run *run, struct sr_result *r, struct sr_diag *d)
+/* Act on the clocks; returns the poll timeout (-1: none), or -2 when the
+ * drain window is over. */
+static int
+timers(struct watch *w)
 {
-	struct sr_sandbox *sb = run->sb;
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, sync[2] = { -1, -1 };
-	int diag[2] = { -1, -1 }, status[2] = { -1, -1 };
-	struct sr_child_status cst;
-	struct sr_cgroup_stats cs;
-	struct sr_diag cd;
-	struct sr_notify nt;
-	struct pollfd pfd[P_N];
-	struct pass pass_out = { 0 }, pass_err = { 0 };
-	struct fast fast = { .in_fd = -1, .null_fd = -1 };
-	struct rusage ru;
-	struct stat ost;
-	sigset_t mask, oldmask;
-	size_t cst_len = 0, cd_len = 0;
-	uint64_t start, deadline, kill_at = 0, drain_until = 0, cpu_at = 0;
-	bool timed_out = false, interrupted = false, output_over = false;
-	bool init_gone = false, have_status = false, have_diag = false;
-	bool cpu_over = false, in_cgroup = false, moved;
-	static char buf[65536];
-	pid_t pid;
-	int sfd = -1, ws = 0, rc = -1, i;
-	const uint64_t wall = run->policy->limits.wall_ms;
-	const uint64_t cpu_limit = run->policy->limits.cpu_ms;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t now = sr_now_ms(), next = 0;
 
-	memset(&cs, 0, sizeof(cs));
-	memset(&cd, 0, sizeof(cd));
-	memset(&cst, 0, sizeof(cst));
-	for (i = 0; i < P_N; i++)
-		pfd[i].fd = -1;
-	sr_notify_prepare(&nt, sb->filter, run->policy->syscalls.errno_value);
-	sb->notify_fd = nt.child_sock;
-	sigprocmask(SIG_BLOCK, NULL, &oldmask);
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-	    pipe2(sync, O_CLOEXEC) < 0 || pipe2(diag, O_CLOEXEC) < 0 ||
-	    pipe2(status, O_CLOEXEC) < 0) {
-		sr_diag_errno(d, "pipe");
-		goto out;
+	if (w->deadline && !w->timed_out && !w->cpu_over &&
+	    now >= w->deadline) {
+		w->timed_out = true;
+		stop_sandbox(w, now);
 	}
-	/* Bigger capture pipes: a flood costs fewer wakeups.  Refused past
-	 * the per-user pipe quota (fs.pipe-user-pages-soft): then 64 KiB. */
-	(void)fcntl(out[0], F_SETPIPE_SZ, PIPE_SIZE);
-	(void)fcntl(err[0], F_SETPIPE_SZ, PIPE_SIZE);
-	if (run->format == SR_FORMAT_TEXT && fstat(STDOUT_FILENO, &ost) == 0 &&
-	    (S_ISFIFO(ost.st_mode) || S_ISREG(ost.st_mode) ||
-	    S_ISCHR(ost.st_mode))) {
-		/* a character device (/dev/null; a tty refuses splice with
-		 * EINVAL and we fall back to read/write) */
-		fast.on = true;
-		fast.out_pipe = S_ISFIFO(ost.st_mode);
+	if (w->cpu_at && now >= w->cpu_at)
+		check_cpu(w, now);
+	if (w->kill_at && now >= w->kill_at) {
+		kill(w->b->pid, SIGKILL);
+		w->killed = true;
+		w->kill_at = 0;
+		w->drain_until = now + DRAIN_MS;
 	}
-	if (run->verbose)
-		print_limits(r);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, &oldmask);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		sr_diag_errno(d, "signalfd");
-		goto out;
-	}
-	signal(SIGPIPE, SIG_IGN);
+	/* Blocked on our own stdout, the sandbox is not what we wait
+	 * for: the reader of our output sets the pace, as with cat. */
+	if (w->drain_until && now >= w->drain_until && !w->fast.blocked)
+		return -2;
+	if (w->deadline && !w->timed_out && !w->cpu_over)
+		next = w->deadline;
+	if (w->cpu_at && (!next || w->cpu_at < next))
+		next = w->cpu_at;
+	if (w->kill_at && (!next || w->kill_at < next))
+		next = w->kill_at;
+	if (w->drain_until && !w->fast.blocked &&
+	    (!next || w->drain_until < next))
+		next = w->drain_until;
+	if (!next)
+		return -1;
+	return (int)(next > now ? next - now : 0);
+}
 
-	sb->out_fd = out[1];
-	sb->err_fd = err[1];
-	sb->sync_fd = sync[0];
-	sb->diag_fd = diag[1];
-	sb->status_fd = status[1];
+/* The capture pipes; true when bytes moved. */
+static bool
+read_output(struct watch *w, struct sr_result *r)
+{
+	struct pollfd *pfd = w->pfd;
+	bool moved = false;
+	int i;
 
-	start = sr_now_ms();
-	if (sr_host_userns_denied_for_test()) {
-		pid = -1;	/* tests: a host that refuses user namespaces */
-		errno = EPERM;
-	} else {
-		pid = start_init(run->cg, &in_cgroup);
+	if (pfd[P_OUTW].fd >= 0 && pfd[P_OUTW].revents) {
+		/* Room on our stdout (or its reader left: EPIPE next). */
+		pfd[P_OUT].fd = sr_steal_fd(&w->fast.in_fd);
+		pfd[P_OUT].revents = POLLIN;
+		pfd[P_OUTW].fd = -1;
+		w->fast.blocked = false;
 	}
-	if (pid < 0) {
-		int e = errno;
-		char why[384];
+	if (w->fast.on && pfd[P_OUT].fd >= 0 &&
+	    (pfd[P_OUT].revents & (POLLIN | POLLHUP | POLLERR))) {
+		int m = fast_move(w->pl, &w->fast, &r->out, &w->pass_out,
+		    pfd[P_OUT].fd);
 
-		if (e == EPERM || e == ENOSPC || e == EINVAL || e == EUSERS) {
-			sr_host_userns_why(e, why, sizeof(why));
-			sr_diag_set(d, "cannot create the sandbox: %s", why);
-		} else {
-			sr_diag_errno(d, "clone");
+		if (m == 1) {
+			moved = true;
+		} else if (m == 0) {
+			close_fd(&pfd[P_OUT].fd);
+		} else if (m == -2) {
+			w->fast.blocked = true;
+			w->fast.in_fd = sr_steal_fd(&pfd[P_OUT].fd);
+			pfd[P_OUTW].fd = STDOUT_FILENO;
+		} else if (m == -3) {
+			w->fast.on = false;	/* read/write below */
 		}
-		goto out;
+		if (r->out.total > w->pl->policy->limits.output)
+			w->output_over = true;
 	}
-	if (pid == 0) {
-		close(out[0]);
-		close(err[0]);
-		close(sync[1]);
-		close(diag[0]);
-		close(status[0]);
-		close(sfd);
-		if (nt.sock >= 0)
-			close(nt.sock);
-		_exit(sr_child_init(sb));
-	}
-	r->iso.user_ns = r->iso.mount_ns = r->iso.pid_ns = r->iso.net_ns =
-	    r->iso.ipc_ns = r->iso.uts_ns = r->iso.cgroup_ns = true;
-	close_fd(&out[1]);
-	close_fd(&err[1]);
-	close_fd(&sync[0]);
-	close_fd(&diag[1]);
-	close_fd(&status[1]);
-	sr_notify_after_clone(&nt);
+	for (i = P_OUT; i <= P_ERR; i++) {
+		ssize_t k;
 
-	if (sr_ns_write_maps(pid, sb->uid, sb->gid, d) < 0)
-		goto kill_fail;
-	if (write(sync[1], "x", 1) != 1) {
-		sr_diag_errno(d, "start the sandbox");
-		goto kill_fail;
+		if (i == P_OUT && w->fast.on)
+			continue;
+		if (pfd[i].fd < 0 ||
+		    !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		k = read(pfd[i].fd, w->buf, sizeof(w->buf));
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0) {
+			close_fd(&pfd[i].fd);
+			continue;
+		}
+		moved = true;
+		consume(w->pl, i == P_OUT ? &r->out : &r->err,
+		    i == P_OUT ? &w->pass_out : &w->pass_err,
+		    i == P_OUT ? STDOUT_FILENO : STDERR_FILENO, w->buf,
+		    (size_t)k, &w->output_over);
 	}
-	/* While init builds the root filesystem: join the cgroup and compile
-	 * the seccomp filter.  Init forks the program only after the filter
-	 * arrived, so the program never runs outside the cgroup or filter. */
-	if (run->cg->kind != SR_CGROUP_NONE && !in_cgroup &&
-	    sr_cgroup_attach(run->cg, pid, d) < 0)
-		goto kill_fail;
-	if (sr_cgroup_confirm(run->cg, pid, d) < 0)
-		goto kill_fail;
-	if (sr_filter_build(&run->policy->syscalls, run->filter, d) < 0)
-		goto kill_fail;
-	if (sr_child_send_filter(sync[1], run->filter) < 0) {
-		sr_diag_errno(d, "hand the seccomp filter to the sandbox");
-		goto kill_fail;
-	}
-	/* sync[1] stays open until the end: init polls it for POLLHUP to
-	 * learn whether we died before it re-armed PDEATHSIG. */
+	return moved;
+}
 
-	deadline = wall == SR_UNLIMITED ? 0 : start + wall;
-	/* CPU time of the whole tree, from the cgroup's accounting. */
-	if (cpu_limit != SR_UNLIMITED && run->cg->cpu &&
-	    (r->limits[SR_LIM_CPU].mech == SR_MECH_CGROUP1 ||
-	    r->limits[SR_LIM_CPU].mech == SR_MECH_CGROUP2))
-		cpu_at = start + (cpu_limit < CPU_POLL_MS ? cpu_limit : CPU_POLL_MS);
-	if (ncpu < 1)
-		ncpu = 1;
-	pfd[P_OUT].fd = out[0];
-	pfd[P_ERR].fd = err[0];
-	pfd[P_DIAG].fd = diag[0];
-	pfd[P_STATUS].fd = status[0];
-	pfd[P_SIG].fd = sfd;
-	for (i = 0; i < P_N; i++)
-		pfd[i].events = POLLIN;
-	pfd[P_OUTW].events = POLLOUT;
-	out[0] = err[0] = diag[0] = status[0] = -1;	/* owned by pfd now */
+static void
+on_signal(struct watch *w)
+{
+	struct signalfd_siginfo si;
+
+	while (read(w->pfd[P_SIG].fd, &si, sizeof(si)) == sizeof(si)) {
+		if (!w->interrupted) {
+			w->interrupted = true;
+			kill(w->b->pid, (int)si.ssi_signo);
+			w->kill_at = sr_now_ms() + GRACE_MS;
+		} else {
+			kill(w->b->pid, SIGKILL);
+			w->killed = true;
+		}
+	}
+}
+
+/* Until the program ended and its output is read.  -1 with d on a
+ * failure of our own. */
+static int
+watch_loop(struct watch *w, struct sr_result *r, struct sr_diag *d)
+{
+	struct pollfd *pfd = w->pfd;
 
 	for (;;) {
-		uint64_t now = sr_now_ms(), next = 0;
-		int timeout = -1, n;
+		int timeout, n;
 
-		if (pfd[P_OUT].fd < 0 && !fast.blocked && pfd[P_ERR].fd < 0 &&
-		    pfd[P_STATUS].fd < 0 && pfd[P_DIAG].fd < 0)
-			break;
-		if (deadline && !timed_out && !cpu_over && now >= deadline) {
-			timed_out = true;
-			stop_sandbox(pid, &kill_at, now);
-		}
-		if (cpu_at && now >= cpu_at) {
-			uint64_t us, left;
-
-			cpu_at = 0;
-			if (pfd[P_STATUS].fd < 0 || timed_out || interrupted) {
-				/* the program ended, or another cause stops it */
-			} else if (sr_cgroup_cpu_usage(run->cg, &us) < 0) {
-				cpu_at = now + CPU_POLL_MS;
-			} else if (us / 1000 >= cpu_limit) {
-				cpu_over = true;
-				stop_sandbox(pid, &kill_at, now);
-			} else {
-				/* All CPUs busy cannot overshoot by much. */
-				left = (cpu_limit - us / 1000) / (uint64_t)ncpu;
-				cpu_at = now + (left < 5 ? 5 : left > CPU_POLL_MS ?
-				    CPU_POLL_MS : left);
-			}
-		}
-		if (kill_at && now >= kill_at) {
-			kill(pid, SIGKILL);
-			kill_at = 0;
-			drain_until = now + DRAIN_MS;
-		}
-		/* Blocked on our own stdout, the sandbox is not what we wait
-		 * for: the reader of our output sets the pace, as with cat. */
-		if (drain_until && now >= drain_until && !fast.blocked)
-			break;
-		if (deadline && !timed_out && !cpu_over)
-			next = deadline;
-		if (cpu_at && (!next || cpu_at < next))
-			next = cpu_at;
-		if (kill_at && (!next || kill_at < next))
-			next = kill_at;
-		if (drain_until && !fast.blocked && (!next || drain_until < next))
-			next = drain_until;
-		if (next)
-			timeout = (int)(next > now ? next - now : 0);
-
-		pfd[P_NOTIFY].fd = sr_notify_pollfd(&nt);
+		if (pfd[P_OUT].fd < 0 && !w->fast.blocked &&
+		    pfd[P_ERR].fd < 0 && w->chan_done)
+			return 0;
+		if ((timeout = timers(w)) == -2)
+			return 0;
+		pfd[P_NOTIFY].fd = sr_notify_pollfd(&w->b->nt);
 		n = poll(pfd, P_N, timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			sr_diag_errno(d, "poll");
-			goto kill_fail;
-		}
-		moved = false;
-		if (pfd[P_OUTW].fd >= 0 && pfd[P_OUTW].revents) {
-			/* Room on our stdout (or its reader left: EPIPE next). */
-			pfd[P_OUT].fd = sr_steal_fd(&fast.in_fd);
-			pfd[P_OUT].revents = POLLIN;
-			pfd[P_OUTW].fd = -1;
-			fast.blocked = false;
-		}
-		if (fast.on && pfd[P_OUT].fd >= 0 &&
-		    (pfd[P_OUT].revents & (POLLIN | POLLHUP | POLLERR))) {
-			int m = fast_move(run, &fast, &r->out, &pass_out,
-			    pfd[P_OUT].fd);
-
-			if (m == 1) {
-				moved = true;
-			} else if (m == 0) {
-				close_fd(&pfd[P_OUT].fd);
-			} else if (m == -2) {
-				fast.blocked = true;
-				fast.in_fd = sr_steal_fd(&pfd[P_OUT].fd);
-				pfd[P_OUTW].fd = STDOUT_FILENO;
-			} else if (m == -3) {
-				fast.on = false;	/* read/write below */
-			}
-			if (r->out.total > run->policy->limits.output)
-				output_over = true;
-		}
-		for (i = P_OUT; i <= P_ERR; i++) {
-			ssize_t k;
-
-			if (i == P_OUT && fast.on)
-				continue;
-			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			k = read(pfd[i].fd, buf, sizeof(buf));
-			if (k < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (k <= 0) {
-				close_fd(&pfd[i].fd);
-				continue;
-			}
-			moved = true;
-			if (i == P_OUT)
-				consume(run, &r->out, &pass_out, STDOUT_FILENO,
-				    buf, (size_t)k, &output_over);
-			else
-				consume(run, &r->err, &pass_err, STDERR_FILENO,
-				    buf, (size_t)k, &output_over);
-		}
+		if (n < 0)
+			return sr_diag_errno(d, "poll");
 		/* The drain window counts idle time: output still flowing
 		 * after the end is read to its last byte (nothing lost). */
-		if (moved && drain_until)
-			drain_until = sr_now_ms() + DRAIN_MS;
-		if (pfd[P_DIAG].fd >= 0 && pfd[P_DIAG].revents) {
-			ssize_t k = read(pfd[P_DIAG].fd, (char *)&cd + cd_len,
-			    sizeof(cd) - cd_len);
-
-			if (k > 0)
-				cd_len += (size_t)k;
-			else if (k == 0 || errno != EINTR)
-				close_fd(&pfd[P_DIAG].fd);
-			if (cd_len == sizeof(cd)) {
-				have_diag = true;
-				close_fd(&pfd[P_DIAG].fd);
-			}
-		}
-		if (pfd[P_STATUS].fd >= 0 && pfd[P_STATUS].revents) {
-			ssize_t k = read(pfd[P_STATUS].fd, (char *)&cst + cst_len,
-			    sizeof(cst) - cst_len);
-
-			if (k > 0)
-				cst_len += (size_t)k;
-			else if (k == 0 || errno != EINTR)
-				close_fd(&pfd[P_STATUS].fd);
-			if (cst_len == sizeof(cst)) {
-				have_status = true;
-				close_fd(&pfd[P_STATUS].fd);
-			}
-		}
+		if (read_output(w, r) && w->drain_until)
+			w->drain_until = sr_now_ms() + DRAIN_MS;
+		if (pfd[P_CHAN].fd >= 0 && pfd[P_CHAN].revents)
+			read_chan(w);
 		if (pfd[P_NOTIFY].fd >= 0 && pfd[P_NOTIFY].revents)
-			sr_notify_handle(&nt, pfd[P_NOTIFY].revents);
-		if (pfd[P_SIG].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (!interrupted) {
-					interrupted = true;
-					kill(pid, (int)si.ssi_signo);
-					kill_at = sr_now_ms() + GRACE_MS;
-				} else {
-					kill(pid, SIGKILL);
-				}
-			}
-		}
-		/* The sandbox is gone once init reported or died: stop
-		 * waiting for stragglers' EOF beyond the drain window. */
-		if (!drain_until && pfd[P_STATUS].fd < 0)
-			drain_until = sr_now_ms() + DRAIN_MS;
+			sr_notify_handle(&w->b->nt, pfd[P_NOTIFY].revents);
+		if (pfd[P_SIG].revents & POLLIN)
+			on_signal(w);
+		if (w->chan_done)
+			relay_stop(w);
+		else if (w->b->in_pipe >= 0)
+			relay(w);
+		/* The program ended or init died: stop waiting for
+		 * stragglers' EOF beyond the drain window. */
+		if (!w->drain_until && w->chan_done)
+			w->drain_until = sr_now_ms() + DRAIN_MS;
 	}
+}
 
-	kill(pid, SIGKILL);	/* no-op when init has exited */
-	while (wait4(pid, &ws, 0, &ru) < 0) {
-		if (errno != EINTR) {
-			memset(&ru, 0, sizeof(ru));
-			break;
-		}
-	}
-	init_gone = true;
-	r->wall_ms = sr_now_ms() - start;
-	r->cpu_user_ms = (uint64_t)ru.ru_utime.tv_sec * 1000 +
-	    (uint64_t)ru.ru_utime.tv_usec / 1000;
-	r->cpu_sys_ms = (uint64_t)ru.ru_stime.tv_sec * 1000 +
-	    (uint64_t)ru.ru_stime.tv_usec / 1000;
-	r->memory_peak = (uint64_t)ru.ru_maxrss * 1024;
+static uint64_t
+tv_ms(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000 + (uint64_t)tv->tv_usec / 1000;
+}
+
+/* Times and memory: the program's tree from init's report, or init's own
+ * usage when it never reported; the cgroup where it counted more. */
+static void
+usage(struct watch *w, struct sr_result *r, struct sr_cgroup_stats *cs)
+{
+	struct sr_box *b = w->b;
+	const struct rusage *ru = w->have_status ? &w->st.ru : &b->init_ru;
+
+	r->wall_ms = sr_now_ms() - b->start;
+	r->cpu_user_ms = tv_ms(&ru->ru_utime);
+	r->cpu_sys_ms = tv_ms(&ru->ru_stime);
+	r->memory_peak = (uint64_t)ru->ru_maxrss * 1024;
 	r->memory_peak_source = SR_MECH_NONE;
-
-	if (run->cg->kind != SR_CGROUP_NONE) {
-		sr_cgroup_kill(run->cg);
-		if (sr_cgroup_stats(run->cg, &cs) == 0 && cs.have_peak) {
-			r->memory_peak = cs.memory_peak;
-			r->memory_peak_source = run->cg->kind == SR_CGROUP_V2 ?
-			    SR_MECH_CGROUP2 : SR_MECH_CGROUP1;
-		}
-		/* init's rusage misses what it never reaped (it was killed
-		 * at a limit): the cgroup counted the whole tree. */
-		if (cs.have_cpu && cs.cpu_usage_us / 1000 >
-		    r->cpu_user_ms + r->cpu_sys_ms) {
-			uint64_t tot = cs.cpu_usage_us / 1000;
-			double u = (double)cs.cpu_user_us;
-			double sy = (double)cs.cpu_sys_us;
-
-			r->cpu_user_ms = cs.have_cpu_split && u + sy > 0 ?
-			    (uint64_t)((double)tot * u / (u + sy)) : tot;
-			r->cpu_sys_ms = tot - r->cpu_user_ms;
-		}
+	memset(cs, 0, sizeof(*cs));
+	if (b->cg.kind == SR_CGROUP_NONE)
+		return;
+	if (b->pid <= 0)
+		sr_cgroup_kill(&b->cg);	/* init died: leave nothing behind */
+	if (sr_cgroup_stats(&b->cg, cs) == 0 && cs->have_peak) {
+		r->memory_peak = cs->memory_peak;
+		r->memory_peak_source = b->cg.kind == SR_CGROUP_V2 ?
+		    SR_MECH_CGROUP2 : SR_MECH_CGROUP1;
 	}
+	/* init's report misses what it never reaped (it was killed at a
+	 * limit): the cgroup counted the whole tree. */
+	if (cs->have_cpu && cs->cpu_usage_us / 1000 >
+	    r->cpu_user_ms + r->cpu_sys_ms) {
+		uint64_t tot = cs->cpu_usage_us / 1000;
+		double u = (double)cs->cpu_user_us;
+		double sy = (double)cs->cpu_sys_us;
 
-	if (have_diag) {
-		*d = cd;
-		if (d->kind == SR_DIAG_EXEC_NOENT || d->kind == SR_DIAG_EXEC_FAIL) {
-			r->status = SR_STATUS_ERROR;
-			r->diag = cd;
-			rc = 0;
-		}
-		goto out;
+		r->cpu_user_ms = cs->have_cpu_split && u + sy > 0 ?
+		    (uint64_t)((double)tot * u / (u + sy)) : tot;
+		r->cpu_sys_ms = tot - r->cpu_user_ms;
+	}
+}
+
+/* The rlimit that enforces a limit, or -1. */
+static int
+limit_resource(int id)
+{
+	switch (id) {
+	case SR_LIM_CPU:
+		return RLIMIT_CPU;
+	case SR_LIM_MEMORY:
+		return RLIMIT_DATA;
+	case SR_LIM_PROCESSES:
+		return RLIMIT_NPROC;
+	case SR_LIM_OPEN_FILES:
+		return RLIMIT_NOFILE;
+	case SR_LIM_FILE_SIZE:
+		return RLIMIT_FSIZE;
+	default:
+		return -1;
+	}
+}
+
+static bool
+rlimit_confirmed(const struct watch *w, int res)
+{
+	const struct sr_rlimits *rl = &w->b->rl;
+	uint32_t i;
+	int j;
+
+	if (!w->have_facts)
+		return false;
+	for (j = 0; j < rl->n; j++)
+		if (rl->resource[j] == res)
+			break;
+	if (j == rl->n)
+		return false;
+	for (i = 0; i < w->facts.n_rlimits; i++)
+		if (w->facts.resource[i] == res)
+			return w->facts.value[i].rlim_cur ==
+			    rl->value[j].rlim_cur;
+	return false;
+}
+
+/* Isolation and limits as the sandbox confirmed them: namespaces and the
+ * cgroup from create, the rest from the program's FACTS record. */
+static void
+observed(const struct watch *w, struct sr_result *r)
+{
+	uint32_t f = w->have_facts ? w->facts.flags : 0;
+	int i;
+
+	r->iso = w->b->iso;
+	r->iso.no_new_privs = (f & SR_FACT_NO_NEW_PRIVS) != 0;
+	r->iso.caps_dropped = (f & SR_FACT_CAPS_DROPPED) != 0;
+	r->iso.seccomp = (f & SR_FACT_SECCOMP) != 0;
+	memcpy(r->limits, w->b->limits, sizeof(r->limits));
+	for (i = 0; i < SR_LIM_COUNT; i++) {
+		struct sr_limit_report *l = &r->limits[i];
+
+		if (l->mech == SR_MECH_RLIMIT &&
+		    !rlimit_confirmed(w, limit_resource(i)))
+			l->mech = SR_MECH_NONE;
+		if ((l->mech == SR_MECH_CGROUP1 || l->mech == SR_MECH_CGROUP2) &&
+		    !w->b->iso.cgroup)
+			l->mech = SR_MECH_NONE;
+	}
+}
+
+/* From what was learnt to the result.  0, or -1 with d. */
+static int
+conclude(struct watch *w, struct sr_result *r, struct sr_diag *d)
+{
+	struct sr_cgroup_stats cs;
+
+	if (!w->have_status)
+		sr_box_reap(w->b, true);
+	usage(w, r, &cs);
+	observed(w, r);
+	if (w->have_diag) {
+		*d = w->diag;
+		if (d->kind != SR_DIAG_EXEC_NOENT && d->kind != SR_DIAG_EXEC_FAIL)
+			return -1;
+		r->status = SR_STATUS_ERROR;
+		r->diag = w->diag;
+		return 0;
 	}
 	/* memory.oom.group takes init down with the program: the cgroup
-	 * says why (classify reads cs.oom_killed). */
-	if (!have_status && !timed_out && !cpu_over && !interrupted &&
-	    !cs.oom_killed) {
-		sr_diag_set(d, "the sandbox ended without a status (init %s %d)",
-		    WIFSIGNALED(ws) ? "killed by signal" : "exited with",
-		    WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
-		goto out;
-	}
-	if (have_status) {
-		if (WIFEXITED(cst.wstatus)) {
+	 * says why (sr_classify reads cs.oom_killed). */
+	if (!w->have_status && !w->timed_out && !w->cpu_over &&
+	    !w->interrupted && !cs.oom_killed)
+		return sr_diag_set(d, "the sandbox ended without a status (init %s %d)",
+		    WIFSIGNALED(w->b->init_ws) ? "killed by signal" : "exited with",
+		    WIFSIGNALED(w->b->init_ws) ? WTERMSIG(w->b->init_ws) :
+		    WEXITSTATUS(w->b->init_ws));
+	if (w->have_status) {
+		if (WIFEXITED(w->st.wstatus)) {
 			r->exited = true;
-			r->exit_code = WEXITSTATUS(cst.wstatus);
-		} else if (WIFSIGNALED(cst.wstatus)) {
-			r->signal = WTERMSIG(cst.wstatus);
+			r->exit_code = WEXITSTATUS(w->st.wstatus);
+		} else if (WIFSIGNALED(w->st.wstatus)) {
+			r->signal = WTERMSIG(w->st.wstatus);
 		}
 	} else {
 		r->signal = SIGKILL;	/* killed with the namespace */
 	}
-	classify(run, r, timed_out, cpu_over, interrupted, output_over, &cs);
-	rc = 0;
-	goto out;
+	{
+		struct sr_classify_in in = {
+			.timed_out = w->timed_out, .cpu_over = w->cpu_over,
+			.interrupted = w->interrupted,
+			.output_over = w->output_over, .cgroup = &cs,
+		};
 
-kill_fail:
-	kill(pid, SIGKILL);
-	if (!init_gone)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-out:
-	sr_notify_finish(&nt, r, run->verbose > 0);
-	if (sfd >= 0)
-		close(sfd);
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	close_fd(&out[0]);
-	close_fd(&out[1]);
-	close_fd(&err[0]);
-	close_fd(&err[1]);
-	close_fd(&sync[0]);
-	close_fd(&sync[1]);
-	close_fd(&diag[0]);
-	close_fd(&diag[1]);
-	close_fd(&status[0]);
-	close_fd(&status[1]);
-	for (i = P_OUT; i <= P_STATUS; i++)
-		close_fd(&pfd[i].fd);
-	close_fd(&fast.in_fd);
-	close_fd(&fast.null_fd);
+		sr_classify(&w->pl->policy->limits, &in, r);
+	}
+	return 0;
+}
+
+int
+sr_sandbox_collect(struct sr_box *b, struct sr_result *r, struct sr_diag *d)
+{
+	struct watch *w;
+	int rc = -1;
+
+	if (!b->running)
+		return sr_diag_set(d, "no program is running in the sandbox");
+	w = sr_xcalloc(1, sizeof(*w));
+	if (watch_start(w, b, d) == 0 && watch_loop(w, r, d) == 0)
+		rc = conclude(w, r, d);
+	else
+		sr_box_reap(b, true);
+	b->running = false;
+	if (w->killed && b->pid > 0)
+		sr_box_reap(b, true);
+	sr_notify_finish(&b->nt, r, w->pl->verbose > 0);
+	relay_stop(w);
+	if (w->pfd[P_SIG].fd >= 0)
+		close(w->pfd[P_SIG].fd);
+	sigprocmask(SIG_SETMASK, &w->oldmask, NULL);
+	close_fd(&w->pfd[P_OUT].fd);
+	close_fd(&w->pfd[P_ERR].fd);
+	close_fd(&w->fast.in_fd);
+	close_fd(&w->fast.null_fd);
+	free(w);
 	return rc;
 }

@@ -73,14 +73,14 @@ py() {
 	[[ "$stderr" == *"$d/secret.csv"*"ermission denied"* ]]
 }
 
-@test "files: --stdin FILE feeds the program; the default is /dev/null" {
+@test "files: --stdin FILE feeds the program; --stdin /dev/null detaches" {
 	d=$(scratch)
 	printf 'line1\nline2\n' >"$d/in.txt"
 	code=$(scratch)/code.py
 	echo 'import sys; print(repr(sys.stdin.read()))' >"$code"
 	run -0 sandrun --json --stdin "$d/in.txt" "$code"
 	[ "$(json .stdout.text)" = "'line1\\nline2\\n'" ]
-	run -0 sandrun --json "$code"
+	run -0 sandrun --json --stdin /dev/null "$code" <<<"not read"
 	[ "$(json .stdout.text)" = "''" ]
 	run -0 sandrun --json --stdin - "$code" <<<"from the caller"
 	[ "$(json .stdout.text)" = "'from the caller\\n'" ]

@@ -1,13 +1,22 @@
 #!/usr/bin/env bats
 # Host diagnosis: --check-host, --version features, the one-line diagnosis
-# of a run on a host that refuses user namespaces (simulated with
-# SANDRUN_TEST_DENY_USERNS=1), and the -v summary line.
+# of a run on a host that refuses user namespaces (a real one: a nested
+# user namespace whose user.max_user_namespaces is 0), and the -v
+# summary line.
 
 load helpers
 
-# The text after "no   user namespaces" in --check-host's output.
-userns_why() {
-	"$SANDRUN" --check-host | sed -n 's/^no  *user namespaces  *//p'
+# Run a command where the kernel refuses new user namespaces: inside a
+# user namespace of our own whose limit is set to 0 (the host's own
+# setting is not touched).
+denied() {
+	unshare -Ur sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$@"' sh "$@"
+}
+
+require_denied() {
+	require_userns
+	require_cmd unshare
+	denied true 2>/dev/null || need "cannot make a nested user namespace with a limit of 0"
 }
 
 @test "hostcheck: --check-host prints one ok/no line per feature" {
@@ -37,30 +46,29 @@ userns_why() {
 }
 
 @test "hostcheck: denied user namespaces: --check-host says why and how to fix, exit 125" {
-	export SANDRUN_TEST_DENY_USERNS=1
-	run -125 sandrun --check-host
+	require_denied
+	run -125 denied "$SANDRUN" --check-host
 	assert_line --regexp '^no +user namespaces +'
 	# The fix names a command to run.
-	assert_line --regexp '^no +user namespaces .*(sysctl -w|apparmor_parser -r|docker run --security-opt)'
-	assert_line --regexp '^no +user namespaces .*simulated by SANDRUN_TEST_DENY_USERNS=1'
+	assert_line --regexp '^no +user namespaces .*user.max_user_namespaces is 0.*sysctl -w'
 	# The other features are still probed.
 	assert_line --regexp '^(ok|no) +seccomp '
 }
 
 @test "hostcheck: denied user namespaces: a run fails with 125 and that diagnosis in one line" {
 	local why
-	why=$(SANDRUN_TEST_DENY_USERNS=1 userns_why)
+	require_denied
+	why=$(denied "$SANDRUN" --check-host | sed -n 's/^no  *user namespaces  *//p')
 	[ -n "$why" ]
-	export SANDRUN_TEST_DENY_USERNS=1
-	run -125 --separate-stderr sandrun -p python - <<<'print(42)'
+	run -125 --separate-stderr denied "$SANDRUN" -p python - <<<'print(42)'
 	assert_equal "$output" ""
 	assert_equal "${#stderr_lines[@]}" 1
 	assert_equal "$stderr" "sandrun: cannot create the sandbox: $why"
 }
 
 @test "hostcheck: denied user namespaces: --exec fails the same way" {
-	export SANDRUN_TEST_DENY_USERNS=1
-	run -125 --separate-stderr sandrun -p sh --exec -- echo hi
+	require_denied
+	run -125 --separate-stderr denied "$SANDRUN" -p sh --exec -- echo hi
 	assert_equal "$output" ""
 	assert_equal "${#stderr_lines[@]}" 1
 	[[ $stderr == "sandrun: cannot create the sandbox: "* ]]
@@ -69,9 +77,9 @@ userns_why() {
 @test "hostcheck: denied user namespaces: JSON result has status error, kind setup" {
 	require_cmd jq
 	local why
-	why=$(SANDRUN_TEST_DENY_USERNS=1 userns_why)
-	export SANDRUN_TEST_DENY_USERNS=1
-	run -125 --separate-stderr sandrun --json -p python - <<<'print(42)'
+	require_denied
+	why=$(denied "$SANDRUN" --check-host | sed -n 's/^no  *user namespaces  *//p')
+	run -125 --separate-stderr denied "$SANDRUN" --json -p python - <<<'print(42)'
 	assert_equal "$(json .status)" error
 	assert_equal "$(json .exit_status)" 125
 	assert_equal "$(json .error.kind)" setup
@@ -80,10 +88,12 @@ userns_why() {
 	assert_equal "$(json .stdout.text)" ""
 }
 
-@test "hostcheck: SANDRUN_TEST_DENY_USERNS other than 1 changes nothing" {
+@test "hostcheck: no environment variable simulates a host (SANDRUN_TEST_DENY_USERNS is gone)" {
 	require_userns
-	SANDRUN_TEST_DENY_USERNS=0 run -0 sandrun --check-host
+	SANDRUN_TEST_DENY_USERNS=1 run -0 sandrun --check-host
 	assert_line --regexp '^ok +user namespaces'
+	SANDRUN_TEST_DENY_USERNS=1 run -0 sandrun -p sh --exec -- echo hi
+	assert_output hi
 }
 
 @test "hostcheck: --version prints the version and the kernel features" {
@@ -93,7 +103,8 @@ userns_why() {
 	local v
 	v=$(sed -n 's/^AC_INIT(\[sandrun\], *\[\([^]]*\)\].*/\1/p' "$SANDRUN_SRCDIR/configure.ac")
 	[ -z "$v" ] || assert_line --index 0 "sandrun $v"
-	SANDRUN_TEST_DENY_USERNS=1 run -0 sandrun -V
+	command -v unshare >/dev/null && denied true 2>/dev/null || return 0
+	run -0 denied "$SANDRUN" -V
 	assert_line --index 1 --regexp '^features: -userns '
 }
 

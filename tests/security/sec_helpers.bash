@@ -72,6 +72,12 @@ canaries_setup() {
 	bash -c "exec -a sleep-$NONCE sleep 300" </dev/null >/dev/null 2>&1 &
 	CANARY_PID=$!
 	export CANARY_PID
+	# the exec -a has happened once the nonce is in its argv
+	local i
+	for i in $(seq 100); do
+		grep -q "sleep-$NONCE" "/proc/$CANARY_PID/cmdline" 2>/dev/null && break
+		sleep 0.05
+	done
 	MOUNTS_BEFORE=$(wc -l </proc/self/mountinfo)
 }
 

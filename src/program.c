@@ -1,0 +1,162 @@
+/* program.c - pack a program into a memfd, map it in init (program.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "program.h"
+#include "util.h"
+
+#ifndef MFD_ALLOW_SEALING
+#define MFD_ALLOW_SEALING 0x0002U
+#endif
+
+static size_t
+count(char *const *v)
+{
+	size_t n = 0;
+
+	while (v != NULL && v[n] != NULL)
+		n++;
+	return n;
+}
+
+static size_t
+strings_len(char *const *v)
+{
+	size_t n = 0;
+
+	for (; v != NULL && *v != NULL; v++)
+		n += strlen(*v) + 1;
+	return n;
+}
+
+int
+sr_program_pack(const struct sr_program *p, struct sr_diag *d)
+{
+	struct sr_program_hdr h;
+	size_t slots, i, total;
+	char *buf, *s;
+	int fd;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = SR_PROGRAM_MAGIC;
+	h.argc = (uint32_t)count(p->argv);
+	h.envc = (uint32_t)count(p->envp);
+	h.has_code = p->code_name != NULL;
+	h.strings_len = strings_len(p->argv) + strings_len(p->envp) +
+	    (p->code_name ? strlen(p->code_name) + 1 : 0);
+	h.code_len = p->code_name ? p->code_len : 0;
+	if (h.argc == 0)
+		return sr_diag_set(d, "no program to run");
+	slots = ((size_t)h.argc + 1 + h.envc + 1) * sizeof(char *);
+	total = sizeof(h) + slots + h.strings_len + h.code_len;
+	buf = sr_xcalloc(1, total);
+	memcpy(buf, &h, sizeof(h));
+	s = buf + sizeof(h) + slots;
+	for (i = 0; i < h.argc; s += strlen(p->argv[i++]) + 1)
+		strcpy(s, p->argv[i]);
+	for (i = 0; i < h.envc; s += strlen(p->envp[i++]) + 1)
+		strcpy(s, p->envp[i]);
+	if (p->code_name != NULL) {
+		strcpy(s, p->code_name);
+		s += strlen(p->code_name) + 1;
+		if (h.code_len)
+			memcpy(s, p->code, h.code_len);
+	}
+	fd = memfd_create("sandrun-program", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		free(buf);
+		return sr_diag_errno(d, "memfd_create");
+	}
+	if (sr_write_all(fd, buf, total) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+	    F_SEAL_SEAL) < 0) {
+		sr_diag_errno(d, "write the program");
+		free(buf);
+		close(fd);
+		return -1;
+	}
+	free(buf);
+	return fd;
+}
+
+/* Point v[0..n-1] at n NUL-terminated strings from *s (bounded by end). */
+static int
+fill(char **v, size_t n, char **s, const char *end)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *nul = memchr(*s, '\0', (size_t)(end - *s));
+
+		if (nul == NULL)
+			return -1;
+		v[i] = *s;
+		*s = nul + 1;
+	}
+	v[n] = NULL;
+	return 0;
+}
+
+int
+sr_program_map(int fd, struct sr_program_view *v, struct sr_diag *d)
+{
+	struct sr_program_hdr h;
+	struct stat st;
+	size_t slots;
+	char *base, *s, *end;
+
+	memset(v, 0, sizeof(*v));
+	if (fstat(fd, &st) < 0)
+		return sr_diag_errno(d, "program: fstat");
+	if ((size_t)st.st_size < sizeof(h))
+		return sr_diag_set(d, "program: truncated");
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE, fd, 0);
+	if (base == MAP_FAILED)
+		return sr_diag_errno(d, "program: mmap");
+	v->map = base;
+	v->map_len = (size_t)st.st_size;
+	memcpy(&h, base, sizeof(h));
+	slots = ((size_t)h.argc + 1 + h.envc + 1) * sizeof(char *);
+	if (h.magic != SR_PROGRAM_MAGIC || h.argc == 0 ||
+	    h.argc > (1u << 20) || h.envc > (1u << 20) ||
+	    sizeof(h) + slots + h.strings_len + h.code_len != v->map_len)
+		goto bad;
+	v->argv = (char **)(void *)(base + sizeof(h));
+	v->envp = v->argv + h.argc + 1;
+	s = base + sizeof(h) + slots;
+	end = s + h.strings_len;
+	if (fill(v->argv, h.argc, &s, end) < 0 ||
+	    fill(v->envp, h.envc, &s, end) < 0)
+		goto bad;
+	if (h.has_code) {
+		char *nul = memchr(s, '\0', (size_t)(end - s));
+
+		if (nul == NULL || nul + 1 != end || nul == s)
+			goto bad;
+		v->code_name = s;
+		v->code = end;
+		v->code_len = h.code_len;
+	} else if (s != end) {
+		goto bad;
+	}
+	return 0;
+bad:
+	sr_program_unmap(v);
+	return sr_diag_set(d, "program: malformed");
+}
+
+void
+sr_program_unmap(struct sr_program_view *v)
+{
+	if (v->map != NULL)
+		munmap(v->map, v->map_len);
+	memset(v, 0, sizeof(*v));
+}

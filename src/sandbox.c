@@ -1,0 +1,474 @@
+/* sandbox.c - create, run and destroy a sandbox (sandbox.h); collect is
+ * in supervise.c. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "box.h"
+#include "chan.h"
+#include "export.h"
+#include "hostcheck.h"
+#include "ns.h"
+#include "report.h"
+#include "sandbox.h"
+#include "util.h"
+
+#define PIPE_SIZE (1 << 20)	/* capture pipes: fewer wakeups in a flood */
+#define FAIL_WAIT_MS 2000	/* init's time to report its own failure */
+
+extern char **environ;
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* struct clone_args of linux/sched.h up to the cgroup field (VER2);
+ * declared here because linux/sched.h clashes with glibc's sched.h. */
+struct sr_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+	    stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Start init.  With a cgroup v2 leaf, clone3(CLONE_INTO_CGROUP) starts it
+ * directly inside (*in_cgroup = true): no moment outside the limits and
+ * no write to cgroup.procs.  Any failure of clone3 (older kernel, seccomp
+ * of an outer container, permission) falls back to clone(2); the caller
+ * then attaches init through cgroup.procs before the first run. */
+static pid_t
+start_init(const struct sr_cgroup *cg, bool *in_cgroup)
+{
+	*in_cgroup = false;
+	if (sr_host_userns_denied_for_test()) {
+		errno = EPERM;	/* unit tests: a host without userns */
+		return -1;
+	}
+#ifdef SYS_clone3
+	if (cg->kind == SR_CGROUP_V2 && cg->v2_fd >= 0) {
+		struct sr_clone_args a;
+		long pid;
+
+		memset(&a, 0, sizeof(a));
+		a.flags = (uint64_t)SR_NS_FLAGS | CLONE_INTO_CGROUP;
+		a.exit_signal = SIGCHLD;
+		a.cgroup = (uint64_t)cg->v2_fd;
+		pid = syscall(SYS_clone3, &a, sizeof(a));
+		if (pid >= 0) {
+			*in_cgroup = pid > 0;
+			return (pid_t)pid;
+		}
+	}
+#endif
+	return (pid_t)syscall(SYS_clone, SR_NS_FLAGS | SIGCHLD, NULL, NULL,
+	    NULL, 0);
+}
+
+/* -v: every limit with its value and the mechanism planned for it. */
+static void
+print_limits(const struct sr_limit_report *lim)
+{
+	char line[1024], v[48];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < SR_LIM_COUNT; i++) {
+		const struct sr_limit_report *l = &lim[i];
+
+		if (i == SR_LIM_CPUS && l->value != SR_UNLIMITED)
+			/* asked for and, without a cgroup, not applied */
+			snprintf(v, sizeof(v), "%llu.%03llu CPUs%s",
+			    (unsigned long long)l->value / 1000,
+			    (unsigned long long)l->value % 1000,
+			    l->mech == SR_MECH_NONE ? " not applied" : "");
+		else if (l->mech == SR_MECH_NONE || l->value == SR_UNLIMITED)
+			snprintf(v, sizeof(v), "unlimited");
+		else if (i == SR_LIM_WALL || i == SR_LIM_CPU)
+			sr_fmt_duration(l->value, v, sizeof(v));
+		else if (i == SR_LIM_PROCESSES || i == SR_LIM_OPEN_FILES)
+			snprintf(v, sizeof(v), "%llu",
+			    (unsigned long long)l->value);
+		else
+			sr_fmt_size(l->value, v, sizeof(v));
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %s (%s)",
+		    i ? ", " : "", sr_limit_name((enum sr_limit_id)i), v,
+		    sr_mech_name(l->mech));
+		if (n >= sizeof(line))
+			break;
+	}
+	fprintf(stderr, "sandrun: limits: %s\n", line);
+}
+
+void
+sr_box_reap(struct sr_box *b, bool kill_it)
+{
+	if (b->pid <= 0)
+		return;
+	if (kill_it)
+		kill(b->pid, SIGKILL);
+	while (wait4(b->pid, &b->init_ws, 0, &b->init_ru) < 0) {
+		if (errno != EINTR) {
+			memset(&b->init_ru, 0, sizeof(b->init_ru));
+			break;
+		}
+	}
+	b->pid = -1;
+}
+
+/* Something failed after clone.  If init failed too, its message is the
+ * real cause: stop talking (init then ends wherever it waits), read what
+ * it sent until its end closes, and prefer its diag to ours. */
+static int
+fail_after_clone(struct sr_box *b, struct sr_diag *d)
+{
+	uint64_t until = sr_now_ms() + FAIL_WAIT_MS;
+	struct sr_msg m;
+	int fds[SR_CHAN_MAX_FDS], nfds, i;
+
+	(void)shutdown(b->chan, SHUT_WR);
+	for (;;) {
+		struct pollfd p = { .fd = b->chan, .events = POLLIN };
+		uint64_t now = sr_now_ms();
+		int k;
+
+		if (now >= until ||
+		    poll(&p, 1, (int)(until - now)) <= 0)
+			break;
+		k = sr_chan_recv(b->chan, &m, fds, &nfds);
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (k <= 0)
+			break;
+		if (m.type == SR_MSG_DIAG) {
+			*d = m.u.diag;
+			break;
+		}
+	}
+	sr_box_reap(b, true);
+	return -1;
+}
+
+/* Wait for READY; a DIAG or the end of init is the failure. */
+static int
+wait_ready(struct sr_box *b, struct sr_diag *d)
+{
+	struct sr_msg m;
+	int fds[SR_CHAN_MAX_FDS], nfds, i, k;
+
+	k = sr_chan_recv(b->chan, &m, fds, &nfds);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (k == 1 && m.type == SR_MSG_READY)
+		return 0;
+	if (k == 1 && m.type == SR_MSG_DIAG) {
+		*d = m.u.diag;
+	} else if (k == 1) {
+		sr_diag_set(d, "the sandbox sent %s during setup",
+		    sr_chan_type_name((enum sr_msg_type)m.type));
+	} else if (k < 0) {
+		sr_diag_errno(d, "read the channel");
+	} else {
+		sr_box_reap(b, false);
+		return sr_diag_set(d, "the sandbox ended during setup (init %s %d)",
+		    WIFSIGNALED(b->init_ws) ? "killed by signal" : "exited with",
+		    WIFSIGNALED(b->init_ws) ? WTERMSIG(b->init_ws) :
+		    WEXITSTATUS(b->init_ws));
+	}
+	sr_box_reap(b, true);
+	return -1;
+}
+
+static void
+plan_limits(struct sr_box *b)
+{
+	const struct sr_limits *l = &b->plan->policy->limits;
+	struct sr_limit_report *r = b->limits;
+	bool bound = sr_mounts_workdir_bound(&b->plan->mounts);
+
+	r[SR_LIM_WALL].value = l->wall_ms;
+	r[SR_LIM_WALL].mech = l->wall_ms == SR_UNLIMITED ? SR_MECH_NONE :
+	    SR_MECH_SUPERVISOR;
+	r[SR_LIM_OUTPUT].value = l->output;
+	r[SR_LIM_OUTPUT].mech = SR_MECH_SUPERVISOR;
+	r[SR_LIM_TMPFS_TMP].value = l->tmpfs_tmp;
+	r[SR_LIM_TMPFS_TMP].mech = SR_MECH_TMPFS;
+	r[SR_LIM_TMPFS_WORK].value = l->tmpfs_work;
+	r[SR_LIM_TMPFS_WORK].mech = bound ? SR_MECH_NONE : SR_MECH_TMPFS;
+	r[SR_LIM_TMPFS_SHM].value = l->tmpfs_shm;
+	r[SR_LIM_TMPFS_SHM].mech = SR_MECH_TMPFS;
+}
+
+static void
+fill_child(struct sr_box *b, int chan)
+{
+	const struct sr_plan *pl = b->plan;
+	const struct sr_policy *p = pl->policy;
+	struct sr_sandbox *c = &b->child;
+
+	memset(c, 0, sizeof(*c));
+	/* init's copy of the memory is init's own to change */
+	c->plan = (struct sr_mount_plan *)&pl->mounts;
+	c->shared = b->shm;
+	c->filter = NULL;
+	c->rlimits = &b->rl;
+	c->hostname = p->hostname;
+	c->loopback = p->network == SR_NETWORK_LOOPBACK;
+	c->uid = p->uid;
+	c->gid = p->gid;
+	c->chan = chan;
+	c->args_area = pl->args_area;
+	c->args_len = pl->args_len;
+}
+
+/* The seccomp filter, compiled while init builds the root filesystem
+ * (libseccomp takes milliseconds), into the page init inherited.  Init
+ * reads it only at RUN, which is sent after this. */
+static int
+compile_filter(struct sr_box *b, struct sr_diag *d)
+{
+	b->filter = b->plan->filter;	/* the settings */
+	b->filter.insns = NULL;
+	if (sr_filter_build(&b->plan->policy->syscalls, &b->filter, d) < 0)
+		return -1;
+	if (b->filter.len == 0 || b->filter.len > BPF_MAXINSNS)
+		return sr_diag_set(d, "seccomp filter of %u instructions",
+		    b->filter.len);
+	memcpy(b->shm->insns, b->filter.insns,
+	    b->filter.len * sizeof(b->shm->insns[0]));
+	b->shm->notify = b->filter.notify;
+	b->shm->len = b->filter.len;
+	return 0;
+}
+
+static int
+start(struct sr_box *b, struct sr_diag *d)
+{
+	int sv[2];
+	bool in_cgroup;
+
+	if (sr_chan_pair(sv) < 0)
+		return sr_diag_errno(d, "socketpair");
+	fill_child(b, sv[1]);
+	b->pid = start_init(&b->cg, &in_cgroup);
+	if (b->pid < 0) {
+		int e = errno;
+		char why[384];
+
+		close(sv[0]);
+		close(sv[1]);
+		if (e == EPERM || e == ENOSPC || e == EINVAL || e == EUSERS) {
+			sr_host_userns_why(e, why, sizeof(why));
+			return sr_diag_set(d, "cannot create the sandbox: %s",
+			    why);
+		}
+		errno = e;
+		return sr_diag_errno(d, "clone");
+	}
+	if (b->pid == 0) {
+		close(sv[0]);
+		_exit(sr_child_init(&b->child));
+	}
+	close(sv[1]);
+	b->chan = sv[0];
+	/* clone(2) with these flags succeeded: the namespaces exist */
+	b->iso.user_ns = b->iso.mount_ns = b->iso.pid_ns = b->iso.net_ns =
+	    b->iso.ipc_ns = b->iso.uts_ns = b->iso.cgroup_ns = true;
+	if (sr_ns_write_maps(b->pid, b->child.uid, b->child.gid, d) < 0)
+		return fail_after_clone(b, d);
+	if (sr_chan_send(b->chan, SR_MSG_GO, NULL, 0, NULL, 0) < 0) {
+		sr_diag_errno(d, "start the sandbox");
+		return fail_after_clone(b, d);
+	}
+	/* While init builds the root filesystem: join the cgroup.  Init
+	 * forks a program only on RUN, after this. */
+	if (b->cg.kind != SR_CGROUP_NONE && !in_cgroup &&
+	    sr_cgroup_attach(&b->cg, b->pid, d) < 0)
+		return fail_after_clone(b, d);
+	if (sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
+		return fail_after_clone(b, d);
+	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
+	if (compile_filter(b, d) < 0)
+		return fail_after_clone(b, d);
+	return wait_ready(b, d);
+}
+
+int
+sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
+    struct sr_diag *d)
+{
+	const struct sr_policy *p = plan->policy;
+	struct sr_box *b = sr_xcalloc(1, sizeof(*b));
+
+	b->plan = plan;
+	b->pid = -1;
+	b->chan = b->out_fd = b->err_fd = b->in_src = b->in_pipe = -1;
+	b->export_fd = -1;
+	b->cg.v2_fd = -1;
+	sr_notify_prepare(&b->nt, NULL, 0);
+	plan_limits(b);
+	if (sr_cgroup_setup(&b->cg, &p->limits, plan->cgroup_override,
+	    b->limits, d) < 0)
+		goto fail;
+	if (plan->verbose && b->cg.kind == SR_CGROUP_NONE && b->cg.why_none[0])
+		fprintf(stderr, "sandrun: no cgroup: %s\n", b->cg.why_none);
+	sr_rlimit_plan(&p->limits, b->cg.memory, b->cg.pids, &b->rl, b->limits);
+	/* tmpfs pages are charged to the memory cgroup: size by its limit.
+	 * The one place the plan changes after it was built: the sizes
+	 * depend on the cgroup this sandbox got (see the report). */
+	sr_mounts_fit_memory((struct sr_mount_plan *)&plan->mounts,
+	    b->cg.memory ? p->limits.memory : SR_UNLIMITED, b->limits);
+	if (plan->verbose)
+		print_limits(b->limits);
+	b->shm = mmap(NULL, sizeof(*b->shm), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b->shm == MAP_FAILED) {
+		b->shm = NULL;
+		sr_diag_errno(d, "mmap");
+		goto fail;
+	}
+	if (start(b, d) < 0)
+		goto fail;
+	*out = b;
+	return 0;
+fail:
+	sr_sandbox_destroy(b);
+	return -1;
+}
+
+/* The descriptors of a RUN message, program ends, in chan.h's order
+ * (the program's argv, environment and code in a memfd: program.h). */
+static int
+run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
+    uint32_t *mask, struct sr_diag *d)
+{
+	int out[2], err[2], in[2] = { -1, -1 }, n = 0;
+
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return sr_diag_errno(d, "pipe");
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		return sr_diag_errno(d, "pipe");
+	}
+	/* Bigger capture pipes: a flood costs fewer wakeups.  Refused past
+	 * the per-user pipe quota (fs.pipe-user-pages-soft): then 64 KiB. */
+	(void)fcntl(out[0], F_SETPIPE_SZ, PIPE_SIZE);
+	(void)fcntl(err[0], F_SETPIPE_SZ, PIPE_SIZE);
+	b->out_fd = out[0];
+	b->err_fd = err[0];
+	fds[n++] = out[1];
+	fds[n++] = err[1];
+	if ((fds[n++] = sr_program_pack(prog, d)) < 0)
+		return -1;
+	*mask = 0;
+	if (prog->stdin_fd >= 0) {
+		/* A relay, never our own fd: a tty would let the program
+		 * push input to the host (TIOCSTI), a file be reopened. */
+		if (pipe2(in, O_CLOEXEC) < 0)
+			return sr_diag_errno(d, "pipe");
+		(void)fcntl(in[1], F_SETFL, O_NONBLOCK);
+		b->in_pipe = in[1];
+		b->in_src = prog->stdin_fd;
+		fds[n++] = in[0];
+		*mask |= SR_RUN_STDIN;
+	}
+	sr_notify_finish(&b->nt, NULL, false);
+	sr_notify_prepare(&b->nt, &b->filter,
+	    b->plan->policy->syscalls.errno_value);
+	if (b->nt.child_sock >= 0) {
+		fds[n++] = b->nt.child_sock;
+		*mask |= SR_RUN_NOTIFY;
+	}
+	if (b->plan->export) {
+		if ((b->export_fd = sr_export_channel(d)) < 0)
+			return -1;
+		fds[n++] = b->export_fd;
+		*mask |= SR_RUN_EXPORT;
+	}
+	return n;
+}
+
+int
+sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
+    struct sr_diag *d)
+{
+	struct sr_msg_run m;
+	int fds[SR_CHAN_MAX_FDS], n, rc = -1, i;
+
+	if (b->pid <= 0 || b->running)
+		return sr_diag_set(d, "the sandbox is not waiting for a program");
+	for (i = 0; i < SR_CHAN_MAX_FDS; i++)
+		fds[i] = -1;
+	memset(&m, 0, sizeof(m));
+	n = run_fds(b, prog, fds, &m.fds, d);
+	if (n >= 0) {
+		m.export_max = sr_export_total_max(
+		    b->plan->policy->limits.tmpfs_work);
+		b->start = sr_now_ms();
+		if (sr_chan_send(b->chan, SR_MSG_RUN, &m, sizeof(m), fds,
+		    n) == 0) {
+			b->running = true;
+			rc = 0;
+		} else {
+			sr_diag_errno(d, "start the program");
+			(void)fail_after_clone(b, d);
+		}
+	} else {
+		n = 0;
+		while (n < SR_CHAN_MAX_FDS && fds[n] >= 0)
+			n++;
+	}
+	/* Our copies of the program's ends (the export memfd stays). */
+	for (i = 0; i < n; i++)
+		if (fds[i] != b->export_fd)
+			close(fds[i]);
+	b->nt.child_sock = -1;
+	return rc;
+}
+
+int
+sr_sandbox_export_fd(const struct sr_box *b)
+{
+	return b->export_fd;
+}
+
+void
+sr_sandbox_destroy(struct sr_box *b)
+{
+	if (b == NULL)
+		return;
+	if (b->pid > 0 && b->chan >= 0 && !b->running)
+		(void)sr_chan_send(b->chan, SR_MSG_EXIT, NULL, 0, NULL, 0);
+	close_fd(&b->chan);
+	sr_box_reap(b, b->running);
+	if (b->cg.kind != SR_CGROUP_NONE)
+		sr_cgroup_kill(&b->cg);
+	sr_cgroup_destroy(&b->cg);
+	sr_notify_finish(&b->nt, NULL, false);
+	sr_filter_free(&b->filter);
+	if (b->shm != NULL)
+		munmap(b->shm, sizeof(*b->shm));
+	close_fd(&b->out_fd);
+	close_fd(&b->err_fd);
+	close_fd(&b->in_pipe);
+	close_fd(&b->export_fd);
+	free(b);
+}

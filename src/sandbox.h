@@ -1,0 +1,55 @@
+/* sandbox.h - the sandbox lifecycle: create -> run -> collect -> destroy.
+ *
+ * A cold run is the four in a row.  A warm pool creates ahead of time and
+ * runs later; a session runs more than once in one sandbox (init serves a
+ * RUN message at a time, see child.h).  The supervisor and init talk over
+ * one channel (chan.h); docs/lifecycle.md has the messages.
+ *
+ *   create   namespaces, uid/gid maps, cgroup, rlimits planned, root
+ *            filesystem built meanwhile the seccomp filter compiled into
+ *            a page init shares (child.h); returns when init sent READY
+ *   run      the program (argv, environment, code: program.h), capture
+ *            pipes, the stdin relay, the notify socket and the export
+ *            memfd go to init in a RUN message; init writes the code
+ *            file and forks the program; the time limits start here
+ *   collect  watch output, time, signals and the channel until the
+ *            program ended; fill the result (status, usage, limits and
+ *            isolation as observed, denied calls)
+ *   destroy  EXIT to init, reap it, remove the cgroup
+ */
+#ifndef SR_SANDBOX_H
+#define SR_SANDBOX_H
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "plan.h"
+#include "program.h"
+#include "result.h"
+
+struct sr_box;
+
+/* Build the sandbox of plan (which must outlive it) and wait until init
+ * is ready for a program.  Returns 0 with *out, or -1 with d carrying the
+ * first failure on either side (init's own message when init failed). */
+int sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
+    struct sr_diag *d);
+
+/* Start prog in b.  Returns 0, or -1 with d. */
+int sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
+    struct sr_diag *d);
+
+/* Wait for the program started by sr_sandbox_run and fill r (its
+ * captures must be initialised).  Returns 0 when a result exists,
+ * whatever the program did (r->status SR_STATUS_ERROR with r->diag when
+ * it could not be executed), -1 with d when sandrun failed. */
+int sr_sandbox_collect(struct sr_box *b, struct sr_result *r,
+    struct sr_diag *d);
+
+/* The export memfd of the last run (read from offset 0), or -1. */
+int sr_sandbox_export_fd(const struct sr_box *b);
+
+/* End init, remove the cgroup, free b.  NULL is fine. */
+void sr_sandbox_destroy(struct sr_box *b);
+
+#endif
