@@ -57,16 +57,18 @@ leftovers() {
 	line=$(grep '^sandrun: limits: ' <<<"$stderr")
 	[[ "$line" == *"wall_time 10 s (supervisor)"* ]]
 	[[ "$line" == *"open_files 256 (rlimit)"* ]]
-	[[ "$line" == *"file_size 64 MiB (rlimit)"* ]]
 	[[ "$line" == *"output 1 MiB (supervisor)"* ]]
 	# tmpfs sized by the memory limit where the memory cgroup is charged
 	# for its pages (sandrun-policy(5)), else the policy's 64 MiB
+	# and the largest file with them (RLIMIT_FSIZE)
 	if [[ "$line" == *"memory 512 MiB (rlimit)"* ]]; then
 		[[ "$line" == *"tmpfs_tmp 64 MiB (tmpfs)"* ]]
 		[[ "$line" == *"tmpfs_shm 64 MiB (tmpfs)"* ]]
+		[[ "$line" == *"file_size 64 MiB (rlimit)"* ]]
 	else
 		[[ "$line" == *"tmpfs_tmp 512 MiB (tmpfs)"* ]]
 		[[ "$line" == *"tmpfs_shm 512 MiB (tmpfs)"* ]]
+		[[ "$line" == *"file_size 256 MiB (rlimit)"* ]]
 	fi
 	[[ "$line" == *"memory 512 MiB ("* ]]
 	[[ "$line" == *"processes 64 ("* ]]
@@ -82,12 +84,14 @@ leftovers() {
 	[ "$(json .limits.processes.value)" = 64 ]
 	[ "$(json .limits.open_files.value)" = 256 ]
 	[ "$(json .limits.open_files.mechanism)" = rlimit ]
-	[ "$(json .limits.file_size.value)" = 67108864 ]
 	[ "$(json .limits.file_size.mechanism)" = rlimit ]
 	[ "$(json .limits.output.value)" = 1048576 ]
 	[ "$(json .limits.output.mechanism)" = supervisor ]
+	# tmpfs sizes and file_size (at half) follow the memory limit where
+	# the memory cgroup is charged for tmpfs pages
 	want=67108864
 	[ "$(json .limits.memory.mechanism)" = rlimit ] || want=536870912
+	[ "$(json .limits.file_size.value)" = $((want == 67108864 ? want : want / 2)) ]
 	for t in tmp work shm; do
 		[ "$(json .limits.tmpfs_$t.value)" = "$want" ]
 		[ "$(json .limits.tmpfs_$t.mechanism)" = tmpfs ]
@@ -320,17 +324,40 @@ while time.monotonic() < end:
 }
 
 @test "huge file: RLIMIT_FSIZE, SIGXFSZ for dd, EFBIG for Python" {
-	run sandrun --json -p sh --exec -- dd if=/dev/zero of=/tmp/f bs=1M count=100
+	# no memory limit: nothing sizes the tmpfs or file_size by it, so the
+	# policy's 64 MiB hold on every mechanism
+	d=$(scratch)
+	echo '{"extends": "sh", "limits": {"memory": "unlimited"}}' >"$d/sh.json"
+	echo '{"extends": "python", "limits": {"memory": "unlimited"}}' >"$d/py.json"
+	run sandrun --json -p "$d/sh.json" --exec -- dd if=/dev/zero of=/tmp/f bs=1M count=100
 	[ "$(json .status)" = file_size_limit ]
 	[ "$(json .limit_hit)" = file_size ]
 	[ "$(json .signal)" = SIGXFSZ ]
 	[ "$status" = $((128 + 25)) ]
-	run -1 sandrun --json <<<'open("/tmp/f", "wb").write(b"x" * (70 << 20))'
+	[ "$(json .limits.file_size.value)" = 67108864 ]
+	run -1 sandrun --json -p "$d/py.json" <<<'open("/tmp/f", "wb").write(b"x" * (70 << 20))'
 	[ "$(json .status)" = file_size_limit ]
 	[ "$(json .limit_hit)" = file_size ]
 	[ "$(json .limits.file_size.mechanism)" = rlimit ]
-	run --separate-stderr sandrun -p sh --exec -- dd if=/dev/zero of=/tmp/f bs=1M count=100
+	run --separate-stderr sandrun -p "$d/sh.json" --exec -- dd if=/dev/zero of=/tmp/f bs=1M count=100
 	[[ "$stderr" == *"sandrun: file size limit (64 MiB) exceeded" ]]
+}
+
+@test "file_size follows the memory limit where the memory cgroup sizes tmpfs" {
+	run -0 sandrun --json -m 256M -p sh --exec -- true
+	if [ "$(json .limits.memory.mechanism)" = rlimit ]; then
+		[ "$(json .limits.file_size.value)" = 67108864 ]
+	else
+		# half the memory limit, the tmpfs sizes all of it
+		[ "$(json .limits.file_size.value)" = 134217728 ]
+		[ "$(json .limits.tmpfs_tmp.value)" = 268435456 ]
+	fi
+	[ "$(json .limits.file_size.mechanism)" = rlimit ]
+	# never lowered: a policy's larger file_size stays
+	d=$(scratch)
+	echo '{"extends": "sh", "limits": {"file_size": "1G"}}' >"$d/big.json"
+	run -0 sandrun --json -m 256M -p "$d/big.json" --exec -- true
+	[ "$(json .limits.file_size.value)" = 1073741824 ]
 }
 
 @test "tmpfs fill: /tmp, the work dir and /dev/shm end in ENOSPC inside only" {
