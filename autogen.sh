@@ -31,6 +31,7 @@ list() {
 		'tests/security/README*' 'tests/security/probes/*' \
 		'tests/fixtures/*/*' 'tests/fixtures/*/*/*' 'tests/fixtures/*/*/*/*' \
 		'tests/fuzz/policy.dict' 'tests/fuzz/corpus/*' \
+		'tests/fuzz/serve_corpus/*' \
 		'tests/fuzz/mcp.dict' 'tests/fuzz/corpus_mcp/*' 'tests/mcp/*' \
 		'examples/*' 'examples/*/*' 'docs/*' 'bench/*' 'contrib/*/*'
 } > files.am

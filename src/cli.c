@@ -28,6 +28,7 @@ enum {
 	OPT_FORMAT,
 	OPT_INLINE_FILES,
 	OPT_CGROUP,
+	OPT_COLD,
 };
 
 static const char optstring[] = "+p:jt:m:f:o:e:vqhV";
@@ -53,6 +54,7 @@ static const struct option longopts[] = {
 	{ "network", required_argument, NULL, OPT_NETWORK },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "exec", no_argument, NULL, OPT_EXEC },
+	{ "cold", no_argument, NULL, OPT_COLD },
 	{ "list-policies", no_argument, NULL, OPT_LIST_POLICIES },
 	{ "print-policy", required_argument, NULL, OPT_PRINT_POLICY },
 	{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
@@ -72,6 +74,7 @@ sr_cli_usage(FILE *f)
 "       sandrun [OPTION]... --exec -- COMMAND [ARG...]\n"
 "       sandrun --list-policies | --print-policy NAME | --check-policy FILE\n"
 "       sandrun mcp [--policy NAME]...   serve MCP on stdio (see sandrun(1))\n"
+"       sandrun serve [--socket PATH] [--pool POLICY=N]... | --status\n"
 "Run code from FILE (or standard input) in a throw-away sandbox under a policy.\n"
 "\n"
 "  -p, --policy NAME|PATH   policy to apply (default: $SANDRUN_POLICY or python)\n"
@@ -94,6 +97,7 @@ sr_cli_usage(FILE *f)
 "      --network MODE       none or loopback\n"
 "      --cgroup PATH        create the run's cgroup under this delegated v2 cgroup\n"
 "      --exec               run COMMAND (after --) instead of code\n"
+"      --cold               run here, never through a running sandrun serve\n"
 "      --list-policies      list the policies found and where\n"
 "      --print-policy NAME  print the resolved policy as JSON\n"
 "      --check-policy FILE  validate a policy file and exit\n"
@@ -323,6 +327,8 @@ option(struct sr_opts *o, int c, char **argv, struct sr_diag *d)
 	case OPT_EXEC:
 		o->exec = true;
 		return 0;
+	case OPT_COLD:
+		return once(o, SR_SET_COLD, "--cold", d);
 	case OPT_LIST_POLICIES:
 	case OPT_PRINT_POLICY:
 	case OPT_CHECK_POLICY:

@@ -40,7 +40,8 @@ enum {
 	SR_SET_POLICY = 1 << 9,
 	SR_SET_INLINE = 1 << 10,
 	SR_SET_CGROUP = 1 << 11,
-	SR_SET_CPUS = 1 << 12,
+	SR_SET_COLD = 1 << 12,	/* --cold: never hand over to sandrun serve */
+	SR_SET_CPUS = 1 << 13,
 };
 
 struct sr_path_pair {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "client.h"
 #include "export.h"
 #include "hostcheck.h"
 #include "mcp.h"
@@ -23,6 +24,7 @@
 #include "pyerror.h"
 #include "report.h"
 #include "sandbox.h"
+#include "serve.h"
 #include "util.h"
 
 enum sr_exit {
@@ -430,6 +432,9 @@ main(int argc, char **argv)
 	find_args_area(argc, argv);
 	sr_report_init();
 	sr_util_on_oom(on_oom);
+	/* `sandrun serve ...` (serve.h) */
+	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+		return sr_serve_main(argc - 1, argv + 1);
 	if (sr_cli_parse(argc, argv, &o, &d) < 0) {
 		print_diag(&d);
 		sr_cli_free(&o);
@@ -463,9 +468,21 @@ main(int argc, char **argv)
 		break;
 	case SR_MODE_RUN:
 	default:
+		/* Hand over to a running `sandrun serve` (client.h). */
+		if (!(o.set & SR_SET_COLD)) {
+			switch (sr_client_handover(argc, argv, &status, &d)) {
+			case SR_CLIENT_SERVED:
+				goto done;
+			case SR_CLIENT_LOST:
+				print_diag(&d);
+				status = SR_EXIT_FAILURE;
+				goto done;
+			}
+		}
 		status = do_run(&o);
 		break;
 	}
+done:
 	if (fflush(stdout) != 0 && status == 0)
 		status = SR_EXIT_FAILURE;
 	sr_cli_free(&o);

@@ -40,6 +40,8 @@ static const char *const proc_masked_files[] = {
 static const char *const proc_masked_dirs[] = {
 	"acpi", "asound", "scsi", "driver", "tty", NULL,
 };
+#define MASK_ATTRS (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | \
+	MOUNT_ATTR_NOEXEC)
 static const char *const proc_readonly[] = {
 	"bus", "fs", "irq", "sys", "sysrq-trigger", NULL,
 };
@@ -276,7 +278,8 @@ mask_meminfo(const struct sr_mount_plan *pl, int root, struct sr_diag *d)
 static int
 setup_proc(const struct sr_mount_plan *pl, int root, struct sr_diag *d)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], q[PATH_MAX];
+	const char *first;
 	struct stat st;
 	size_t i;
 
@@ -285,14 +288,22 @@ setup_proc(const struct sr_mount_plan *pl, int root, struct sr_diag *d)
 	if (mount("proc", NEWROOT "/proc", "proc",
 	    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return sr_diag_errno(d, "mount /proc");
-	for (i = 0; proc_masked_files[i]; i++) {
+	/* The first mask gets its attributes; the others are binds of it,
+	 * and a bind copies the source mount's attributes: one
+	 * mount_setattr instead of one per file. */
+	for (i = 0, first = NULL; proc_masked_files[i]; i++) {
 		snprintf(p, sizeof(p), NEWROOT "/proc/%s", proc_masked_files[i]);
 		if (lstat(p, &st) < 0 || S_ISDIR(st.st_mode))
 			continue;
-		if (bind_fd(pl->devfds[0], p, p + strlen(NEWROOT), d) < 0 ||
-		    set_attr(p, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-		    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false, d) < 0)
-			return -1;
+		if (first == NULL) {
+			if (bind_fd(pl->devfds[0], p, p + strlen(NEWROOT),
+			    d) < 0 || set_attr(p, MASK_ATTRS, false, d) < 0)
+				return -1;
+			first = proc_masked_files[i];
+			snprintf(q, sizeof(q), "%s", p);
+		} else if (mount(q, p, NULL, MS_BIND, NULL) < 0)
+			return sr_diag_errno(d, "bind mount on %s",
+			    p + strlen(NEWROOT));
 	}
 	if (mask_meminfo(pl, root, d) < 0)
 		return -1;
@@ -343,6 +354,34 @@ setup_devpts(void)
 		(void)!symlink("pts/ptmx", NEWROOT "/dev/ptmx");
 }
 
+/* nosuid,noexec on the device node binds (the host's /dev may lack
+ * them): one recursive mount_setattr over /dev and its binds, before
+ * /dev/shm and /dev/pts exist; per node before Linux 5.12. */
+static int
+dev_nodes_attr(const struct sr_mount_plan *pl, struct sr_diag *d)
+{
+	struct mount_attr a = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+	};
+	char p[PATH_MAX];
+	size_t i;
+
+	if (syscall(SYS_mount_setattr, AT_FDCWD, NEWROOT "/dev",
+	    AT_RECURSIVE, &a, sizeof(a)) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return sr_diag_errno(d, "mount_setattr /dev");
+	for (i = 0; i < SR_ARRAY_SIZE(devnames); i++) {
+		if (pl->devfds[i] < 0)
+			continue;
+		snprintf(p, sizeof(p), NEWROOT "/dev/%s", devnames[i]);
+		if (set_attr(p, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
+		    d) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 setup_dev(const struct sr_mount_plan *pl, struct sr_diag *d)
 {
@@ -366,10 +405,11 @@ setup_dev(const struct sr_mount_plan *pl, struct sr_diag *d)
 		if (fd < 0)
 			return sr_diag_errno(d, "create /dev/%s", devnames[i]);
 		close(fd);
-		if (bind_fd(pl->devfds[i], p, p + strlen(NEWROOT), d) < 0 ||
-		    set_attr(p, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, d) < 0)
+		if (bind_fd(pl->devfds[i], p, p + strlen(NEWROOT), d) < 0)
 			return -1;
 	}
+	if (dev_nodes_attr(pl, d) < 0)
+		return -1;
 	for (i = 0; i < SR_ARRAY_SIZE(links); i++) {
 		snprintf(p, sizeof(p), NEWROOT "/dev/%s", links[i][0]);
 		if (symlink(links[i][1], p) < 0)

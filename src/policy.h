@@ -118,7 +118,8 @@ struct sr_policy {
 	 * the work dir, /dev/shm.  Defaults: true, true, false. */
 	bool exec_tmp, exec_work, exec_shm;
 
-	char sha256[65];	/* hex sha256 of sr_policy_to_json() output */
+	char sha256[65];	/* hex sha256 of sr_policy_to_json() output;
+				 * empty until sr_policy_hash() */
 };
 
 /* Parse one JSON document (no extends resolution).  `file` is used only in
@@ -133,7 +134,8 @@ int sr_policy_parse(const char *buf, size_t len, const char *file,
 int sr_policy_load(const char *name_or_path, struct sr_policy **out,
     struct sr_diag *d);
 
-/* Fill the sha256 field: hash of the canonical JSON. */
+/* Fill the sha256 field: hash of the canonical JSON.  sr_policy_load
+ * leaves it empty, so a caller that changes the policy hashes once. */
 void sr_policy_hash(struct sr_policy *p);
 
 /* Canonical JSON of the resolved policy (loadable again). Caller frees. */

@@ -47,4 +47,11 @@ char *sr_report_json_escape(const char *s, size_t len, size_t *replaced);
  * those fields; r itself is the caller's.  NULL-safe. */
 void sr_result_free(struct sr_result *r);
 
+/* The status of a running `sandrun serve` (serve_proto.h) as one line of
+ * JSON, for serve --status --json.  Allocated; the caller frees. */
+struct sr_serve_stats;
+struct sr_serve_pool_stats;
+char *sr_report_serve_status(const char *socket,
+    const struct sr_serve_stats *st, const struct sr_serve_pool_stats *p);
+
 #endif

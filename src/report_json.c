@@ -18,6 +18,7 @@
 
 #include "report.h"
 #include "report_int.h"
+#include "serve_proto.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -408,6 +409,7 @@ sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 	cJSON_AddItemToObject(o, "skipped", skipped_json(r));
 	cJSON_AddItemToObject(o, "denied", denied_json(r));
 	cJSON_AddBoolToObject(o, "denied_observable", r->denied_observable);
+	cJSON_AddBoolToObject(o, "warm", r->warm);
 	if (policy != NULL) {
 		t = cJSON_AddObjectToObject(o, "policy");
 		add_str(t, "name", policy->name);
@@ -432,3 +434,43 @@ sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 	return out;
 }
 
+char *
+sr_report_serve_status(const char *path, const struct sr_serve_stats *st,
+    const struct sr_serve_pool_stats *p)
+{
+	cJSON *o = cJSON_CreateObject(), *a, *e;
+	char *s;
+	uint32_t i;
+
+	cJSON_AddStringToObject(o, "socket", path);
+	cJSON_AddNumberToObject(o, "pid", (double)st->pid);
+	cJSON_AddNumberToObject(o, "protocol", SR_SERVE_PROTOCOL);
+	cJSON_AddNumberToObject(o, "uptime_ms", (double)st->uptime_ms);
+	cJSON_AddNumberToObject(o, "in_flight", st->in_flight);
+	cJSON_AddNumberToObject(o, "max_calls", st->max_calls);
+	cJSON_AddBoolToObject(o, "warm_available",
+	    (st->features & SR_SERVE_F_WARM) != 0);
+	a = cJSON_AddArrayToObject(o, "pools");
+	for (i = 0; i < st->n_pools; i++) {
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "policy", p[i].policy);
+		cJSON_AddNumberToObject(e, "size", p[i].size);
+		cJSON_AddNumberToObject(e, "ready", p[i].ready);
+		cJSON_AddNumberToObject(e, "served", (double)p[i].served);
+		cJSON_AddNumberToObject(e, "warm", (double)p[i].warm);
+		cJSON_AddNumberToObject(e, "cold_fallbacks", (double)p[i].cold);
+		if (p[i].memory_per_ready < 0)
+			cJSON_AddNullToObject(e, "memory_per_ready_bytes");
+		else
+			cJSON_AddNumberToObject(e, "memory_per_ready_bytes",
+			    (double)p[i].memory_per_ready);
+		cJSON_AddItemToArray(a, e);
+	}
+	cJSON_AddNumberToObject(o, "unpooled_served", (double)st->unpooled_served);
+	cJSON_AddNumberToObject(o, "declined", (double)st->declined);
+	cJSON_AddNumberToObject(o, "refused", (double)st->refused);
+	cJSON_AddNumberToObject(o, "bad_requests", (double)st->bad_requests);
+	s = cJSON_PrintUnformatted(o);	/* one line, as the result */
+	cJSON_Delete(o);
+	return s;
+}

@@ -101,6 +101,7 @@ struct sr_result {
 	struct sr_denied *denied;
 	size_t n_denied;
 	bool denied_observable;	/* a seccomp listener counted them (notify.c) */
+	bool warm;		/* a ready sandbox of sandrun serve ran it */
 	struct sr_file *files;
 	size_t n_files;
 	struct sr_skipped *skipped;

@@ -19,6 +19,7 @@
 #include "box.h"
 #include "chan.h"
 #include "export.h"
+#include "filter_cache.h"
 #include "hostcheck.h"
 #include "ns.h"
 #include "report.h"
@@ -244,9 +245,17 @@ fill_child(struct sr_box *b, int chan)
 static int
 compile_filter(struct sr_box *b, struct sr_diag *d)
 {
+	struct sr_filter_cache fc;
+	int rc;
+
 	b->filter = b->plan->filter;	/* the settings */
 	b->filter.insns = NULL;
-	if (sr_filter_build(&b->plan->policy->syscalls, &b->filter, d) < 0)
+	/* a verified cached program, or a fresh compile (then stored) */
+	sr_filter_cache_open(&fc, &b->plan->mounts);
+	rc = sr_filter_cache_build(&fc, &b->plan->policy->syscalls,
+	    &b->filter, d);
+	sr_filter_cache_close(&fc);
+	if (rc < 0)
 		return -1;
 	if (b->filter.len == 0 || b->filter.len > BPF_MAXINSNS)
 		return sr_diag_set(d, "seccomp filter of %u instructions",

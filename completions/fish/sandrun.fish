@@ -20,11 +20,19 @@ end
 complete -c sandrun -n __sandrun_exec_command -f -a '(__fish_complete_subcommand -- --exec --)'
 complete -c sandrun -n __fish_is_first_arg -a mcp -d 'serve the Model Context Protocol on stdio'
 
+# sandrun serve [OPTION]...
+complete -c sandrun -n __fish_is_first_arg -f -a serve -d 'Serve calls of this user from a socket'
+complete -c sandrun -n '__fish_seen_subcommand_from serve' -l idle-exit -x -d 'Exit after DUR without a connection'
+complete -c sandrun -n '__fish_seen_subcommand_from serve' -l pool -x -a '(__sandrun_policies | string replace -r \'\t.*\' =)' -d 'Keep N sandboxes for POLICY (POLICY=N)'
+complete -c sandrun -n '__fish_seen_subcommand_from serve' -l socket -r -F -d 'Socket path'
+complete -c sandrun -n '__fish_seen_subcommand_from serve' -l status -d 'Print the running server\'s pools and counters'
+
 complete -c sandrun -n 'not __sandrun_exec_command' -l bind -r -F -d 'Bind a host path read-only (SRC[:DEST])'
 complete -c sandrun -n 'not __sandrun_exec_command' -l bind-rw -r -F -d 'Bind a host path read-write (SRC[:DEST])'
 complete -c sandrun -n 'not __sandrun_exec_command' -l cgroup -r -f -a '(__fish_complete_directories)' -d 'Create the run\'s cgroup under this delegated v2 cgroup'
 complete -c sandrun -n 'not __sandrun_exec_command' -l check-host -d 'Report which sandbox features this host supports'
 complete -c sandrun -n 'not __sandrun_exec_command' -l check-policy -r -F -d 'Validate a policy file and exit'
+complete -c sandrun -n 'not __sandrun_exec_command' -l cold -d 'Run here, never through a running sandrun serve'
 complete -c sandrun -n 'not __sandrun_exec_command' -l cpu-time -x -d 'CPU time limit (500ms, 10s, 2m)'
 complete -c sandrun -n 'not __sandrun_exec_command' -s e -l env -x -a '(set -xn | string replace -r \'$\' =)' -d 'Set a variable in the sandbox (NAME=VALUE)'
 complete -c sandrun -n 'not __sandrun_exec_command' -l exec -d 'Run COMMAND (after --) instead of code'

@@ -14,6 +14,12 @@ help_long_options() {
 		sed -n 's/^ *\(-[A-Za-z], \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p'
 }
 
+# The long options of `sandrun serve --help`, one per line, without "--".
+serve_long_options() {
+	"$SANDRUN" serve --help |
+		sed -n 's/^ *\(-[A-Za-z], \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p'
+}
+
 # The short options of `sandrun --help`, one per line, without "-".
 help_short_options() {
 	"$SANDRUN" --help | sed -n 's/^ *-\([A-Za-z]\), --.*/\1/p'
@@ -71,7 +77,7 @@ bash_complete() {
 
 @test "completions: no option in the files that --help does not know" {
 	local opt known extra=
-	known=" $(help_long_options | tr '\n' ' ') "
+	known=" $( (help_long_options; serve_long_options) | tr '\n' ' ') "
 	for opt in $(grep -v '^ *#' "$BASH_COMP" | grep -o -- "--[a-z][a-z-]*" | sort -u); do
 		[[ $known == *" ${opt#--} "* ]] || extra="$extra bash:$opt"
 	done
@@ -185,4 +191,23 @@ zsh_complete() {
 	assert_line --regexp $'^python\t'
 	run -0 fish_complete 'sandrun --exec -- ech'
 	assert_line --regexp $'^echo(\t|$)'
+}
+
+@test "completions: every option of sandrun serve --help is in all three files" {
+	local opt missing=
+	for opt in $(serve_long_options); do
+		grep -q -- "--$opt\\b" "$BASH_COMP" || missing="$missing bash:--$opt"
+		grep -q -- "--$opt\\b" "$ZSH_COMP" || missing="$missing zsh:--$opt"
+		grep -Eq -- "-l $opt( |\$)" "$FISH_COMP" || missing="$missing fish:--$opt"
+	done
+	[ -z "$missing" ] || fail "missing from the completions:$missing"
+}
+
+@test "completions: bash completes serve and its options" {
+	run -0 bash_complete "$SANDRUN" ser
+	assert_line serve
+	run -0 bash_complete "$SANDRUN" serve --st
+	assert_output --status
+	run -0 bash_complete "$SANDRUN" serve --pool py
+	assert_output python=
 }

@@ -1,0 +1,192 @@
+/* client.c - hand a call over to a running `sandrun serve`, or decline so
+ * that main runs it cold.  Anything short of a START reply from a server
+ * of our own uid that speaks our protocol means cold, never an error. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "serve_proto.h"
+#include "serve_sock.h"
+#include "util.h"
+
+#define HELLO_TIMEOUT_MS 1000
+#define START_TIMEOUT_MS 5000
+
+extern char **environ;
+
+static volatile sig_atomic_t call_fd = -1;
+
+static ssize_t
+recv_within(int fd, void *buf, size_t len, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	int r;
+
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return -1;
+	return recv(fd, buf, len, MSG_DONTWAIT);
+}
+
+static int
+send_fds(int fd, const void *buf, size_t len, const int *fds, size_t n)
+{
+	union {
+		char b[CMSG_SPACE(SR_SERVE_NFDS * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	struct pollfd p = { fd, POLLOUT, 0 };
+	ssize_t r;
+
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.b;
+	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	if (poll(&p, 1, HELLO_TIMEOUT_MS) <= 0)
+		return -1;
+	do
+		r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	return r == (ssize_t)len ? 0 : -1;
+}
+
+/* Connected, same uid, greeted with our protocol and RUN: the fd, and
+ * the largest request the server takes in *max. */
+static int
+open_server(size_t *max)
+{
+	char path[108];
+	struct sr_serve_hello h;
+	struct sr_serve_exe self;
+	ssize_t n;
+	uid_t uid;
+	pid_t pid;
+	int fd;
+
+	if (sr_serve_sock_default(path, sizeof(path)) < 0 ||
+	    (fd = sr_serve_sock_connect(path)) < 0)
+		return -1;
+	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != geteuid())
+		goto no;
+	n = recv_within(fd, &h, sizeof(h), HELLO_TIMEOUT_MS);
+	if (n < 0 || sr_serve_hello_check(&h, (size_t)n, &h) < 0 ||
+	    h.version != SR_SERVE_PROTOCOL || h.status != SR_SERVE_HELLO_OK ||
+	    !(h.features & SR_SERVE_F_RUN))
+		goto no;
+	/* Another build or version would not give a cold run's output. */
+	if (sr_serve_sock_self(&self) < 0 || self.dev != h.exe.dev ||
+	    self.ino != h.exe.ino || self.mtime_ns != h.exe.mtime_ns)
+		goto no;
+	*max = h.max_request;
+	return fd;
+no:
+	close(fd);
+	return -1;
+}
+
+/* While the call runs, our terminal's signals go to the call, as they
+ * would reach a cold run's supervisor. */
+static void
+forward(int sig)
+{
+	struct sr_serve_reqhdr h;
+	int e = errno;
+
+	sr_serve_reqhdr_init(&h, SR_SERVE_REQ_SIGNAL, (uint32_t)sig);
+	if (call_fd >= 0)
+		send(call_fd, &h, sizeof(h), MSG_NOSIGNAL | MSG_DONTWAIT);
+	errno = e;
+}
+
+static void
+forward_signals(int fd)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward;
+	sa.sa_flags = SA_RESTART;
+	call_fd = fd;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
+/* After START: wait for DONE, however long the call takes. */
+static int
+wait_done(int fd, int *status, struct sr_diag *d)
+{
+	struct sr_serve_reply r;
+	ssize_t n;
+
+	forward_signals(fd);
+	for (;;) {
+		n = recv_within(fd, &r, sizeof(r), -1);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		break;
+	}
+	call_fd = -1;
+	if (n <= 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0 ||
+	    r.type != SR_SERVE_REP_DONE) {
+		sr_diag_set(d, "the sandrun server ended the call before it finished; run again, or with --cold");
+		return SR_CLIENT_LOST;
+	}
+	*status = r.status;
+	return SR_CLIENT_SERVED;
+}
+
+int
+sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
+{
+	struct sr_serve_reply r;
+	void *buf = NULL;
+	size_t len, max = 0;
+	ssize_t n;
+	mode_t mask;
+	int fd, fds[SR_SERVE_NFDS], ret = SR_CLIENT_COLD;
+
+	if ((fd = open_server(&max)) < 0)
+		return SR_CLIENT_COLD;
+	mask = umask(0);
+	umask(mask);
+	fds[0] = STDIN_FILENO;
+	fds[1] = STDOUT_FILENO;
+	fds[2] = STDERR_FILENO;
+	fds[3] = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fds[3] < 0 || sr_serve_request_build(argc - 1, argv + 1, environ,
+	    (unsigned)mask, &buf, &len) < 0 || len > max ||
+	    send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0)
+		goto out;
+	n = recv_within(fd, &r, sizeof(r), START_TIMEOUT_MS);
+	if (n < 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0 ||
+	    r.type != SR_SERVE_REP_START)
+		goto out;	/* DECLINE, ERROR or silence: cold */
+	ret = wait_done(fd, status, d);
+out:
+	free(buf);
+	if (fds[3] >= 0)
+		close(fds[3]);
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,587 @@
+/* serve.c - the `sandrun serve` loop: accept, check the peer, parse one
+ * request, run it through serve_exec.h, answer, and watch for hangups.
+ * Single-threaded around poll(2); every connection has a deadline until
+ * its request arrives, so a silent or hostile client blocks nobody. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/param.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "serve.h"
+#include "serve_sock.h"
+#include "util.h"
+
+#define REQ_TIMEOUT_MS 2000	/* hello to request */
+#define KILL_GRACE_MS 2000	/* SIGTERM to SIGKILL for an orphaned call */
+#define MAX_FDS_IN 8
+
+struct conn {
+	int fd;			/* -1 once the client hung up */
+	bool running;
+	bool dead;		/* finished with: compacted after the pass */
+	uint64_t deadline;	/* request due (not running) / SIGKILL (orphan) */
+	pid_t peer;
+	struct sr_serve_call call;
+};
+
+struct server {
+	struct sr_serve_opts *o;
+	int lfd, sfd;
+	char path[108];
+	bool own_path, draining;
+	struct conn conns[SR_SERVE_CONNS_MAX];
+	unsigned n_conns, n_running;
+	uint64_t started, last_active;
+	uint64_t unpooled, declined, refused, bad;
+	uid_t uid;
+	struct sr_serve_exe exe;
+};
+
+__attribute__((format(printf, 2, 3))) static void
+logmsg(const struct server *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)s;
+	va_start(ap, fmt);
+	fputs("sandrun serve: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static int
+send_msg(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static void
+reply(int fd, int type, int32_t status, const char *reason)
+{
+	struct sr_serve_reply r;
+
+	sr_serve_reply_init(&r, type, status, reason);
+	send_msg(fd, &r, sizeof(r));
+}
+
+static uint32_t
+features(void)
+{
+	return SR_SERVE_F_RUN | SR_SERVE_F_STATUS | SR_SERVE_F_SIGNAL;
+}
+
+static void
+drop(struct server *s, unsigned i)
+{
+	struct conn *c = &s->conns[i];
+
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	if (c->running)
+		s->n_running--;
+	c->running = false;
+	c->dead = true;
+	s->last_active = sr_now_ms();
+}
+
+static void
+compact(struct server *s)
+{
+	unsigned i = 0;
+
+	while (i < s->n_conns)
+		if (s->conns[i].dead)
+			s->conns[i] = s->conns[--s->n_conns];
+		else
+			i++;
+}
+
+static void
+accept_one(struct server *s, int fd)
+{
+	struct sr_serve_hello h;
+	struct conn *c;
+	uid_t uid = (uid_t)-1;
+	pid_t pid = 0;
+	int st = SR_SERVE_HELLO_OK;
+
+	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != s->uid) {
+		s->refused++;
+		logmsg(s, "refused a connection from uid %ld (pid %ld): this server serves uid %ld only",
+		    (long)uid, (long)pid, (long)s->uid);
+		st = SR_SERVE_HELLO_REFUSED;
+	} else if (s->draining) {
+		st = SR_SERVE_HELLO_DRAINING;
+	} else if (s->n_conns >= SR_SERVE_CONNS_MAX) {
+		st = SR_SERVE_HELLO_BUSY;
+	}
+	sr_serve_hello_init(&h, st, features(), &s->exe);
+	if (send_msg(fd, &h, sizeof(h)) < 0 || st != SR_SERVE_HELLO_OK) {
+		close(fd);
+		return;
+	}
+	c = &s->conns[s->n_conns++];
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->peer = pid;
+	c->call.pidfd = -1;
+	c->deadline = sr_now_ms() + REQ_TIMEOUT_MS;
+	s->last_active = sr_now_ms();
+}
+
+static void
+accept_all(struct server *s)
+{
+	int fd;
+
+	while ((fd = accept4(s->lfd, NULL, NULL,
+	    SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+		accept_one(s, fd);
+}
+
+static struct sr_serve_pool *
+find_pool(struct server *s, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < s->o->n_pools; i++)
+		if (strcmp(s->o->pools[i].policy, name) == 0)
+			return &s->o->pools[i];
+	return NULL;
+}
+
+static void
+start_run(struct server *s, struct conn *c, const struct sr_serve_request *req,
+    const int *fds)
+{
+	struct sr_diag d;
+	char name[SR_SERVE_NAME_MAX * 4];
+	struct sr_serve_pool *pool;
+
+	if (sr_serve_exec_policy(req, name, sizeof(name), &d) < 0 ||
+	    s->n_running >= SR_SERVE_CALLS_MAX) {
+		s->declined++;
+		reply(c->fd, SR_SERVE_REP_DECLINE, 0,
+		    s->n_running >= SR_SERVE_CALLS_MAX ?
+		    "busy: too many calls running" : d.msg);
+		return;
+	}
+	pool = find_pool(s, name);
+	if (sr_serve_exec_start(pool, req, fds, &c->call, &d) < 0) {
+		s->declined++;
+		logmsg(s, "%s", d.msg);
+		reply(c->fd, SR_SERVE_REP_DECLINE, 0, d.msg);
+		return;
+	}
+	c->running = true;
+	c->deadline = 0;	/* no time limit of ours: the policy's apply */
+	s->n_running++;
+	if (pool == NULL)
+		s->unpooled++;
+	if (s->o->verbose)
+		logmsg(s, "call from pid %ld: policy %s, cold (pid %ld)",
+		    (long)c->peer, name, (long)c->call.pid);
+	reply(c->fd, SR_SERVE_REP_START, 0, NULL);
+}
+
+static void
+send_status(struct server *s, int fd)
+{
+	struct {
+		struct sr_serve_reply r;
+		struct sr_serve_stats st;
+		struct sr_serve_pool_stats p[SR_SERVE_POOLS_MAX];
+	} m;
+	unsigned i;
+
+	memset(&m, 0, sizeof(m));
+	sr_serve_reply_init(&m.r, SR_SERVE_REP_STATUS, 0, NULL);
+	m.st.n_pools = s->o->n_pools;
+	m.st.in_flight = s->n_running;
+	m.st.max_calls = SR_SERVE_CALLS_MAX;
+	m.st.features = features();
+	m.st.pid = getpid();
+	m.st.uptime_ms = sr_now_ms() - s->started;
+	m.st.unpooled_served = s->unpooled;
+	m.st.declined = s->declined;
+	m.st.refused = s->refused;
+	m.st.bad_requests = s->bad;
+	for (i = 0; i < s->o->n_pools; i++) {
+		const struct sr_serve_pool *p = &s->o->pools[i];
+
+		strlcpy(m.p[i].policy, p->policy, sizeof(m.p[i].policy));
+		m.p[i].size = p->size;
+		m.p[i].ready = p->ready;
+		m.p[i].served = p->served;
+		m.p[i].warm = p->warm;
+		m.p[i].cold = p->cold;
+		m.p[i].memory_per_ready = p->memory_per_ready;
+	}
+	send_msg(fd, &m, sizeof(m.r) + sizeof(m.st) +
+	    s->o->n_pools * sizeof(m.p[0]));
+}
+
+/* Receive one message with its descriptors.  Returns the length, 0 on
+ * hangup, -1 on error; *trunc when the message or its fds did not fit. */
+static ssize_t
+recv_msg(int fd, void *buf, size_t len, int *fds, size_t *nfds, bool *trunc)
+{
+	union {
+		char b[CMSG_SPACE(MAX_FDS_IN * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	ssize_t n;
+	size_t k;
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.b;
+	mh.msg_controllen = sizeof(ctl.b);
+	*nfds = 0;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (k = 0; k < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
+			if (*nfds < MAX_FDS_IN)
+				fds[(*nfds)++] = f;
+			else
+				close(f);
+		}
+	}
+	*trunc = (size_t)n > len || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
+	return n;
+}
+
+static void
+closefds(int *fds, size_t n)
+{
+	while (n > 0)
+		close(fds[--n]);
+}
+
+/* Returns true when the connection is finished with. */
+static bool
+on_request(struct server *s, struct conn *c, char *buf)
+{
+	struct sr_serve_request req;
+	struct sr_diag d;
+	int fds[MAX_FDS_IN];
+	size_t nfds;
+	bool trunc;
+	ssize_t n;
+
+	n = recv_msg(c->fd, buf, SR_SERVE_MSG_MAX, fds, &nfds, &trunc);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return false;
+	if (n <= 0)
+		return true;
+	if (trunc) {
+		sr_diag_kind(&d, SR_DIAG_USAGE,
+		    "request: too large (at most %u bytes and %d descriptors)",
+		    SR_SERVE_MSG_MAX, SR_SERVE_NFDS);
+	} else if (sr_serve_request_parse(buf, (size_t)n, nfds, &req, &d) == 0) {
+		if (req.type == SR_SERVE_REQ_STATUS)
+			send_status(s, c->fd);
+		else if (req.type == SR_SERVE_REQ_RUN)
+			start_run(s, c, &req, fds);
+		else
+			reply(c->fd, SR_SERVE_REP_ERROR, 0,
+			    "request: no call to signal");
+		sr_serve_request_free(&req);
+		closefds(fds, nfds);
+		return !c->running;
+	}
+	s->bad++;
+	logmsg(s, "bad request from pid %ld: %s", (long)c->peer, d.msg);
+	reply(c->fd, SR_SERVE_REP_ERROR, 0, d.msg);
+	closefds(fds, nfds);
+	return true;
+}
+
+/* A message or a hangup on a running call's connection. */
+static void
+on_running_input(struct server *s, struct conn *c, char *buf)
+{
+	struct sr_serve_request req;
+	struct sr_diag d;
+	int fds[MAX_FDS_IN];
+	size_t nfds;
+	bool trunc;
+	ssize_t n;
+
+	n = recv_msg(c->fd, buf, SR_SERVE_MSG_MAX, fds, &nfds, &trunc);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	closefds(fds, nfds);
+	if (n > 0 && !trunc &&
+	    sr_serve_request_parse(buf, (size_t)n, nfds, &req, &d) == 0) {
+		if (req.type == SR_SERVE_REQ_SIGNAL)
+			sr_serve_exec_signal(&c->call, req.signo);
+		sr_serve_request_free(&req);
+		return;
+	}
+	if (n > 0) {
+		s->bad++;
+		return;
+	}
+	/* The client is gone: end its call, as a cold run would end. */
+	logmsg(s, "client pid %ld hung up: ending its call (pid %ld)",
+	    (long)c->peer, (long)c->call.pid);
+	close(c->fd);
+	c->fd = -1;
+	sr_serve_exec_signal(&c->call, SIGTERM);
+	c->deadline = sr_now_ms() + KILL_GRACE_MS;
+}
+
+static void
+on_call_end(struct server *s, unsigned i)
+{
+	struct conn *c = &s->conns[i];
+	struct sr_serve_reply r;
+
+	sr_serve_exec_finish(&c->call, &r);
+	if (c->fd >= 0)
+		send_msg(c->fd, &r, sizeof(r));
+	if (s->o->verbose)
+		logmsg(s, "call from pid %ld ended: exit status %d",
+		    (long)c->peer, r.status);
+	drop(s, i);
+}
+
+static void
+on_signal(struct server *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGTERM && si.ssi_signo != SIGINT)
+			continue;
+		if (!s->draining)
+			logmsg(s, "%s: finishing %u call%s in flight, then exiting",
+			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT",
+			    s->n_running, s->n_running == 1 ? "" : "s");
+		s->draining = true;
+		if (s->lfd >= 0) {
+			close(s->lfd);
+			s->lfd = -1;
+			if (s->own_path)
+				unlink(s->path);
+		}
+	}
+}
+
+static void
+on_deadlines(struct server *s, uint64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n_conns; i++) {
+		struct conn *c = &s->conns[i];
+
+		if (c->dead)
+			continue;
+		if (c->running && c->fd < 0 && c->deadline && now >= c->deadline) {
+			sr_serve_exec_signal(&c->call, SIGKILL);
+			c->deadline = 0;
+		} else if (!c->running && now >= c->deadline) {
+			s->bad++;
+			logmsg(s, "pid %ld sent no request within %d ms",
+			    (long)c->peer, REQ_TIMEOUT_MS);
+			reply(c->fd, SR_SERVE_REP_ERROR, 0,
+			    "request: timed out");
+			drop(s, i);
+		}
+	}
+}
+
+static int
+poll_timeout(const struct server *s, uint64_t now)
+{
+	uint64_t t = UINT64_MAX;
+	unsigned i;
+
+	for (i = 0; i < s->n_conns; i++)
+		if (s->conns[i].deadline && s->conns[i].deadline < t)
+			t = s->conns[i].deadline;
+	if (s->o->idle_exit_ms && s->n_conns == 0)
+		t = MIN(t, s->last_active + s->o->idle_exit_ms);
+	if (t == UINT64_MAX)
+		return -1;
+	return t <= now ? 0 : (int)MIN(t - now, 60000);
+}
+
+static void
+loop_once(struct server *s, char *buf)
+{
+	struct pollfd pfd[2 + 2 * SR_SERVE_CONNS_MAX];
+	int map[2 + 2 * SR_SERVE_CONNS_MAX];
+	unsigned n = 0, i, k;
+	uint64_t now = sr_now_ms();
+
+	pfd[n++] = (struct pollfd){ s->sfd, POLLIN, 0 };
+	pfd[n++] = (struct pollfd){ s->lfd, POLLIN, 0 };
+	for (i = 0; i < s->n_conns; i++) {
+		if (s->conns[i].fd >= 0) {
+			map[n] = (int)i;
+			pfd[n++] = (struct pollfd){ s->conns[i].fd, POLLIN, 0 };
+		}
+		if (s->conns[i].running) {
+			map[n] = (int)i | 0x10000;
+			pfd[n++] = (struct pollfd){ s->conns[i].call.pidfd, POLLIN, 0 };
+		}
+	}
+	if (poll(pfd, n, poll_timeout(s, now)) < 0)
+		return;
+	if (pfd[0].revents)
+		on_signal(s);
+	/* A call's end before its connection's hangup (from the end). */
+	for (k = n; k-- > 2;) {
+		struct conn *c;
+
+		if (pfd[k].revents == 0)
+			continue;
+		i = (unsigned)map[k] & 0xffff;
+		c = &s->conns[i];
+		if (c->dead)
+			continue;
+		if (map[k] & 0x10000)
+			on_call_end(s, i);
+		else if (c->running)
+			on_running_input(s, c, buf);
+		else if (on_request(s, c, buf))
+			drop(s, i);
+	}
+	on_deadlines(s, sr_now_ms());
+	compact(s);
+	if (s->lfd >= 0 && pfd[1].revents)
+		accept_all(s);
+}
+
+static int
+setup(struct server *s, struct sr_diag *d)
+{
+	sigset_t mask;
+	int fd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	s->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s->sfd < 0)
+		return sr_diag_errno(d, "signalfd");
+	if ((fd = sr_serve_sock_inherited(d)) < 0)
+		return -1;
+	if (fd > 0) {
+		if (s->o->socket != NULL)
+			return sr_diag_kind(d, SR_DIAG_USAGE,
+			    "--socket: a socket was passed in (LISTEN_FDS); leave --socket out");
+		s->lfd = fd;
+		strlcpy(s->path, "(inherited socket)", sizeof(s->path));
+		return 0;
+	}
+	if (s->o->socket != NULL)
+		strlcpy(s->path, s->o->socket, sizeof(s->path));
+	else if (sr_serve_sock_default(s->path, sizeof(s->path)) < 0)
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "no socket path: set XDG_RUNTIME_DIR or SANDRUN_SOCKET, or give --socket PATH");
+	if (s->o->socket != NULL && strlen(s->o->socket) >= sizeof(s->path))
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "--socket %s: path too long (at most %zu bytes)",
+		    s->o->socket, sizeof(s->path) - 1);
+	if ((s->lfd = sr_serve_sock_listen(s->path, d)) < 0)
+		return -1;
+	s->own_path = true;
+	return 0;
+}
+
+static void
+log_start(const struct server *s)
+{
+	char pools[256] = "";
+	char one[96];
+	unsigned i;
+
+	for (i = 0; i < s->o->n_pools; i++) {
+		snprintf(one, sizeof(one), "%s%s=%u", i ? " " : "",
+		    s->o->pools[i].policy, s->o->pools[i].size);
+		strlcat(pools, one, sizeof(pools));
+	}
+	logmsg(s, "listening on %s (pid %ld, protocol %d); pools: %s; 0 ready: warm sandboxes are not built yet, every call runs cold in the server",
+	    s->path, (long)getpid(), SR_SERVE_PROTOCOL,
+	    *pools ? pools : "none");
+}
+
+int
+sr_serve_run(struct sr_serve_opts *o, struct sr_diag *d)
+{
+	static char buf[SR_SERVE_MSG_MAX];
+	struct server *s = sr_xcalloc(1, sizeof(*s));
+	unsigned i;
+	int r = 0;
+
+	s->o = o;
+	s->lfd = s->sfd = -1;
+	s->uid = geteuid();
+	s->started = s->last_active = sr_now_ms();
+	for (i = 0; i < o->n_pools; i++)
+		o->pools[i].memory_per_ready = -1;
+	if (sr_serve_sock_self(&s->exe) < 0) {
+		r = sr_diag_errno(d, "/proc/self/exe");
+		goto out;
+	}
+	if (setup(s, d) < 0) {
+		r = -1;
+		goto out;
+	}
+	log_start(s);
+	for (;;) {
+		if (s->draining && s->n_conns == 0)
+			break;
+		if (o->idle_exit_ms && s->n_conns == 0 &&
+		    sr_now_ms() - s->last_active >= o->idle_exit_ms) {
+			logmsg(s, "idle for %llu ms: exiting",
+			    (unsigned long long)o->idle_exit_ms);
+			break;
+		}
+		loop_once(s, buf);
+	}
+out:
+	if (s->lfd >= 0) {
+		close(s->lfd);
+		if (s->own_path)
+			unlink(s->path);
+	}
+	if (s->sfd >= 0)
+		close(s->sfd);
+	free(s);
+	return r;
+}

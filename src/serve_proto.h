@@ -1,0 +1,164 @@
+/* serve_proto.h - the messages between a sandrun client and `sandrun serve`.
+ *
+ * One SOCK_SEQPACKET connection per call, so every message is one datagram
+ * with its own boundaries:
+ *
+ *   server -> client   HELLO   protocol version, status, what it supports
+ *   client -> server   REQUEST RUN (argv, environment, umask; with the
+ *                              client's stdin, stdout, stderr and working
+ *                              directory as SCM_RIGHTS) or STATUS
+ *   server -> client   REPLY   START (the call runs: no cold fallback after
+ *                              this), DONE (exit status), DECLINE (run cold),
+ *                              ERROR (bad request; run cold), STATUS
+ *   client -> server   SIGNAL  forward SIGINT/SIGTERM/SIGHUP to the call
+ *
+ * Both ends are the same uid on the same host: integers are in host order.
+ * Everything received is untrusted and parsed with fixed bounds here; this
+ * file does no I/O, so the fuzzer and the unit tests drive it directly.
+ */
+#ifndef SR_SERVE_PROTO_H
+#define SR_SERVE_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define SR_SERVE_PROTOCOL 1
+#define SR_SERVE_MSG_MAX (128u * 1024)	/* largest request, all strings */
+#define SR_SERVE_ARGC_MAX 1024u
+#define SR_SERVE_ENVC_MAX 1024u
+#define SR_SERVE_NFDS 4			/* stdin, stdout, stderr, cwd */
+#define SR_SERVE_POOLS_MAX 16
+#define SR_SERVE_NAME_MAX 64		/* pool (policy) name, with NUL */
+#define SR_SERVE_REASON_MAX 240
+
+enum sr_serve_hello_status {
+	SR_SERVE_HELLO_OK = 0,
+	SR_SERVE_HELLO_REFUSED,		/* another uid */
+	SR_SERVE_HELLO_BUSY,		/* too many connections */
+	SR_SERVE_HELLO_DRAINING,	/* shutting down */
+};
+
+/* Bits of sr_serve_hello.features. */
+enum {
+	SR_SERVE_F_RUN = 1 << 0,	/* takes RUN requests */
+	SR_SERVE_F_STATUS = 1 << 1,	/* takes STATUS requests */
+	SR_SERVE_F_SIGNAL = 1 << 2,	/* forwards SIGNAL messages */
+	SR_SERVE_F_WARM = 1 << 3,	/* has warm sandboxes at all */
+};
+
+enum sr_serve_req_type {
+	SR_SERVE_REQ_RUN = 1,
+	SR_SERVE_REQ_STATUS,
+	SR_SERVE_REQ_SIGNAL,
+};
+
+enum sr_serve_reply_type {
+	SR_SERVE_REP_START = 1,
+	SR_SERVE_REP_DONE,
+	SR_SERVE_REP_DECLINE,
+	SR_SERVE_REP_ERROR,
+	SR_SERVE_REP_STATUS,
+};
+
+/* Bits of sr_serve_reply.flags. */
+enum {
+	SR_SERVE_REP_WARM = 1 << 0,	/* a ready sandbox served the call */
+};
+
+struct sr_serve_hello {
+	char magic[4];			/* "SRHI" */
+	uint16_t version;		/* SR_SERVE_PROTOCOL */
+	uint16_t status;		/* enum sr_serve_hello_status */
+	uint32_t max_request;		/* bytes */
+	uint32_t features;		/* SR_SERVE_F_* */
+	struct sr_serve_exe {		/* the server's binary: a client */
+		uint64_t dev, ino;	/* hands over only to the very same */
+		int64_t mtime_ns;	/* one, so a call runs the same code */
+	} exe;
+};
+
+struct sr_serve_reqhdr {
+	char magic[4];			/* "SRRQ" */
+	uint16_t version;
+	uint16_t type;			/* enum sr_serve_req_type */
+	uint32_t argc;			/* RUN: argument strings that follow */
+	uint32_t envc;			/* RUN: environment strings after them */
+	uint32_t umask;			/* RUN: the client's umask; SIGNAL: signo */
+};
+
+struct sr_serve_reply {
+	char magic[4];			/* "SRRP" */
+	uint16_t version;
+	uint16_t type;			/* enum sr_serve_reply_type */
+	int32_t status;			/* DONE: the exit status */
+	uint32_t flags;			/* SR_SERVE_REP_* */
+	char reason[SR_SERVE_REASON_MAX];	/* DECLINE/ERROR, NUL-terminated */
+};
+
+/* STATUS reply: a reply header, then this, then n_pools pool records. */
+struct sr_serve_stats {
+	uint32_t n_pools;
+	uint32_t in_flight;		/* calls running now */
+	uint32_t max_calls;
+	uint32_t features;
+	int64_t pid;
+	uint64_t uptime_ms;
+	uint64_t unpooled_served;	/* calls for a policy without a pool */
+	uint64_t declined;		/* requests sent back to run cold */
+	uint64_t refused;		/* connections from another uid */
+	uint64_t bad_requests;
+};
+
+struct sr_serve_pool_stats {
+	char policy[SR_SERVE_NAME_MAX];
+	uint32_t size;			/* asked for with --pool */
+	uint32_t ready;			/* ready sandboxes now */
+	uint64_t served;		/* calls for this policy */
+	uint64_t warm;			/* of those, served by a ready sandbox */
+	uint64_t cold;			/* of those, run cold in the server */
+	int64_t memory_per_ready;	/* bytes, -1 = no ready sandbox measured */
+};
+
+/* A parsed request.  The strings point into the buffer it was parsed from
+ * (which must outlive it); argv and envp are allocated, NULL-terminated. */
+struct sr_serve_request {
+	enum sr_serve_req_type type;
+	char **argv;			/* RUN: sandrun's arguments, not argv[0] */
+	size_t argc;
+	char **envp;
+	size_t envc;
+	unsigned umask;			/* RUN */
+	int signo;			/* SIGNAL */
+};
+
+/* Parse one received message with nfds file descriptors attached.
+ * Returns 0, or -1 with d saying what is wrong (kind SR_DIAG_USAGE). */
+int sr_serve_request_parse(const void *buf, size_t len, size_t nfds,
+    struct sr_serve_request *req, struct sr_diag *d);
+void sr_serve_request_free(struct sr_serve_request *req);
+
+/* Encode a RUN request from argv (without argv[0]) and envp into a new
+ * buffer.  Returns 0, or -1 (with errno E2BIG) past the bounds above. */
+int sr_serve_request_build(int argc, char *const *argv, char *const *envp,
+    unsigned umask, void **buf, size_t *len);
+
+void sr_serve_hello_init(struct sr_serve_hello *h, int status,
+    uint32_t features, const struct sr_serve_exe *exe);
+/* Check a received hello: 0 when it is one, -1 when not. */
+int sr_serve_hello_check(const void *buf, size_t len,
+    struct sr_serve_hello *h);
+
+void sr_serve_reply_init(struct sr_serve_reply *r, int type, int32_t status,
+    const char *reason);
+/* Check a received reply header (len may be longer for STATUS). */
+int sr_serve_reply_check(const void *buf, size_t len,
+    struct sr_serve_reply *r);
+
+/* A short request header of the given type (STATUS, SIGNAL). */
+void sr_serve_reqhdr_init(struct sr_serve_reqhdr *h, int type,
+    uint32_t arg);
+
+#endif

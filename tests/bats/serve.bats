@@ -1,0 +1,522 @@
+#!/usr/bin/env bats
+# sandrun serve: hand-over from a plain call, fallback to a cold run,
+# identical results, who may connect, faults, concurrency, bad requests.
+# Every server here has its own socket ($SANDRUN_SOCKET in a private dir).
+
+load helpers
+
+setup() {
+	SOCKDIR=$(scratch)
+	chmod 700 "$SOCKDIR"
+	export SANDRUN_SOCKET="$SOCKDIR/serve.sock"
+	SERVER=
+}
+
+teardown() {
+	if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
+		kill -KILL "$SERVER" 2>/dev/null || true
+		wait "$SERVER" 2>/dev/null || true
+	fi
+}
+
+# start_server [OPTION]...: sandrun serve -v in the background, logging to
+# $SOCKDIR/log; waits (5 s at most) until it answers --status.
+start_server() {
+	"$SANDRUN" serve -v "$@" >"$SOCKDIR/out" 2>"$SOCKDIR/log" 3>&- &
+	SERVER=$!
+	local i
+	for i in $(seq 50); do
+		"$SANDRUN" serve --status >/dev/null 2>&1 && return 0
+		kill -0 "$SERVER" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$SOCKDIR/log" >&2
+	fail "the server did not start"
+}
+
+# start_server_as BINARY [OPTION]...: start_server with another binary.
+start_server_as() {
+	local bin=$1
+	shift
+	"$bin" serve -v "$@" >"$SOCKDIR/out" 2>"$SOCKDIR/log" 3>&- &
+	SERVER=$!
+	wait_for "$SANDRUN" serve --status >/dev/null 2>&1 ||
+		fail "the server did not start: $(cat "$SOCKDIR/log")"
+}
+
+# served: how many calls the server says it ran.
+served() {
+	"$SANDRUN" serve --status --json |
+		jq '[.pools[].served] + [.unpooled_served] | add'
+}
+
+# wait_for CMD...: up to 10 s for CMD to succeed.
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# same_as_cold ARG...: run the call through the server and cold (--cold)
+# with the same stdin ($SOCKDIR/in); stdout, stderr and the exit status
+# must be identical, JSON compared without timings and memory peaks.
+same_as_cold() {
+	local before after
+	before=$(served)
+	set +e
+	"$SANDRUN" "$@" <"$SOCKDIR/in" >"$SOCKDIR/w.out" 2>"$SOCKDIR/w.err"
+	echo $? >"$SOCKDIR/w.rc"
+	"$SANDRUN" --cold "$@" <"$SOCKDIR/in" >"$SOCKDIR/c.out" 2>"$SOCKDIR/c.err"
+	echo $? >"$SOCKDIR/c.rc"
+	set -e
+	after=$(served)
+	[ "$after" = $((before + 1)) ] || return 99
+	if head -c1 "$SOCKDIR/w.out" | grep -q '{'; then
+		local f
+		for f in w c; do
+			jq -S 'del(.time, .memory.peak_bytes)' "$SOCKDIR/$f.out" \
+				>"$SOCKDIR/$f.norm"
+		done
+		diff -u "$SOCKDIR/c.norm" "$SOCKDIR/w.norm" || return 96
+		[ "$(jq .warm "$SOCKDIR/w.out")" = "$(jq .warm "$SOCKDIR/c.out")" ] ||
+			return 95
+	elif [[ " $* " == *" --format tool "* ]]; then
+		# The summary line carries the time and the memory peak.
+		diff -u <(sed -E 's/ · [0-9.]+ [a-z]+ · [0-9.]+ [KMG]?i?B\]$/]/' "$SOCKDIR/c.out") \
+			<(sed -E 's/ · [0-9.]+ [a-z]+ · [0-9.]+ [KMG]?i?B\]$/]/' "$SOCKDIR/w.out") ||
+			return 96
+	else
+		diff -u "$SOCKDIR/c.out" "$SOCKDIR/w.out" || return 96
+	fi
+	diff -u "$SOCKDIR/c.err" "$SOCKDIR/w.err" || return 98
+	diff -u "$SOCKDIR/c.rc" "$SOCKDIR/w.rc" || return 97
+	return "$(cat "$SOCKDIR/w.rc")"
+}
+
+# gone PATTERN: no process whose command line starts with PATTERN.
+gone() {
+	! pgrep -f "^$1" >/dev/null
+}
+
+@test "serve: bad options are one-line errors, exit 125" {
+	run -125 sandrun serve --pool nosuchpolicy=2
+	assert_output --regexp '^sandrun: --pool nosuchpolicy=2: '
+	assert_equal "${#lines[@]}" 1
+	run -125 sandrun serve --pool python=x
+	assert_output "sandrun: --pool python=x: N must be a count from 1 to 64"
+	run -125 sandrun serve --pool python=0
+	run -125 sandrun serve --pool python=65
+	run -125 sandrun serve --pool python
+	run -125 sandrun serve --pool python=1 --pool python=2
+	assert_output "sandrun: --pool python=2: policy python given twice"
+	run -125 sandrun serve --idle-exit soon
+	assert_output --partial "sandrun: --idle-exit: "
+	run -125 sandrun serve --json
+	run -125 sandrun serve --bogus
+	run -125 sandrun serve --status --pool sh=1
+	run -125 sandrun serve --socket "$SOCKDIR/a" --socket "$SOCKDIR/b"
+	run -0 sandrun serve --help
+	assert_line --partial -- "--pool POLICY=N"
+}
+
+@test "serve: the socket directory must be private" {
+	local d
+	d=$(scratch)
+	chmod 755 "$d"
+	run -125 sandrun serve --socket "$d/s.sock"
+	assert_output --partial "must be owned by uid $(id -u) and closed to others"
+	run -125 sandrun serve --socket "$d/$(printf 'x%.0s' $(seq 120))"
+	assert_output --partial "path too long"
+	# A missing last component is created 0700.
+	SANDRUN_SOCKET="$d/new/s.sock"
+	start_server --socket "$d/new/s.sock"
+	[ "$(stat -c %a "$d/new")" = 700 ]
+	[ "$(stat -c %a "$d/new/s.sock")" = 600 ]
+	# A second server on the same socket is refused.
+	run -125 sandrun serve --socket "$d/new/s.sock"
+	assert_output --partial "already running"
+}
+
+@test "serve: --status reports pools honestly (nothing ready before warm start)" {
+	start_server --pool sh=1 --pool python=3
+	run -0 sandrun serve --status --json
+	[ "$(json '.pools | map(.policy + "=" + (.size|tostring)) | join(" ")')" = "sh=1 python=3" ]
+	[ "$(json '[.pools[].ready] | add')" = 0 ]
+	[ "$(json '.pools[0].memory_per_ready_bytes')" = null ]
+	[ "$(json .warm_available)" = false ]
+	[ "$(json .protocol)" = 1 ]
+	run -0 sandrun serve --status
+	assert_line --regexp '^python +3 +0 +0 +0 +0  -$'
+	assert_output --partial "every call runs cold in the server"
+	run -125 sandrun serve --status --socket "$SOCKDIR/none.sock"
+	assert_output --partial "no server at"
+}
+
+@test "serve: a plain call hands over; no server or --cold runs cold" {
+	require_userns
+	start_server
+	run -0 sh -c 'echo "print(6*7)" | "$SANDRUN"'
+	assert_output 42
+	[ "$(served)" = 1 ]
+	grep -q "call from pid .*: policy python, cold" "$SOCKDIR/log"
+	run -0 sh -c 'echo "print(6*7)" | "$SANDRUN" --cold'
+	assert_output 42
+	[ "$(served)" = 1 ]
+	# Server gone (stale socket file, nothing listening): cold, same output.
+	kill -KILL "$SERVER"
+	wait "$SERVER" || true
+	[ -S "$SANDRUN_SOCKET" ]
+	run -0 sh -c 'echo "print(6*7)" | "$SANDRUN"'
+	assert_output 42
+	SANDRUN_SOCKET="$SOCKDIR/missing.sock" run -0 sh -c 'echo "print(6*7)" | "$SANDRUN"'
+	assert_output 42
+}
+
+@test "serve: a served call ends exactly as a cold one (seed, error, timeout, signal, output limit)" {
+	require_userns
+	start_server --pool python=2 --pool sh=1
+	cp "$SEED/analysis.py" "$SOCKDIR/in"
+	run -0 same_as_cold --json --file "$SEED/dataset.csv:/code/dataset.csv"
+	run -0 same_as_cold --file "$SEED/dataset.csv:/code/dataset.csv"
+	printf 'import sys\nprint("out")\nraise ValueError("bad")\n' >"$SOCKDIR/in"
+	run -1 same_as_cold --json
+	run -1 same_as_cold
+	run -1 same_as_cold --format tool
+	printf 'import time\nprint("a", flush=True)\ntime.sleep(30)\n' >"$SOCKDIR/in"
+	run -124 same_as_cold --json -t 1s
+	run -124 same_as_cold -t 1s
+	printf 'import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n' >"$SOCKDIR/in"
+	run -139 same_as_cold --json
+	run -139 same_as_cold
+	printf 'print("x" * 100000)\n' >"$SOCKDIR/in"
+	run -0 same_as_cold --json --output-limit 1K
+	run -0 same_as_cold --output-limit 1K
+	: >"$SOCKDIR/in"
+	run -127 same_as_cold -p sh --exec -- /no/such/program
+	run -125 same_as_cold --policy nosuch
+	# The result says the call was not served warm (no ready sandbox).
+	run -0 sh -c 'echo "print(1)" | "$SANDRUN" --json'
+	[ "$(json .warm)" = false ]
+}
+
+@test "serve: stdin, working directory, environment and umask are the client's" {
+	require_userns
+	start_server --pool sh=1
+	local d
+	d=$(scratch)
+	printf 'echo "$1"; cat; umask\n' >"$d/c.sh"
+	printf 'hello from stdin\n' >"$d/input"
+	cd "$d"
+	run -0 sh -c 'umask 027; "$SANDRUN" --cold -p sh --stdin input c.sh -- arg1'
+	local cold=$output
+	run -0 sh -c 'umask 027; "$SANDRUN" -p sh --stdin input c.sh -- arg1'
+	assert_output "$cold"
+	assert_line "hello from stdin"
+	[ "$(served)" = 1 ]
+	SANDRUN_POLICY=sh run -0 "$SANDRUN" --exec -- /bin/echo via-env
+	assert_output via-env
+	[ "$(sandrun serve --status --json | jq '.pools[0].served')" = 2 ]
+	run -0 sh -c 'umask 077; "$SANDRUN" -p sh --out outdir c.sh </dev/null >/dev/null 2>&1; stat -c %a outdir'
+	run -0 sh -c 'umask 077; "$SANDRUN" --cold -p sh --out outdir2 c.sh </dev/null >/dev/null 2>&1; stat -c %a outdir2'
+	assert_output "$(stat -c %a outdir)"
+}
+
+@test "serve: four clients at once are all served" {
+	require_userns
+	start_server --pool sh=2
+	local i pids=() fds
+	fds=$(ls /proc/"$SERVER"/fd | wc -l)
+	for i in 1 2 3 4; do
+		"$SANDRUN" -p sh --exec -- /bin/sh -c "sleep 0.5; echo client $i" \
+			>"$SOCKDIR/c$i" 2>&1 3>&- &
+		pids+=($!)
+	done
+	for i in 1 2 3 4; do
+		wait "${pids[$((i - 1))]}" || fail "client $i failed: $(cat "$SOCKDIR/c$i")"
+		[ "$(cat "$SOCKDIR/c$i")" = "client $i" ]
+	done
+	[ "$(served)" = 4 ]
+	# Nothing of the calls stays open in the server.
+	[ "$(ls /proc/"$SERVER"/fd | wc -l)" = "$fds" ]
+}
+
+@test "serve: SIGKILL of a client kills its call; the server keeps serving" {
+	require_userns
+	start_server --pool sh=1
+	local tag="sleep 37.${BATS_TEST_NUMBER}5"
+	"$SANDRUN" -p sh --exec -- /bin/$tag >/dev/null 2>&1 3>&- &
+	local client=$!
+	wait_for pgrep -f "^/bin/$tag" >/dev/null || fail "the call did not start"
+	kill -KILL "$client"
+	wait "$client" || true
+	wait_for gone "/bin/$tag" || fail "the call survived its client"
+	grep -q "hung up: ending its call" "$SOCKDIR/log"
+	kill -0 "$SERVER"
+	run -0 "$SANDRUN" -p sh --exec -- /bin/echo still-serving
+	assert_output still-serving
+}
+
+@test "serve: a forwarded SIGINT ends the call as it would a cold run" {
+	require_userns
+	start_server --pool sh=1
+	local tag="sleep 36.${BATS_TEST_NUMBER}5"
+	"$SANDRUN" -p sh --exec -- /bin/$tag >/dev/null 2>"$SOCKDIR/w.err" 3>&- &
+	local client=$! rc=0
+	wait_for pgrep -f "^/bin/$tag" >/dev/null || fail "the call did not start"
+	kill -INT "$client"
+	wait "$client" || rc=$?
+	"$SANDRUN" --cold -p sh --exec -- /bin/$tag >/dev/null 2>"$SOCKDIR/c.err" 3>&- &
+	local cold=$! crc=0
+	wait_for pgrep -f "^/bin/$tag" >/dev/null || fail "the cold call did not start"
+	kill -INT "$cold"
+	wait "$cold" || crc=$?
+	[ "$rc" = "$crc" ] || fail "served exit $rc, cold exit $crc"
+	diff -u "$SOCKDIR/c.err" "$SOCKDIR/w.err"
+	wait_for gone "/bin/$tag"
+}
+
+@test "serve: SIGKILL of the server leaves no call, process or socket listener" {
+	require_userns
+	start_server --pool sh=1
+	local tag="sleep 38.${BATS_TEST_NUMBER}5"
+	"$SANDRUN" -p sh --exec -- /bin/$tag >/dev/null 2>"$SOCKDIR/client.err" 3>&- &
+	local client=$! rc=0
+	wait_for pgrep -f "^/bin/$tag" >/dev/null || fail "the call did not start"
+	kill -KILL "$SERVER"
+	wait "$SERVER" || true
+	# A cold run removes the cgroup leaf the killed call could not (as
+	# after any SIGKILL of sandrun; teardown.bats), before others look.
+	"$SANDRUN" --cold -p sh --exec -- /bin/true
+	wait "$client" || rc=$?
+	[ "$rc" = 125 ]
+	grep -q "ended the call before it finished" "$SOCKDIR/client.err"
+	wait_for gone "/bin/$tag" || fail "the call outlived the server"
+	gone "sandrun --cold -p sh --exec -- /bin/$tag"
+	# The next call runs cold.
+	run -0 "$SANDRUN" -p sh --exec -- /bin/echo cold-now
+	assert_output cold-now
+}
+
+@test "serve: SIGTERM finishes calls in flight, then exits" {
+	require_userns
+	start_server --pool sh=1
+	"$SANDRUN" -p sh --exec -- /bin/sh -c 'sleep 1; echo finished' \
+		>"$SOCKDIR/call.out" 2>&1 3>&- &
+	local client=$!
+	wait_for grep -q "call from pid" "$SOCKDIR/log"
+	kill -TERM "$SERVER"
+	wait "$client"
+	[ "$(cat "$SOCKDIR/call.out")" = finished ]
+	wait "$SERVER"
+	SERVER=
+	[ ! -e "$SANDRUN_SOCKET" ]
+	grep -q "SIGTERM: finishing 1 call in flight" "$SOCKDIR/log"
+}
+
+@test "serve: --idle-exit ends an idle server" {
+	"$SANDRUN" serve --idle-exit 1s 2>"$SOCKDIR/log" 3>&- &
+	SERVER=$!
+	local t0=$SECONDS
+	wait "$SERVER"
+	SERVER=
+	[ $((SECONDS - t0)) -le 5 ]
+	[ ! -e "$SANDRUN_SOCKET" ]
+	grep -q "idle for 1000 ms: exiting" "$SOCKDIR/log"
+}
+
+@test "serve: malformed and hostile requests get an error and change nothing" {
+	require_cmd python3
+	require_userns
+	start_server --pool sh=1
+	run -0 python3 - "$SANDRUN_SOCKET" <<'PY'
+import os, socket, struct, sys, time
+path = sys.argv[1]
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(path)
+    s.settimeout(5)
+    hello = s.recv(64)
+    assert hello[:4] == b"SRHI", hello
+    return s
+def reply(s):
+    r = s.recv(4096)
+    return r[:4], struct.unpack("=HHiI", r[4:16]), r[16:].split(b"\0")[0].decode()
+def hdr(t, argc=0, envc=0, um=0, ver=1, magic=b"SRRQ"):
+    return magic + struct.pack("=HHIII", ver, t, argc, envc, um)
+cases = {
+    "garbage": b"\xff" * 37,
+    "bad magic": hdr(2, magic=b"XXXX"),
+    "bad version": hdr(2, ver=9),
+    "unknown type": hdr(42),
+    "counts lie": hdr(1, argc=3),
+    "huge": b"A" * (200 * 1024),
+    "run without fds": hdr(1, argc=1) + b"x\0",
+    "empty": b"",
+}
+for name, msg in cases.items():
+    s = conn()
+    s.send(msg)
+    try:
+        m, (ver, typ, st, fl), why = reply(s)
+        assert m == b"SRRP" and typ == 4, (name, m, typ)
+        print(name, "->", why)
+    except (socket.timeout, ConnectionResetError, IndexError, struct.error):
+        print(name, "-> closed")
+    s.close()
+# Too many descriptors with a run request.
+s = conn()
+fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(12)]
+s.sendmsg([hdr(1, argc=1) + b"x\0"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("=12i", *fds))])
+print("too many fds ->", reply(s)[2])
+# A client that says nothing: the others are served meanwhile, and it
+# gets a timeout.
+silent = [conn() for _ in range(40)]
+print("silent clients open")
+sys.stdout.flush()
+time.sleep(0.2)
+os.system(os.environ["SANDRUN"] + " -p sh --exec -- /bin/echo served-meanwhile")
+try:
+    print("silent ->", reply(silent[0])[2])
+except Exception as e:
+    print("silent ->", type(e).__name__)
+PY
+	assert_line --partial "bad magic -> request: bad magic"
+	assert_line --partial "bad version -> request: protocol 9"
+	assert_line --partial "unknown type -> request: unknown type 42"
+	assert_line --partial "counts lie -> request: "
+	assert_line --partial "huge -> request: too large"
+	assert_line --partial "run without fds -> request: run needs 4 descriptors"
+	assert_line --partial "too many fds -> request: too large"
+	assert_line served-meanwhile
+	assert_line "silent -> request: timed out"
+	kill -0 "$SERVER"
+	run -0 "$SANDRUN" -p sh --exec -- /bin/echo alive
+	assert_output alive
+	run -0 sandrun serve --status --json
+	[ "$(json .bad_requests)" -ge 9 ]
+}
+
+@test "serve: another uid is refused and runs cold" {
+	require_root
+	id sandrun-ci >/dev/null 2>&1 || need "user sandrun-ci does not exist"
+	SOCKDIR=$(mktemp -d /tmp/sr-serve.XXXXXX)
+	SANDRUN_SOCKET=$SOCKDIR/serve.sock
+	start_server --pool sh=1
+	local as_user=(runuser -u sandrun-ci -- env SANDRUN_SOCKET="$SANDRUN_SOCKET"
+		SANDRUN_POLICY_PATH="$SANDRUN_POLICY_PATH" "$SANDRUN" -p sh --exec -- /bin/echo hi)
+	# The private directory keeps it out: cold.
+	run "${as_user[@]}"
+	local cold_status=$status cold_output=$output
+	# Opened up (as a misconfigured unit could): the server checks the peer.
+	chmod 711 "$SOCKDIR"
+	chmod 666 "$SANDRUN_SOCKET"
+	run "${as_user[@]}"
+	assert_equal "$status" "$cold_status"
+	assert_equal "$output" "$cold_output"
+	grep -q "refused a connection from uid $(id -u sandrun-ci)" "$SOCKDIR/log"
+	[ "$(served)" = 0 ]
+	run -0 sandrun serve --status --json
+	[ "$(json .refused)" = 1 ]
+	rm -rf "$SOCKDIR"
+}
+
+@test "serve: a server of another uid is not trusted by the client" {
+	require_root
+	id sandrun-ci >/dev/null 2>&1 || need "user sandrun-ci does not exist"
+	local d
+	d=$(mktemp -d /tmp/sr-serve.XXXXXX)
+	chown sandrun-ci "$d"
+	chmod 700 "$d"
+	runuser -u sandrun-ci -- "$SANDRUN" serve --socket "$d/s.sock" --pool sh=1 \
+		2>"$SOCKDIR/log" 3>&- &
+	SERVER=$!
+	wait_for test -S "$d/s.sock"
+	chmod 711 "$d"
+	chmod 666 "$d/s.sock"
+	SANDRUN_SOCKET="$d/s.sock" run -0 "$SANDRUN" -p sh --exec -- /bin/echo mine
+	assert_output mine
+	[ "$(runuser -u sandrun-ci -- "$SANDRUN" serve --status --socket "$d/s.sock" --json | jq '.pools[0].served')" = 0 ]
+	kill "$SERVER"
+	wait "$SERVER" || true
+	rm -rf "$d"
+}
+
+@test "serve: a client with no server costs one failing connect" {
+	require_cmd strace
+	require_userns
+	SANDRUN_SOCKET="$SOCKDIR/none.sock" run -0 strace -f -e trace=connect -o "$SOCKDIR/trace" \
+		"$SANDRUN" -p sh --exec -- /bin/true
+	[ "$(grep -c 'connect(' "$SOCKDIR/trace")" = 1 ]
+	grep -q 'ENOENT' "$SOCKDIR/trace"
+}
+
+@test "serve: takes the listening socket of socket activation (LISTEN_FDS)" {
+	require_cmd systemd-socket-activate
+	require_userns
+	systemd-socket-activate --seqpacket -l "$SANDRUN_SOCKET" \
+		"$SANDRUN" serve -v --pool sh=1 2>"$SOCKDIR/log" 3>&- &
+	SERVER=$!
+	wait_for test -S "$SANDRUN_SOCKET"
+	run -0 "$SANDRUN" -p sh --exec -- /bin/echo activated
+	assert_output activated
+	grep -q "listening on (inherited socket)" "$SOCKDIR/log"
+	[ "$(served)" = 1 ]
+	kill -TERM "$SERVER"
+	wait "$SERVER"
+	SERVER=
+}
+
+@test "serve: an inherited socket of the wrong kind is an error" {
+	require_cmd python3
+	run -125 python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[2]); s.listen(1)
+os.dup2(s.fileno(), 3)
+os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
+os.execv(sys.argv[1], [sys.argv[1], "serve"])
+' "$SANDRUN" "$SOCKDIR/stream.sock"
+	assert_output --partial "is not an AF_UNIX SOCK_SEQPACKET socket"
+}
+
+@test "serve: a request past the size bound runs cold, with the same result" {
+	require_userns
+	start_server --pool sh=1
+	local big
+	big=$(head -c 70000 /dev/zero | tr '\0' x)
+	run -0 "$SANDRUN" -p sh --exec -- /bin/sh -c 'echo $((${#1} + ${#2}))' sh "$big" "$big"
+	assert_output 140000
+	[ "$(served)" = 0 ]
+	run -0 "$SANDRUN" -p sh --exec -- /bin/sh -c 'echo ${#1}' sh "$big"
+	assert_output 70000
+	[ "$(served)" = 1 ]
+}
+
+@test "serve: the server sleeps while a call runs (no busy loop)" {
+	require_cmd strace
+	require_userns
+	start_server --pool sh=1
+	"$SANDRUN" -p sh --exec -- /bin/sleep 5 >/dev/null 2>&1 3>&- &
+	local client=$!
+	wait_for grep -q "call from pid" "$SOCKDIR/log"
+	sleep 2.5	# past the 2 s a connection has for its request
+	timeout 1 strace -p "$SERVER" -e trace=poll -o "$SOCKDIR/trace" 2>/dev/null || true
+	[ "$(grep -c 'poll(' "$SOCKDIR/trace")" -le 3 ] ||
+		fail "$(grep -c 'poll(' "$SOCKDIR/trace") polls in one second"
+	wait "$client"
+}
+
+@test "serve: a server running another sandrun binary is not used" {
+	require_userns
+	cp "$SANDRUN" "$SOCKDIR/sandrun-other"
+	start_server_as "$SOCKDIR/sandrun-other" --pool sh=1
+	run -0 "$SANDRUN" -p sh --exec -- /bin/echo own-binary
+	assert_output own-binary
+	[ "$(served)" = 0 ]
+	SANDRUN="$SOCKDIR/sandrun-other" run -0 "$SOCKDIR/sandrun-other" -p sh --exec -- /bin/echo same-binary
+	assert_output same-binary
+	[ "$(served)" = 1 ]
+}
