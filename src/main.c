@@ -149,6 +149,8 @@ apply_overrides(struct sr_policy *p, const struct sr_opts *o)
 		p->limits.memory = o->memory;
 	if (o->set & SR_SET_PIDS)
 		p->limits.processes = o->pids;
+	if (o->set & SR_SET_CPUS)
+		p->limits.cpus = o->cpus;
 	if (o->set & SR_SET_OUTPUT)
 		p->limits.output = o->output;
 	if (o->set & SR_SET_NETWORK)
