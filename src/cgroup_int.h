@@ -61,7 +61,12 @@ int sr_cg_v2_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 int sr_cg_v2_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st);
 enum sr_cgroup_case sr_cg_v2_probe(const char *own, char *why, size_t wl);
 
-/* cgroup_v1.c */
+/* Write a CPU rate (thousandths of a CPU) as v2 cpu.max, "QUOTA PERIOD"
+ * with a 100 ms period, and read it back.  0, or -1 with errno. */
+int sr_cg_set_cpu_max(const char *dir, uint64_t milli);
+
+/* cgroup_v1.c: leaves per controller (memory, pids, cpuacct, cpu) */
+#define SR_CG_V1_N 4
 int sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     struct sr_limit_report *lim_out, const char *self);
 int sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st);

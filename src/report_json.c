@@ -33,6 +33,8 @@ limit_unit(enum sr_limit_id id)
 	case SR_LIM_PROCESSES:
 	case SR_LIM_OPEN_FILES:
 		return "count";
+	case SR_LIM_CPUS:
+		return "millicpus";
 	default:
 		return "bytes";
 	}

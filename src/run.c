@@ -102,6 +102,8 @@ sr_run_apply_overrides(struct sr_policy *p, const struct sr_opts *o)
 		p->limits.memory = o->memory;
 	if (o->set & SR_SET_PIDS)
 		p->limits.processes = o->pids;
+	if (o->set & SR_SET_CPUS)
+		p->limits.cpus = o->cpus;
 	if (o->set & SR_SET_OUTPUT)
 		p->limits.output = o->output;
 	if (o->set & SR_SET_NETWORK)
@@ -233,8 +235,9 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	bool same;
 
 	if (ready->box == NULL || o->n_files || o->n_binds || o->verbose ||
-	    (o->set & (SR_SET_MEMORY | SR_SET_CPU | SR_SET_PIDS |
-	    SR_SET_NETWORK | SR_SET_CGROUP)) || plan->cgroup_override ||
+	    (o->set & (SR_SET_MEMORY | SR_SET_CPU | SR_SET_CPUS |
+	    SR_SET_PIDS | SR_SET_NETWORK | SR_SET_CGROUP)) ||
+	    plan->cgroup_override ||
 	    sr_mounts_workdir_bound(&plan->mounts) ||
 	    sr_mounts_workdir_bound(&ready->plan->mounts))
 		return false;

@@ -78,8 +78,8 @@ may_fit(const struct sr_serve_request *req)
 
 	ok = sr_cli_parse((int)req->argc + 1, v, &o, &d) == 0 &&
 	    o.n_files == 0 && o.n_binds == 0 && o.verbose == 0 &&
-	    !(o.set & (SR_SET_MEMORY | SR_SET_CPU | SR_SET_PIDS |
-	    SR_SET_NETWORK | SR_SET_CGROUP));
+	    !(o.set & (SR_SET_MEMORY | SR_SET_CPU | SR_SET_CPUS |
+	    SR_SET_PIDS | SR_SET_NETWORK | SR_SET_CGROUP));
 	sr_cli_free(&o);
 	free(v);
 	return ok;
