@@ -413,14 +413,18 @@ sr_cg_set_cpu_max(const char *dir, uint64_t milli)
 	return 0;
 }
 
-bool
-sr_cg_has_pid(const char *dir, pid_t pid)
+/* Read dir's cgroup.procs: is pid in it, and how many others are?
+ * Returns -1 when it cannot be read. */
+int
+sr_cg_scan_pids(const char *dir, pid_t pid, bool *found, size_t *others)
 {
 	_cleanup_free_ char *buf = NULL;
 	char *p, *end;
 
+	*found = false;
+	*others = 0;
 	if (sr_cg_read(dir, "cgroup.procs", &buf) < 0)
-		return false;
+		return -1;
 	for (p = buf; *p; p = end) {
 		long v = strtol(p, &end, 10);
 
@@ -429,9 +433,20 @@ sr_cg_has_pid(const char *dir, pid_t pid)
 			continue;
 		}
 		if (v == (long)pid)
-			return true;
+			*found = true;
+		else
+			(*others)++;
 	}
-	return false;
+	return 0;
+}
+
+bool
+sr_cg_has_pid(const char *dir, pid_t pid)
+{
+	size_t others;
+	bool found;
+
+	return sr_cg_scan_pids(dir, pid, &found, &others) == 0 && found;
 }
 
 void

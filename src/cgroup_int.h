@@ -35,6 +35,7 @@ int sr_cg_set_u64(const char *dir, const char *file, uint64_t v, bool page);
 bool sr_cg_has_word(const char *list, const char *word, char sep);
 /* Is pid listed in dir/cgroup.procs? */
 bool sr_cg_has_pid(const char *dir, pid_t pid);
+int sr_cg_scan_pids(const char *dir, pid_t pid, bool *found, size_t *others);
 
 /* From /proc/self/cgroup content, the path of the hierarchy whose
  * controller list contains ctrl ("" for the v2 line "0::").  New string

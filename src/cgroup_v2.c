@@ -170,22 +170,11 @@ move_self(struct sr_cgroup *cg, const char *parent)
 static bool
 only_us(const char *dir)
 {
-	_cleanup_free_ char *buf = NULL;
-	char *p, *end;
+	size_t others;
+	bool found;
 
-	if (sr_cg_read(dir, "cgroup.procs", &buf) < 0)
-		return false;
-	for (p = buf; *p; p = end) {
-		long v = strtol(p, &end, 10);
-
-		if (end == p) {
-			end = p + 1;
-			continue;
-		}
-		if (v != (long)getpid())
-			return false;
-	}
-	return true;
+	return sr_cg_scan_pids(dir, getpid(), &found, &others) == 0 &&
+	    others == 0;
 }
 
 /* Root whose own cgroup is shared with other processes (a shell, a test
