@@ -131,11 +131,14 @@ class Tools:
 
 # ---- hyperfine -------------------------------------------------------------
 
-def hyperfine(name, cmds, runs, warmup, work):
-    """cmds: list of (label, argv).  Returns {label: stats} (seconds)."""
+def hyperfine(name, cmds, runs, warmup, work, prepare=None):
+    """cmds: list of (label, argv).  Returns {label: stats} (seconds).
+    prepare: a shell command hyperfine runs, untimed, before each run."""
     out = os.path.join(work, name + ".json")
     a = ["hyperfine", "-N", "--style", "basic", "--warmup", str(warmup),
          "--runs", str(runs), "--export-json", out]
+    if prepare:
+        a += ["--prepare", prepare]
     for label, argv in cmds:
         a += ["-n", label, cmdline(argv)]
     log("hyperfine %s: %s" % (name, ", ".join(l for l, _ in cmds)))
@@ -325,6 +328,58 @@ def own_hwm_kib(argv, n=3):
     return statistics.median(vals)
 
 
+def warm(S, res, R, work, py, data, sand_py, bare_py):
+    """Rows with a server holding ready sandboxes (python=2, sh=2).  Each
+    timed run takes one ready sandbox; the untimed prepare step waits
+    until both pools are full again, so no run meets an empty pool."""
+    sockdir = tempfile.mkdtemp(prefix="sr-bench-sock-")
+    os.chmod(sockdir, 0o700)
+    sock = os.path.join(sockdir, "serve.sock")
+    env = dict(os.environ, SANDRUN_SOCKET=sock)
+    srv = subprocess.Popen([S, "serve", "--socket", sock, "--pool",
+                            "python=2", "--pool", "sh=2"],
+                           stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    full = ("until %s serve --status --socket %s --json | "
+            "grep -q '\"ready\":2,.*\"ready\":2,'; do sleep 0.01; done" %
+            (sh_quote(S), sh_quote(sock)))
+    old = os.environ.get("SANDRUN_SOCKET")
+    try:
+        subprocess.run(["sh", "-c", full], timeout=30, check=True)
+        os.environ["SANDRUN_SOCKET"] = sock	# hyperfine's children
+        seed = ["--file", data + ":/code/dataset.csv", sand_py]
+        cmds = [("bare true", ["/bin/true"]),
+                ("sh true cold", [S, "--cold", "-p", "sh", "--exec", "--",
+                                  "/bin/true"]),
+                ("sh true warm", [S, "-p", "sh", "--exec", "--",
+                                  "/bin/true"]),
+                ("bare python -c pass", [py, "-c", "pass"]),
+                ("python -c pass cold", [S, "--cold", "--exec", "--", py,
+                                         "-c", "pass"]),
+                ("python -c pass warm", [S, "--exec", "--", py, "-c",
+                                         "pass"]),
+                ("bare seed", [py, "-B", bare_py]),
+                ("seed cold", [S, "--cold", "-p", "python"] + seed),
+                ("seed via server (--file: runs cold)",
+                 [S, "-p", "python"] + seed)]
+        res["workloads"]["warm"] = hyperfine(
+            "warm", cmds, R(40, 8), R(3, 1), work, prepare="sh -c " +
+            sh_quote(full))
+        st = subprocess.run([S, "serve", "--status", "--json", "--socket",
+                             sock], capture_output=True, text=True,
+                            env=env).stdout
+        res["warm_status"] = json.loads(st)
+    except (subprocess.SubprocessError, ValueError) as e:
+        res["problems"].append("warm: %s" % e)
+    finally:
+        if old is None:
+            os.environ.pop("SANDRUN_SOCKET", None)
+        else:
+            os.environ["SANDRUN_SOCKET"] = old
+        srv.terminate()
+        srv.wait()
+        shutil.rmtree(sockdir, ignore_errors=True)
+
+
 def do_pass(a):
     quick = a.quick
     work = tempfile.mkdtemp(prefix="sr-bench-", dir="/var/tmp")
@@ -398,6 +453,10 @@ def do_pass(a):
                         only="others")
     res["workloads"]["seed"] = hyperfine("seed", cmds, R(15, 3), R(2, 1),
                                          work)
+
+    # 3b. warm: the same calls with `sandrun serve` running (its pools'
+    # ready sandboxes), in the same pass as bare and cold
+    warm(S, res, R, work, PY, data, sand_py, bare_py)
 
     # 4. 1 GiB through stdout
     size = "1G" if not quick else "256M"
@@ -474,9 +533,11 @@ def render_pass(p):
     titles = {"true": "`/bin/true`", "python": "`python3 -c pass`",
               "seed": "seed case (`examples/seed-case`, pandas)",
               "stream": "1 GiB to stdout (`head -c 1G /dev/zero`)",
+              "warm": "with `sandrun serve` running (ready sandboxes: "
+                      "python=2, sh=2)",
               "loop": "%d back-to-back runs (time for all %d)" % (
                   p["loop_n"], p["loop_n"])}
-    for key in ("true", "python", "seed", "stream", "loop"):
+    for key in ("true", "python", "seed", "warm", "stream", "loop"):
         if key not in w:
             continue
         r = w[key]
@@ -491,6 +552,10 @@ def render_pass(p):
             if key == "loop":
                 kind = label.split()[-1]
                 base = r.get("bare " + kind)
+            if key == "warm":
+                kind = label.split()[0]
+                base = next((v for k, v in r.items()
+                             if k.startswith("bare " + kind)), None)
             ratio = s["median"] / base["median"] if base else None
             last = "%+.2f ms" % ((s["median"] - base["median"]) * 1000) \
                 if base else "–"
@@ -500,6 +565,15 @@ def render_pass(p):
                 label, fmt_t(s["median"]), fmt_t(s["mean"]),
                 fmt_t(s["stddev"]), fmt_t(s["min"]), s["runs"],
                 "%.3f" % ratio if ratio else "–", last))
+        if key == "warm" and p.get("warm_status"):
+            for pool in p["warm_status"]["pools"]:
+                L.append("\nPool %s: %d warm, %d cold fallbacks; memory per "
+                         "ready sandbox %s KiB (PSS of worker and init, RSS "
+                         "where PSS is closed); refill %s ms." % (
+                             pool["policy"], pool["warm"],
+                             pool["cold_fallbacks"],
+                             (pool["memory_per_ready_bytes"] or 0) // 1024,
+                             pool["refill_ms"]))
         if key == "stream":
             rs = p["stream_rss_kib"]
             L.append("\nPeak RSS (median of runs): sandrun itself %.1f MiB "

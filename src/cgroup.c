@@ -318,7 +318,8 @@ static const char *const fake_files[] = {
 	"memory.current", "memory.events", "pids.max", "pids.events", "cpu.stat",
 	"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
 	"memory.swappiness", "memory.oom_control", "memory.max_usage_in_bytes",
-	"memory.failcnt", "cpuacct.usage", "cpuacct.stat",
+	"memory.failcnt", "cpuacct.usage", "cpuacct.stat", "cpu.max",
+	"cpu.cfs_period_us", "cpu.cfs_quota_us",
 };
 
 /* rmdir, retrying while the last processes are being reaped (EBUSY). */
@@ -390,14 +391,40 @@ sr_cg_set_u64(const char *dir, const char *file, uint64_t v, bool page)
 	return -1;
 }
 
-bool
-sr_cg_has_pid(const char *dir, pid_t pid)
+#define CPU_PERIOD_US 100000
+
+int
+sr_cg_set_cpu_max(const char *dir, uint64_t milli)
+{
+	_cleanup_free_ char *buf = NULL;
+	unsigned long long q, per;
+	char want[48];
+
+	snprintf(want, sizeof(want), "%" PRIu64 " %d", milli * 100,
+	    CPU_PERIOD_US);
+	if (sr_cg_write(dir, "cpu.max", want) < 0 ||
+	    sr_cg_read(dir, "cpu.max", &buf) < 0)
+		return -1;
+	if (sscanf(buf, "%llu %llu", &q, &per) != 2 || q != milli * 100 ||
+	    per != CPU_PERIOD_US) {
+		errno = ERANGE;
+		return -1;
+	}
+	return 0;
+}
+
+/* Read dir's cgroup.procs: is pid in it, and how many others are?
+ * Returns -1 when it cannot be read. */
+int
+sr_cg_scan_pids(const char *dir, pid_t pid, bool *found, size_t *others)
 {
 	_cleanup_free_ char *buf = NULL;
 	char *p, *end;
 
+	*found = false;
+	*others = 0;
 	if (sr_cg_read(dir, "cgroup.procs", &buf) < 0)
-		return false;
+		return -1;
 	for (p = buf; *p; p = end) {
 		long v = strtol(p, &end, 10);
 
@@ -406,9 +433,20 @@ sr_cg_has_pid(const char *dir, pid_t pid)
 			continue;
 		}
 		if (v == (long)pid)
-			return true;
+			*found = true;
+		else
+			(*others)++;
 	}
-	return false;
+	return 0;
+}
+
+bool
+sr_cg_has_pid(const char *dir, pid_t pid)
+{
+	size_t others;
+	bool found;
+
+	return sr_cg_scan_pids(dir, pid, &found, &others) == 0 && found;
 }
 
 void
@@ -459,6 +497,8 @@ sr_cgroup_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 		lim_out[SR_LIM_MEMORY].mech = SR_MECH_NONE;
 		lim_out[SR_LIM_PROCESSES].value = l->processes;
 		lim_out[SR_LIM_PROCESSES].mech = SR_MECH_NONE;
+		lim_out[SR_LIM_CPUS].value = l->cpus;
+		lim_out[SR_LIM_CPUS].mech = SR_MECH_NONE;
 	}
 	if (override) {
 		if (sr_cg_v2_setup(cg, l, override, false, lim_out, why,
@@ -517,7 +557,7 @@ sr_cgroup_attach(struct sr_cgroup *cg, pid_t pid, struct sr_diag *d)
 			return sr_diag_errno(d, "cannot move pid %ld into %s",
 			    (long)pid, cg->v2_path);
 	} else if (cg->kind == SR_CGROUP_V1) {
-		for (size_t i = 0; i < 3; i++) {
+		for (size_t i = 0; i < SR_CG_V1_N; i++) {
 			const char *dir = *sr_cg_v1_slot(cg, i);
 
 			if (dir && sr_cg_write(dir, "cgroup.procs", buf) < 0)
@@ -536,7 +576,7 @@ sr_cgroup_confirm(struct sr_cgroup *cg, pid_t pid, struct sr_diag *d)
 			return sr_diag_set(d, "pid %ld is not in %s after joining "
 			    "it", (long)pid, cg->v2_path);
 	} else if (cg->kind == SR_CGROUP_V1) {
-		for (size_t i = 0; i < 3; i++) {
+		for (size_t i = 0; i < SR_CG_V1_N; i++) {
 			const char *dir = *sr_cg_v1_slot(cg, i);
 
 			if (dir && !sr_cg_has_pid(dir, pid))
@@ -586,7 +626,7 @@ sr_cgroup_kill(struct sr_cgroup *cg)
 		if (sr_cg_write(cg->v2_path, "cgroup.kill", "1") < 0)
 			sr_cg_kill_procs(cg->v2_path, 100);	/* kernel < 5.14 */
 	} else if (cg->kind == SR_CGROUP_V1) {
-		for (size_t i = 0; i < 3; i++) {
+		for (size_t i = 0; i < SR_CG_V1_N; i++) {
 			const char *dir = *sr_cg_v1_slot(cg, i);
 
 			if (dir)
@@ -606,7 +646,7 @@ sr_cgroup_destroy(struct sr_cgroup *cg)
 		free(cg->v2_path);
 		cg->v2_path = NULL;
 	}
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < SR_CG_V1_N; i++) {
 		char **s = sr_cg_v1_slot(cg, i);
 
 		if (*s) {

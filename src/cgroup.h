@@ -30,6 +30,7 @@ struct sr_cgroup {
 	char *v2_path;		/* absolute dir of the run's cgroup (v2) */
 	int v2_fd;		/* O_DIRECTORY fd of it, for CLONE_INTO_CGROUP; -1 */
 	char *v1_memory, *v1_pids, *v1_cpuacct;	/* v1 dirs, NULL if unused */
+	char *v1_cpu;		/* v1 cpu leaf when not co-mounted with cpuacct */
 	bool memory, pids, cpu;	/* which controllers are really limiting
 				 * (cpu: accounting the supervisor polls) */
 	char *v2_supervisor;	/* leaf we moved ourselves into, or NULL */
@@ -46,6 +47,8 @@ struct sr_cgroup {
  * cgroup can be had, returns 0 with cg->kind == SR_CGROUP_NONE and
  * why_none filled (it is not an error: rlimits take over).  Returns -1
  * only when `override` was given and cannot be used.
+ * A CPU rate (l->cpus) is written as cpu.max (v2) or cpu.cfs_quota_us
+ * (v1) and read back; claimed in lim_out[SR_LIM_CPUS] only then.
  * Writes the mechanism of memory and processes into lim_out[], and of
  * cpu_time when the cgroup accounts CPU (the supervisor then polls the
  * usage of the whole tree and kills at the limit).

@@ -35,6 +35,7 @@ int sr_cg_set_u64(const char *dir, const char *file, uint64_t v, bool page);
 bool sr_cg_has_word(const char *list, const char *word, char sep);
 /* Is pid listed in dir/cgroup.procs? */
 bool sr_cg_has_pid(const char *dir, pid_t pid);
+int sr_cg_scan_pids(const char *dir, pid_t pid, bool *found, size_t *others);
 
 /* From /proc/self/cgroup content, the path of the hierarchy whose
  * controller list contains ctrl ("" for the v2 line "0::").  New string
@@ -61,7 +62,12 @@ int sr_cg_v2_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 int sr_cg_v2_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st);
 enum sr_cgroup_case sr_cg_v2_probe(const char *own, char *why, size_t wl);
 
-/* cgroup_v1.c */
+/* Write a CPU rate (thousandths of a CPU) as v2 cpu.max, "QUOTA PERIOD"
+ * with a 100 ms period, and read it back.  0, or -1 with errno. */
+int sr_cg_set_cpu_max(const char *dir, uint64_t milli);
+
+/* cgroup_v1.c: leaves per controller (memory, pids, cpuacct, cpu) */
+#define SR_CG_V1_N 4
 int sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     struct sr_limit_report *lim_out, const char *self);
 int sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st);

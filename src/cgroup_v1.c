@@ -1,10 +1,12 @@
 /* cgroup_v1.c - the run's cgroup on cgroup v1: one leaf per controller
- * (memory, pids, cpuacct) under our own path in each hierarchy.  Normally
+ * (memory, pids, cpuacct, cpu) under our own path in each hierarchy (one
+ * leaf for cpu and cpuacct where they are mounted together).  Normally
  * root only; an unwritable hierarchy is left out and named in why_none.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,12 +15,34 @@
 #include "cgroup_int.h"
 #include "util.h"
 
-static const char *const v1_ctrls[] = { "memory", "pids", "cpuacct" };
+static const char *const v1_ctrls[SR_CG_V1_N] = { "memory", "pids",
+	"cpuacct", "cpu" };
 
 char **
 sr_cg_v1_slot(struct sr_cgroup *cg, size_t i)
 {
-	return i == 0 ? &cg->v1_memory : i == 1 ? &cg->v1_pids : &cg->v1_cpuacct;
+	return i == 0 ? &cg->v1_memory : i == 1 ? &cg->v1_pids :
+	    i == 2 ? &cg->v1_cpuacct : &cg->v1_cpu;
+}
+
+/* The CPU rate as CFS bandwidth: quota per 100 ms period, read back.
+ * The cpu controller's leaf, or the cpuacct one when they share a
+ * hierarchy (it then has cpu.cfs_quota_us). */
+static int
+set_cfs_quota(struct sr_cgroup *cg, uint64_t milli)
+{
+	const char *dir = cg->v1_cpu ? cg->v1_cpu : cg->v1_cpuacct;
+	char p[PATH_MAX];
+
+	if (dir == NULL)
+		return -1;
+	snprintf(p, sizeof(p), "%s/cpu.cfs_quota_us", dir);
+	if (!sr_cg_fake() && access(p, W_OK) < 0)
+		return -1;
+	if (sr_cg_set_u64(dir, "cpu.cfs_period_us", 100000, false) < 0 ||
+	    sr_cg_set_u64(dir, "cpu.cfs_quota_us", milli * 100, false) < 0)
+		return -1;
+	return 0;
 }
 
 int
@@ -26,13 +50,13 @@ sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     struct sr_limit_report *lim_out, const char *self)
 {
 	const char *root = sr_cg_root();
-	char *parents[3] = { NULL, NULL, NULL };
-	char why[3][160] = { "", "", "" };
+	char *parents[SR_CG_V1_N] = { NULL, NULL, NULL, NULL };
+	char why[SR_CG_V1_N][160] = { "", "", "", "" };
 	char name[64];
 	size_t i;
 	int attempt;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < SR_CG_V1_N; i++) {
 		_cleanup_free_ char *ctrls = NULL, *path = NULL, *mnt = NULL;
 		struct stat stt;
 
@@ -42,6 +66,9 @@ sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 			    v1_ctrls[i]);
 			continue;
 		}
+		/* cpu mounted with cpuacct: the cpuacct leaf is both */
+		if (i == 3 && sr_cg_has_word(ctrls, "cpuacct", ','))
+			continue;
 		mnt = sr_cg_join(root, v1_ctrls[i]);
 		if (stat(mnt, &stt) < 0) {
 			free(mnt);
@@ -59,7 +86,7 @@ sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 		bool clash = false;
 
 		sr_cg_leaf_name(name, sizeof(name));
-		for (i = 0; i < 3 && !clash; i++) {
+		for (i = 0; i < SR_CG_V1_N && !clash; i++) {
 			if (!parents[i])
 				continue;
 			char *leaf = sr_cg_join(parents[i], name);
@@ -79,7 +106,7 @@ sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 		}
 		if (!clash)
 			break;
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < SR_CG_V1_N; i++) {
 			char **s = sr_cg_v1_slot(cg, i);
 
 			if (*s) {
@@ -89,14 +116,18 @@ sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 			}
 		}
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < SR_CG_V1_N; i++)
 		free(parents[i]);
 
 	if (!cg->v1_memory && !cg->v1_pids) {
-		if (cg->v1_cpuacct) {
-			rmdir(cg->v1_cpuacct);
-			free(cg->v1_cpuacct);
-			cg->v1_cpuacct = NULL;
+		for (i = 2; i < SR_CG_V1_N; i++) {
+			char **s = sr_cg_v1_slot(cg, i);
+
+			if (*s) {
+				rmdir(*s);
+				free(*s);
+				*s = NULL;
+			}
 		}
 		sr_cg_why_add(cg->why_none, sizeof(cg->why_none), "cgroup v1: memory: ");
 		sr_cg_why_add(cg->why_none, sizeof(cg->why_none), why[0][0] ? why[0] : "failed");
@@ -130,6 +161,9 @@ sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 	cg->cpu = cg->v1_cpuacct != NULL;
 	if (cg->cpu && l->cpu_ms != SR_UNLIMITED && lim_out)
 		lim_out[SR_LIM_CPU].mech = SR_MECH_CGROUP1;
+	if (l->cpus != SR_UNLIMITED && set_cfs_quota(cg, l->cpus) == 0 &&
+	    lim_out)
+		lim_out[SR_LIM_CPUS].mech = SR_MECH_CGROUP1;
 	return 0;
 }
 

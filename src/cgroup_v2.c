@@ -130,8 +130,14 @@ enable(const char *parent)
 	_cleanup_free_ char *ctl = NULL, *sub = NULL;
 
 	if (sr_cg_read(parent, "cgroup.subtree_control", &sub) == 0 &&
-	    sr_cg_has_word(sub, "memory", ' ') && sr_cg_has_word(sub, "pids", ' '))
+	    sr_cg_has_word(sub, "memory", ' ') && sr_cg_has_word(sub, "pids", ' ')) {
+		/* cpu too when it can be had (cpu.max); not required */
+		if (!sr_cg_has_word(sub, "cpu", ' ') &&
+		    sr_cg_read(parent, "cgroup.controllers", &ctl) == 0 &&
+		    sr_cg_has_word(ctl, "cpu", ' '))
+			(void)sr_cg_write(parent, "cgroup.subtree_control", "+cpu");
 		return 0;
+	}
 	if (sr_cg_read(parent, "cgroup.controllers", &ctl) == 0 &&
 	    sr_cg_has_word(ctl, "cpu", ' ') &&
 	    sr_cg_write(parent, "cgroup.subtree_control", "+memory +pids +cpu") == 0)
@@ -164,22 +170,11 @@ move_self(struct sr_cgroup *cg, const char *parent)
 static bool
 only_us(const char *dir)
 {
-	_cleanup_free_ char *buf = NULL;
-	char *p, *end;
+	size_t others;
+	bool found;
 
-	if (sr_cg_read(dir, "cgroup.procs", &buf) < 0)
-		return false;
-	for (p = buf; *p; p = end) {
-		long v = strtol(p, &end, 10);
-
-		if (end == p) {
-			end = p + 1;
-			continue;
-		}
-		if (v != (long)getpid())
-			return false;
-	}
-	return true;
+	return sr_cg_scan_pids(dir, getpid(), &found, &others) == 0 &&
+	    others == 0;
 }
 
 /* Root whose own cgroup is shared with other processes (a shell, a test
@@ -274,6 +269,10 @@ apply_limits(struct sr_cgroup *cg, const struct sr_limits *l,
 	cg->cpu = sr_cg_fake() || access(p, R_OK) == 0;
 	if (cg->cpu && l->cpu_ms != SR_UNLIMITED && lim_out)
 		lim_out[SR_LIM_CPU].mech = SR_MECH_CGROUP2;
+	/* cpu.max exists only where the cpu controller is enabled */
+	if (l->cpus != SR_UNLIMITED && sr_cg_set_cpu_max(leaf, l->cpus) == 0 &&
+	    lim_out)
+		lim_out[SR_LIM_CPUS].mech = SR_MECH_CGROUP2;
 }
 
 int

@@ -17,6 +17,7 @@
 #include "export.h"
 #include "notify.h"
 #include "ns.h"
+#include "quota.h"
 #include "program.h"
 #include "util.h"
 
@@ -418,7 +419,9 @@ setup(struct sr_sandbox *sb)
 		memset(sb->args_area, 0, sb->args_len);
 		strcpy(sb->args_area, "sandrun-init");
 	}
-	if (injected(SR_STEP_SOURCES, &d) < 0 ||
+	/* With every capability of the new user namespace still held. */
+	if (sr_quota_bound_userns(&d) < 0 ||
+	    injected(SR_STEP_SOURCES, &d) < 0 ||
 	    sr_mounts_open_sources(sb->plan, &d) < 0 ||
 	    injected(SR_STEP_USER, &d) < 0 ||
 	    sr_ns_become_user(sb->uid, sb->gid, &d) < 0)

@@ -15,6 +15,7 @@
 enum {
 	OPT_CPU_TIME = 256,
 	OPT_PIDS,
+	OPT_CPUS,
 	OPT_OUTPUT_LIMIT,
 	OPT_BIND,
 	OPT_BIND_RW,
@@ -47,6 +48,7 @@ static const struct option longopts[] = {
 	{ "cpu-time", required_argument, NULL, OPT_CPU_TIME },
 	{ "memory", required_argument, NULL, 'm' },
 	{ "pids", required_argument, NULL, OPT_PIDS },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT },
 	{ "file", required_argument, NULL, 'f' },
 	{ "bind", required_argument, NULL, OPT_BIND },
@@ -93,6 +95,7 @@ sr_cli_usage(FILE *f)
 "      --cpu-time DUR       CPU time limit\n"
 "  -m, --memory SIZE        memory limit (512M, 1G)\n"
 "      --pids N             process and thread limit\n"
+"      --cpus N             CPU rate in CPUs (0.5, 2; a cgroup's cpu.max)\n"
 "      --output-limit SIZE  bytes kept per output stream\n"
 "  -f, --file SRC[:DEST]    copy a host file or directory in (default: work dir)\n"
 "      --bind SRC[:DEST]    bind a host path read-only\n"
@@ -304,6 +307,12 @@ option(struct sr_opts *o, int c, char **argv, struct sr_diag *d)
 	case OPT_PIDS:
 		return limit_arg(o, SR_SET_PIDS, "--pids", optarg, 'n',
 		    &o->pids, d);
+	case OPT_CPUS:
+		if (once(o, SR_SET_CPUS, "--cpus", d) < 0)
+			return -1;
+		if (sr_parse_cpus(optarg, &o->cpus, &why) < 0)
+			return sr_diag_kind(d, SR_DIAG_USAGE, "--cpus: %s", why);
+		return 0;
 	case OPT_OUTPUT_LIMIT:
 		return limit_arg(o, SR_SET_OUTPUT, "--output-limit", optarg, 's',
 		    &o->output, d);

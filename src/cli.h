@@ -42,10 +42,11 @@ enum {
 	SR_SET_POLICY = 1 << 9,
 	SR_SET_INLINE = 1 << 10,
 	SR_SET_CGROUP = 1 << 11,
-	SR_SET_COLD = 1 << 12,
-	SR_SET_SESSION = 1 << 13,	/* --session NAME */
-	SR_SET_SESSION_IDLE = 1 << 14,
-	SR_SET_SESSION_LIFE = 1 << 15,	/* --cold: never hand over to sandrun serve */
+	SR_SET_COLD = 1 << 12,	/* --cold: never hand over to sandrun serve */
+	SR_SET_CPUS = 1 << 13,
+	SR_SET_SESSION = 1 << 14,	/* --session NAME */
+	SR_SET_SESSION_IDLE = 1 << 15,
+	SR_SET_SESSION_LIFE = 1 << 16,
 };
 
 struct sr_path_pair {
@@ -61,6 +62,7 @@ struct sr_opts {
 	const char *policy;	/* name or path; NULL = $SANDRUN_POLICY or "python" */
 	const char *mode_arg;	/* --print-policy NAME, --check-policy FILE */
 	uint64_t timeout_ms, cpu_ms, memory, pids, output;
+	uint64_t cpus;		/* --cpus, thousandths of a CPU */
 	int network;		/* enum sr_network, when SR_SET_NETWORK */
 	struct sr_path_pair *files;	/* --file */
 	size_t n_files;

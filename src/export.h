@@ -51,6 +51,11 @@ void sr_export_snapshot(const char *workdir);
  * caps the content bytes.  Never fails: problems become records. */
 void sr_export_walk(int fd, const char *workdir, uint64_t total_max);
 
+/* Leave the files in place: the walk copies them and releases nothing
+ * (a session's work dir outlives the run).  Set before the sandbox is
+ * created; init inherits it. */
+void sr_export_keep_files(void);
+
 /* ---- supervisor side --------------------------------------------------- */
 
 /* The channel: a memfd (close-on-exec; init inherits it through clone).

@@ -229,13 +229,22 @@ full:
 	w->full = true;
 }
 
+/* A session's work dir outlives the run: copy, never punch. */
+static bool keep_files;
+
+void
+sr_export_keep_files(void)
+{
+	keep_files = true;
+}
+
 static void
 regular(struct walker *w, int dfd, const char *name, size_t plen,
     const struct stat *st)
 {
 	char why[128];
 	struct stat fst;
-	bool punch = true;
+	bool punch = !keep_files;
 	int fd;
 
 	if (w->snapshot) {

@@ -164,6 +164,14 @@ static const struct alt alt_personality[] = {
 static const struct alt alt_prlimit64[] = {
 	ALT1(0, M32, 1),
 };
+/* fcntl F_SETPIPE_SZ: pipe buffers are charged to the caller's real uid
+ * (pipe-user-pages-soft, 64 MiB), which an unprivileged sandbox shares;
+ * 1 MiB pipes would spend it with 64 pipes.  Refused (inverted rule), so
+ * a pipe keeps its default 16 pages and the open-files and processes
+ * limits bound the total (docs/cgroups.md, per-user quotas). */
+static const struct alt alt_fcntl[] = {
+	ALT1(1, M32, F_SETPIPE_SZ),
+};
 static const struct alt alt_mknod[] = {
 	ALT1(1, S_IFMT, S_IFIFO),
 };
@@ -187,6 +195,7 @@ static const struct {
 } argrules[] = {
 #define R(n, a, t, i, e) { n, a, t, sizeof(t) / sizeof(t[0]), i, e }
 	R("clone", 0, alt_clone, false, false),
+	R("fcntl", 1, alt_fcntl, true, false),
 	R("ioctl", 1, alt_ioctl, false, true),
 	R("mknod", 1, alt_mknod, false, false),
 	R("mknodat", 2, alt_mknodat, false, false),

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,8 +17,9 @@
 int
 sr_plan_open_input(const char *path, const char *what, struct sr_diag *d)
 {
-	struct stat st, st2;
-	int fd, fd2;
+	struct pollfd pfd;
+	struct stat st;
+	int fd, e;
 
 	/* O_NONBLOCK: learn the type before a FIFO could block the open. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -28,23 +30,25 @@ sr_plan_open_input(const char *path, const char *what, struct sr_diag *d)
 		return sr_diag_kind(d, SR_DIAG_USAGE, "%s%s: is a directory%s",
 		    what, path, *what ? "" : ", not a code file");
 	}
-	if (!S_ISFIFO(st.st_mode)) {
-		(void)fcntl(fd, F_SETFL, 0);
-		return fd;
+	if (S_ISFIFO(st.st_mode)) {
+		/* A FIFO with no writer yet reads as empty at once: wait, like
+		 * cat(1), until a writer wrote or came and went.  Keeping this
+		 * descriptor (not opening again) means a writer that comes,
+		 * writes and leaves in between loses nothing: a reader holds
+		 * the FIFO open all along. */
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		while (poll(&pfd, 1, -1) < 0) {
+			if (errno != EINTR) {
+				e = errno;
+				close(fd);
+				errno = e;
+				return sr_diag_errno(d, "%s%s", what, path);
+			}
+		}
 	}
-	/* A FIFO opened O_NONBLOCK with no writer reads as empty at once:
-	 * open it again, blocking until a writer comes, like cat(1). */
-	close(fd);
-	fd2 = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd2 < 0)
-		return sr_diag_errno(d, "%s%s", what, path);
-	if (fstat(fd2, &st2) < 0 || st2.st_dev != st.st_dev ||
-	    st2.st_ino != st.st_ino) {
-		close(fd2);
-		return sr_diag_set(d, "%s%s: replaced while opening it", what,
-		    path);
-	}
-	return fd2;
+	(void)fcntl(fd, F_SETFL, 0);
+	return fd;
 }
 
 static int

@@ -68,6 +68,8 @@ struct sr_limits {
 	uint64_t tmpfs_tmp;	/* size of /tmp */
 	uint64_t tmpfs_work;	/* size of the work dir */
 	uint64_t tmpfs_shm;	/* size of /dev/shm */
+	uint64_t cpus;		/* CPU rate, thousandths of a CPU (cpu.max);
+				 * optional: missing is SR_UNLIMITED */
 };
 
 struct sr_syscalls {

@@ -99,6 +99,9 @@ sr_policy_to_json(const struct sr_policy *p)
 	cJSON_AddItemToObject(t, "tmp", fmt_size(l->tmpfs_tmp));
 	cJSON_AddItemToObject(t, "work", fmt_size(l->tmpfs_work));
 	cJSON_AddItemToObject(t, "shm", fmt_size(l->tmpfs_shm));
+	if (l->cpus != SR_UNLIMITED)	/* optional key: absent is unlimited */
+		cJSON_AddItemToObject(o, "cpus",
+		    cJSON_CreateNumber((double)l->cpus / 1000));
 
 	a = cJSON_AddArrayToObject(root, "filesystem");
 	for (size_t i = 0; i < p->n_mounts; i++) {

@@ -347,19 +347,65 @@ sr_pparse_limit(struct sr_pctx *c, const cJSON *v, const char *p,
 	return 0;
 }
 
+/* limits.cpus: a JSON number of CPUs (0.5, 2; at most 3 decimals) or
+ * "unlimited"; missing is unlimited. */
+static void
+parse_cpus(struct sr_pctx *c, const cJSON *v, uint64_t *out)
+{
+	char buf[32];
+	const char *why = NULL;
+	double d;
+
+	*out = SR_UNLIMITED;
+	if (v == NULL)
+		return;
+	if (cJSON_IsString(v) && strcmp(v->valuestring, "unlimited") == 0)
+		return;
+	if (!cJSON_IsNumber(v)) {
+		sr_perr(c, "limits.cpus",
+		    "must be a number of CPUs (0.5, 2) or \"unlimited\"");
+		return;
+	}
+	d = v->valuedouble;
+	/* through the same strict text parser as --cpus */
+	if (isnan(d) || d < 0 || d > SR_CPUS_MAX + 1 ||
+	    snprintf(buf, sizeof(buf), "%.6f", d) >= (int)sizeof(buf)) {
+		sr_perr(c, "limits.cpus", "must be between 0.01 and 1024");
+		return;
+	}
+	/* "%.6f" then trailing zeros dropped: 0.5 -> "0.5", 2 -> "2" */
+	{
+		char *e = buf + strlen(buf) - 1;
+
+		while (*e == '0')
+			*e-- = '\0';
+		if (*e == '.')
+			*e = '\0';
+	}
+	if (sr_parse_cpus(buf, out, &why) < 0) {
+		*out = SR_UNLIMITED;
+		sr_perr(c, "limits.cpus", "%s", why);
+	}
+}
+
 static void
 parse_limits(struct sr_pctx *c, const cJSON *lim, struct sr_limits *l)
 {
+	/* cpus (added later) is optional, so existing policies stay valid */
 	static const char *const keys[] = { "wall_time", "cpu_time", "memory",
 		"processes", "open_files", "file_size", "output", "tmpfs",
-		    NULL };
+		"cpus", NULL };
+	static const char *const rkeys[] = { "wall_time", "cpu_time",
+		"memory", "processes", "open_files", "file_size", "output",
+		"tmpfs", NULL };
 	static const char *const tkeys[] = { "tmp", "work", "shm", NULL };
 	const cJSON *t;
 	char p[512];
 	size_t i;
 
-	if (!sr_pcheck_object(c, lim, "limits", keys, keys))
+	if (!sr_pcheck_object(c, lim, "limits", keys, rkeys))
 		return;
+	parse_cpus(c, sr_pget(lim, "cpus"), &l->cpus);
 	for (i = 0; i < SR_ARRAY_SIZE(limdefs); i++) {
 		const cJSON *v = sr_pget(lim, limdefs[i].key);
 
@@ -701,6 +747,7 @@ convert(struct sr_pctx *c, const cJSON *root, struct sr_policy *pol)
 		    sr_printable(pol->extends, 48, b, sizeof(b)));
 	if ((v = sr_pget(root, "run")) != NULL)
 		parse_run(c, v, pol);
+	pol->limits.cpus = SR_UNLIMITED;
 	if ((v = sr_pget(root, "limits")) != NULL)
 		parse_limits(c, v, &pol->limits);
 	if ((v = sr_pget(root, "filesystem")) != NULL)

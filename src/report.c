@@ -85,6 +85,7 @@ sr_limit_name(enum sr_limit_id id)
 		[SR_LIM_TMPFS_TMP] = "tmpfs_tmp",
 		[SR_LIM_TMPFS_WORK] = "tmpfs_work",
 		[SR_LIM_TMPFS_SHM] = "tmpfs_shm",
+		[SR_LIM_CPUS] = "cpus",
 	};
 
 	if ((unsigned)id >= SR_LIM_COUNT)

@@ -33,6 +33,8 @@ limit_unit(enum sr_limit_id id)
 	case SR_LIM_PROCESSES:
 	case SR_LIM_OPEN_FILES:
 		return "count";
+	case SR_LIM_CPUS:
+		return "millicpus";
 	default:
 		return "bytes";
 	}
@@ -470,6 +472,11 @@ sr_report_serve_status(const char *path, const struct sr_serve_stats *st,
 		else
 			cJSON_AddNumberToObject(e, "memory_per_ready_bytes",
 			    (double)p[i].memory_per_ready);
+		if (p[i].refill_us == 0)
+			cJSON_AddNullToObject(e, "refill_ms");
+		else
+			cJSON_AddNumberToObject(e, "refill_ms",
+			    (double)(p[i].refill_us / 100) / 10);
 		cJSON_AddItemToArray(a, e);
 	}
 	cJSON_AddNumberToObject(o, "unpooled_served", (double)st->unpooled_served);

@@ -43,6 +43,8 @@ void
 sr_rlimit_plan(const struct sr_limits *l, bool memory_by_cgroup,
     bool pids_by_cgroup, struct sr_rlimits *r, struct sr_limit_report *rep)
 {
+	uint64_t fsize;
+
 	memset(r, 0, sizeof(*r));
 	add(r, RLIMIT_CORE, 0, 0);
 	if (l->cpu_ms != SR_UNLIMITED) {
@@ -61,9 +63,20 @@ sr_rlimit_plan(const struct sr_limits *l, bool memory_by_cgroup,
 	rep[SR_LIM_OPEN_FILES].value = l->open_files;
 	rep[SR_LIM_OPEN_FILES].mech = l->open_files == SR_UNLIMITED ?
 	    SR_MECH_NONE : SR_MECH_RLIMIT;
-	add(r, RLIMIT_FSIZE, lim(l->file_size), lim(l->file_size));
-	rep[SR_LIM_FILE_SIZE].value = l->file_size;
-	rep[SR_LIM_FILE_SIZE].mech = l->file_size == SR_UNLIMITED ?
+	/* Where the memory cgroup is charged for tmpfs pages, the tmpfs
+	 * sizes follow the memory limit (sr_mounts_fit_memory); so does the
+	 * largest file, at half of it, else a temp file the memory allows
+	 * fails with EFBIG at a smaller file_size (#17).  Half: one runaway
+	 * writer ends with EFBIG (file_size_limit) and leaves the program
+	 * memory to run, rather than an OOM kill of the run.  Without that
+	 * cgroup the tmpfs keep the policy's sizes and file_size stays. */
+	fsize = l->file_size;
+	if (memory_by_cgroup && fsize != SR_UNLIMITED &&
+	    l->memory != SR_UNLIMITED && fsize < l->memory / 2)
+		fsize = l->memory / 2;
+	add(r, RLIMIT_FSIZE, lim(fsize), lim(fsize));
+	rep[SR_LIM_FILE_SIZE].value = fsize;
+	rep[SR_LIM_FILE_SIZE].mech = fsize == SR_UNLIMITED ?
 	    SR_MECH_NONE : SR_MECH_RLIMIT;
 	rep[SR_LIM_MEMORY].value = l->memory;
 	if (!memory_by_cgroup && l->memory != SR_UNLIMITED) {

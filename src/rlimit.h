@@ -23,6 +23,8 @@ struct sr_rlimits {
  * mappings).  Always: RLIMIT_CORE 0, NOFILE, FSIZE, SIGPENDING, MSGQUEUE 0,
  * and RLIMIT_CPU (per process) when a CPU limit is set.  RLIMIT_NPROC
  * only on Linux >= 5.14, where it counts per user namespace.
+ * RLIMIT_FSIZE is raised to half the memory limit when memory_by_cgroup
+ * (the tmpfs sizes follow the memory limit there).
  * Fills rep[] with SR_MECH_RLIMIT for what the rlimits enforce, leaving
  * a cgroup mechanism already written for cpu_time in place. */
 void sr_rlimit_plan(const struct sr_limits *l, bool memory_by_cgroup,

@@ -94,7 +94,13 @@ print_limits(const struct sr_limit_report *lim)
 	for (i = 0; i < SR_LIM_COUNT; i++) {
 		const struct sr_limit_report *l = &lim[i];
 
-		if (l->mech == SR_MECH_NONE || l->value == SR_UNLIMITED)
+		if (i == SR_LIM_CPUS && l->value != SR_UNLIMITED)
+			/* asked for and, without a cgroup, not applied */
+			snprintf(v, sizeof(v), "%llu.%03llu CPUs%s",
+			    (unsigned long long)l->value / 1000,
+			    (unsigned long long)l->value % 1000,
+			    l->mech == SR_MECH_NONE ? " not applied" : "");
+		else if (l->mech == SR_MECH_NONE || l->value == SR_UNLIMITED)
 			snprintf(v, sizeof(v), "unlimited");
 		else if (i == SR_LIM_WALL || i == SR_LIM_CPU)
 			sr_fmt_duration(l->value, v, sizeof(v));
@@ -445,6 +451,18 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 			close(fds[i]);
 	b->nt.child_sock = -1;
 	return rc;
+}
+
+void
+sr_sandbox_adopt(struct sr_box *b, const struct sr_plan *plan)
+{
+	const struct sr_limits *l = &plan->policy->limits;
+
+	b->plan = plan;
+	b->limits[SR_LIM_WALL].value = l->wall_ms;
+	b->limits[SR_LIM_WALL].mech = l->wall_ms == SR_UNLIMITED ?
+	    SR_MECH_NONE : SR_MECH_SUPERVISOR;
+	b->limits[SR_LIM_OUTPUT].value = l->output;
 }
 
 int

@@ -35,6 +35,12 @@ struct sr_box;
 int sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
     struct sr_diag *d);
 
+/* Make plan (which must outlive b) the plan of b's next run: a warm
+ * call's own plan, which the caller checked to fit b's create-time
+ * settings exactly; only what run and collect read (the wall-clock and
+ * output limits, format, export) may differ. */
+void sr_sandbox_adopt(struct sr_box *b, const struct sr_plan *plan);
+
 /* Start prog in b.  Returns 0, or -1 with d. */
 int sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
     struct sr_diag *d);

@@ -81,7 +81,8 @@ reply(int fd, int type, int32_t status, const char *reason)
 static uint32_t
 features(void)
 {
-	return SR_SERVE_F_RUN | SR_SERVE_F_STATUS | SR_SERVE_F_SIGNAL;
+	return SR_SERVE_F_RUN | SR_SERVE_F_STATUS | SR_SERVE_F_SIGNAL |
+	    SR_SERVE_F_WARM;
 }
 
 static void
@@ -194,8 +195,9 @@ start_run(struct server *s, struct conn *c, const struct sr_serve_request *req,
 	if (pool == NULL)
 		s->unpooled++;
 	if (s->o->verbose)
-		logmsg(s, "call from pid %ld: policy %s, cold (pid %ld)",
-		    (long)c->peer, name, (long)c->call.pid);
+		logmsg(s, "call from pid %ld: policy %s, %s (pid %ld)",
+		    (long)c->peer, name, c->call.sock >= 0 ?
+		    "to a ready sandbox" : "cold", (long)c->call.pid);
 	reply(c->fd, SR_SERVE_REP_START, 0, NULL);
 }
 
@@ -209,6 +211,8 @@ send_status(struct server *s, int fd)
 	} m;
 	unsigned i;
 
+	for (i = 0; i < s->o->n_pools; i++)
+		sr_serve_pool_poll(&s->o->pools[i]);
 	memset(&m, 0, sizeof(m));
 	sr_serve_reply_init(&m.r, SR_SERVE_REP_STATUS, 0, NULL);
 	m.st.n_pools = s->o->n_pools;
@@ -231,6 +235,7 @@ send_status(struct server *s, int fd)
 		m.p[i].warm = p->warm;
 		m.p[i].cold = p->cold;
 		m.p[i].memory_per_ready = p->memory_per_ready;
+		m.p[i].refill_us = p->refill_us;
 	}
 	send_msg(fd, &m, sizeof(m.r) + sizeof(m.st) +
 	    s->o->n_pools * sizeof(m.p[0]));
@@ -368,6 +373,9 @@ on_call_end(struct server *s, unsigned i)
 	sr_serve_exec_finish(&c->call, &r);
 	if (c->fd >= 0)
 		send_msg(c->fd, &r, sizeof(r));
+	/* the used sandbox's replacement, after the reply */
+	if (c->call.pool != NULL)
+		sr_serve_pool_fill(c->call.pool);
 	if (s->o->verbose)
 		logmsg(s, "call from pid %ld ended: exit status %d",
 		    (long)c->peer, r.status);
@@ -535,7 +543,7 @@ log_start(const struct server *s)
 		    s->o->pools[i].policy, s->o->pools[i].size);
 		strlcat(pools, one, sizeof(pools));
 	}
-	logmsg(s, "listening on %s (pid %ld, protocol %d); pools: %s; 0 ready: warm sandboxes are not built yet, every call runs cold in the server",
+	logmsg(s, "listening on %s (pid %ld, protocol %d); pools: %s",
 	    s->path, (long)getpid(), SR_SERVE_PROTOCOL,
 	    *pools ? pools : "none");
 }
@@ -563,6 +571,8 @@ sr_serve_run(struct sr_serve_opts *o, struct sr_diag *d)
 		goto out;
 	}
 	log_start(s);
+	for (i = 0; i < o->n_pools; i++)
+		sr_serve_pool_fill(&o->pools[i]);
 	for (;;) {
 		if (s->draining && s->n_conns == 0)
 			break;
@@ -575,6 +585,8 @@ sr_serve_run(struct sr_serve_opts *o, struct sr_diag *d)
 		loop_once(s, buf);
 	}
 out:
+	for (i = 0; i < o->n_pools; i++)
+		sr_serve_pool_stop(&o->pools[i]);
 	if (s->lfd >= 0) {
 		close(s->lfd);
 		if (s->own_path)

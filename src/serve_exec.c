@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -63,6 +65,26 @@ sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
 	return r;
 }
 
+/* Whether the call's options leave it a chance to fit a ready sandbox:
+ * nothing that changes what create builds (serve_pool.c's worker then
+ * compares the whole policy). */
+static bool
+may_fit(const struct sr_serve_request *req)
+{
+	struct sr_opts o;
+	struct sr_diag d;
+	char **v = full_argv(req, false);
+	bool ok;
+
+	ok = sr_cli_parse((int)req->argc + 1, v, &o, &d) == 0 &&
+	    o.n_files == 0 && o.n_binds == 0 && o.verbose == 0 &&
+	    !(o.set & (SR_SET_MEMORY | SR_SET_CPU | SR_SET_CPUS |
+	    SR_SET_PIDS | SR_SET_NETWORK | SR_SET_CGROUP));
+	sr_cli_free(&o);
+	free(v);
+	return ok;
+}
+
 /* In the child: become the cold run.  Never returns. */
 static void
 exec_cold(char **argv, char **envp, unsigned mask, const int fds[],
@@ -96,12 +118,16 @@ sr_serve_exec_start(struct sr_serve_pool *pool,
     const struct sr_serve_request *req, const int fds[SR_SERVE_NFDS],
     struct sr_serve_call *call, struct sr_diag *d)
 {
-	char **argv = full_argv(req, true);
+	char **argv;
 	pid_t parent = getpid(), pid;
 	int pidfd;
 
-	/* No pool has ready sandboxes until the lifecycle can build them
-	 * ahead of time, so every call runs cold, and says so (warm false). */
+	/* A ready sandbox for a call that may fit it (its worker checks
+	 * exactly and builds a fresh sandbox when it does not). */
+	if (pool != NULL && may_fit(req) &&
+	    sr_serve_pool_call(pool, req, fds, call, d) == 0)
+		return 0;
+	argv = full_argv(req, true);
 	pid = fork();
 	if (pid < 0) {
 		free(argv);
@@ -122,6 +148,7 @@ sr_serve_exec_start(struct sr_serve_pool *pool,
 	call->pid = pid;
 	call->pidfd = pidfd;
 	call->warm = false;
+	call->sock = -1;
 	call->pool = pool;
 	call->started_ms = sr_now_ms();
 	return 0;
@@ -148,6 +175,14 @@ sr_serve_exec_finish(struct sr_serve_call *call, struct sr_serve_reply *rep)
 	else
 		status = SR_EXIT_FAILURE;
 	sr_serve_reply_init(rep, SR_SERVE_REP_DONE, status, NULL);
+	if (call->sock >= 0) {
+		char tag = 0;
+
+		call->warm = recv(call->sock, &tag, 1, MSG_DONTWAIT) == 1 &&
+		    tag == 'W';
+		close(call->sock);
+		call->sock = -1;
+	}
 	if (call->warm)
 		rep->flags |= SR_SERVE_REP_WARM;
 	if (call->pool != NULL) {

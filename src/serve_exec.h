@@ -4,13 +4,13 @@
  * A pool is accounted per policy.  sr_serve_exec_start() runs a parsed RUN
  * request with the client's descriptors and returns at once; the server
  * polls call->pidfd and calls sr_serve_exec_finish() when it is readable.
- * Today every call runs cold: a child of the server (PR_SET_PDEATHSIG
- * SIGKILL, its own session) executes this same sandrun binary with
- * --cold, the client's arguments, environment, umask, working directory
- * and stdin/stdout/stderr, so its output and exit status are those of a
- * cold run by construction.  When the lifecycle can create sandboxes ahead
- * of time, a pool with ready sandboxes serves a call it can serve exactly
- * through the same two functions and sets warm.
+ * A call for a pool with a ready sandbox goes to that sandbox's worker
+ * (serve_pool.c), which runs it when it fits the sandbox exactly and
+ * builds a fresh one otherwise.  Any other call runs cold: a child of the
+ * server (PR_SET_PDEATHSIG SIGKILL, its own session) executes this same
+ * sandrun binary with --cold, the client's arguments, environment,
+ * umask, working directory and stdin/stdout/stderr, so its output and
+ * exit status are those of a cold run by construction.
  */
 #ifndef SR_SERVE_EXEC_H
 #define SR_SERVE_EXEC_H
@@ -22,18 +22,58 @@
 #include "diag.h"
 #include "serve_proto.h"
 
+struct sr_serve_call;
+
+#define SR_SERVE_POOL_MAX 64		/* ready sandboxes per pool */
+
+/* A ready sandbox: a worker process forked by the server (PDEATHSIG
+ * SIGKILL, its own session) that created the pool's sandbox and waits on
+ * sock for one call (serve_pool.c). */
+struct sr_serve_worker {
+	pid_t pid;
+	int sock;			/* SOCK_SEQPACKET to the worker */
+	bool ready;			/* it said READY */
+};
+
 struct sr_serve_pool {
 	char policy[SR_SERVE_NAME_MAX];
 	unsigned size;			/* asked for */
-	unsigned ready;			/* ready sandboxes (none yet) */
+	unsigned ready;			/* ready sandboxes now */
 	uint64_t served, warm, cold;
 	int64_t memory_per_ready;	/* -1: nothing measured */
+	uint64_t refill_us;		/* last worker: fork to ready */
+	uint64_t failed_ms;		/* last worker that failed to create */
+	struct sr_serve_worker w[SR_SERVE_POOL_MAX];
+	unsigned n_w;
 };
+
+/* Keep the pool at its size: start workers for the missing sandboxes
+ * (not within a second of a worker that failed to create). */
+void sr_serve_pool_fill(struct sr_serve_pool *pool);
+
+/* Take in what the workers said (READY, memory, refill time) and reap
+ * the ones that died; update pool->ready. */
+void sr_serve_pool_poll(struct sr_serve_pool *pool);
+
+/* Hand the call to a ready worker.  Returns 0 with call filled (pid,
+ * pidfd, sock), 1 when no worker is ready, -1 with d. */
+int sr_serve_pool_call(struct sr_serve_pool *pool,
+    const struct sr_serve_request *req, const int fds[],
+    struct sr_serve_call *call, struct sr_diag *d);
+
+/* Where the server's argv and environment strings are (main.c finds
+ * them), for a ready sandbox's init to wipe as a cold run's does. */
+void sr_serve_pool_args(char *area, size_t len);
+
+/* Shut every worker's socket down (a worker then destroys its sandbox
+ * and exits) and reap them. */
+void sr_serve_pool_stop(struct sr_serve_pool *pool);
 
 struct sr_serve_call {
 	pid_t pid;
 	int pidfd;			/* readable when the call has ended */
 	bool warm;
+	int sock;			/* a warm worker's: says W or C; else -1 */
 	struct sr_serve_pool *pool;	/* NULL: no pool for its policy */
 	uint64_t started_ms;
 };

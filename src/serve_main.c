@@ -181,32 +181,37 @@ static void
 print_text(const char *path, const struct sr_serve_stats *st,
     const struct sr_serve_pool_stats *p)
 {
-	char up[32], mem[32];
+	char up[32], mem[32], refill[32];
 	uint32_t i;
 
 	printf("server  %s, pid %lld, protocol %d, up %s, %u of %u calls running\n",
 	    path, (long long)st->pid, SR_SERVE_PROTOCOL,
 	    sr_fmt_duration(st->uptime_ms, up, sizeof(up)), st->in_flight,
 	    st->max_calls);
-	printf("%-16s %5s %6s %7s %6s %6s  %s\n", "POOL", "SIZE", "READY",
-	    "SERVED", "WARM", "COLD", "MEMORY/READY");
+	printf("%-16s %5s %6s %7s %6s %6s  %-12s %s\n", "POOL", "SIZE",
+	    "READY", "SERVED", "WARM", "COLD", "MEMORY/READY", "REFILL");
 	for (i = 0; i < st->n_pools; i++) {
 		if (p[i].memory_per_ready < 0)
 			strlcpy(mem, "-", sizeof(mem));
 		else
 			sr_fmt_size((uint64_t)p[i].memory_per_ready, mem,
 			    sizeof(mem));
-		printf("%-16s %5u %6u %7llu %6llu %6llu  %s\n", p[i].policy,
-		    p[i].size, p[i].ready, (unsigned long long)p[i].served,
+		if (p[i].refill_us == 0)
+			strlcpy(refill, "-", sizeof(refill));
+		else
+			snprintf(refill, sizeof(refill), "%.1f ms",
+			    (double)p[i].refill_us / 1000);
+		printf("%-16s %5u %6u %7llu %6llu %6llu  %-12s %s\n",
+		    p[i].policy, p[i].size, p[i].ready,
+		    (unsigned long long)p[i].served,
 		    (unsigned long long)p[i].warm,
-		    (unsigned long long)p[i].cold, mem);
+		    (unsigned long long)p[i].cold, mem, refill);
 	}
 	printf("other policies: %llu served cold; declined (ran cold in the client): %llu; refused: %llu; bad requests: %llu\n",
 	    (unsigned long long)st->unpooled_served,
 	    (unsigned long long)st->declined, (unsigned long long)st->refused,
 	    (unsigned long long)st->bad_requests);
-	if (!(st->features & SR_SERVE_F_WARM))
-		puts("warm start: not available in this build (no ready sandboxes); every call runs cold in the server");
+	puts("memory/ready: a ready sandbox's init and worker, PSS (smaps_rollup; RSS where init's PSS is closed to the server's user)");
 }
 
 static void

@@ -120,6 +120,7 @@ struct sr_serve_pool_stats {
 	uint64_t warm;			/* of those, served by a ready sandbox */
 	uint64_t cold;			/* of those, run cold in the server */
 	int64_t memory_per_ready;	/* bytes, -1 = no ready sandbox measured */
+	uint64_t refill_us;		/* last ready sandbox: start to ready */
 };
 
 /* A parsed request.  The strings point into the buffer it was parsed from

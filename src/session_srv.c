@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "box.h"
+#include "export.h"
 #include "sandbox.h"
 #include "serve_proto.h"
 #include "serve_sock.h"
@@ -130,6 +131,7 @@ new_box(struct sr_plan *plan, struct sr_policy **policy, struct sr_diag *d)
 			dup2(nul, i);
 		close(nul);
 	}
+	sr_export_keep_files();
 	rc = sr_sandbox_create(&S.plan, &S.box, d);
 	{
 		char c;

@@ -230,6 +230,41 @@ done:
 }
 
 int
+sr_parse_cpus(const char *s, uint64_t *milli, const char **why)
+{
+	uint64_t v = 0;
+	int frac = -1;
+
+	if (s == NULL || !isdigit((unsigned char)*s)) {
+		*why = "must be a number of CPUs (0.5, 2)";
+		return -1;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && frac < 0 && isdigit((unsigned char)s[1])) {
+			frac = 0;
+			continue;
+		}
+		if (!isdigit((unsigned char)*s) || frac >= 3 ||
+		    v > (uint64_t)SR_CPUS_MAX * 1000) {
+			*why = frac >= 3 ? "at most 3 decimals" :
+			    "must be a number of CPUs (0.5, 2)";
+			return -1;
+		}
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (frac >= 0)
+			frac++;
+	}
+	for (frac = frac < 0 ? 0 : frac; frac < 3; frac++)
+		v *= 10;
+	if (v < 10 || v > (uint64_t)SR_CPUS_MAX * 1000) {
+		*why = "must be between 0.01 and 1024";
+		return -1;
+	}
+	*milli = v;
+	return 0;
+}
+
+int
 sr_parse_count(const char *s, uint64_t max, uint64_t *out, const char **why)
 {
 	const char *errstr;

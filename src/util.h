@@ -32,6 +32,10 @@ int sr_parse_duration(const char *s, uint64_t *ms, const char **why);
  * or a bare integer (bytes).  Returns 0, or -1 with *why set. */
 int sr_parse_size(const char *s, uint64_t *bytes, const char **why);
 /* Parse a plain non-negative integer no larger than max. */
+/* A CPU rate: "0.5", "2", at most 3 decimals, 0.01 to SR_CPUS_MAX CPUs;
+ * *milli gets thousandths of a CPU (500 for "0.5"). */
+#define SR_CPUS_MAX 1024
+int sr_parse_cpus(const char *s, uint64_t *milli, const char **why);
 int sr_parse_count(const char *s, uint64_t max, uint64_t *out, const char **why);
 
 /* Human-readable forms into buf: "512 MiB", "1.5 s".  Return buf. */

@@ -20,6 +20,10 @@ skip() {
 command -v node >/dev/null 2>&1 || skip "node not found (apt-get install nodejs npm)"
 [ -f "$modules/@modelcontextprotocol/sdk/package.json" ] ||
 	skip "MCP SDK not installed (cd tests/mcp && npm ci)"
+# Node finds the SDK's own dependencies only in a directory named
+# node_modules (it resolves the link below to its real path).
+[ "$(basename "$modules")" = node_modules ] ||
+	skip "SANDRUN_MCP_MODULES must name a node_modules directory: $modules"
 
 # The test imports the SDK relative to its own location: run a copy next
 # to a link to the modules, so a read-only source tree works too.  The

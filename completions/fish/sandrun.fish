@@ -52,6 +52,7 @@ complete -c sandrun -n 'not __sandrun_exec_command' -l network -x -a 'loopback\t
 complete -c sandrun -n 'not __sandrun_exec_command' -s o -l out -r -f -a '(__fish_complete_directories)' -d 'Copy files the code created into DIR'
 complete -c sandrun -n 'not __sandrun_exec_command' -l output-limit -x -d 'Bytes kept per output stream'
 complete -c sandrun -n 'not __sandrun_exec_command' -l pids -x -d 'Process and thread limit'
+complete -c sandrun -n 'not __sandrun_exec_command' -l cpus -x -d 'CPU rate in CPUs (0.5, 2)'
 complete -c sandrun -n 'not __sandrun_exec_command' -s p -l policy -r -a '(__sandrun_policies)' -d 'Policy name or file'
 complete -c sandrun -n 'not __sandrun_exec_command' -l print-policy -x -a '(__sandrun_policies)' -d 'Print the resolved policy as JSON'
 complete -c sandrun -n 'not __sandrun_exec_command' -s q -l quiet -d 'No notices from sandrun on stderr'

@@ -57,16 +57,18 @@ leftovers() {
 	line=$(grep '^sandrun: limits: ' <<<"$stderr")
 	[[ "$line" == *"wall_time 10 s (supervisor)"* ]]
 	[[ "$line" == *"open_files 256 (rlimit)"* ]]
-	[[ "$line" == *"file_size 64 MiB (rlimit)"* ]]
 	[[ "$line" == *"output 1 MiB (supervisor)"* ]]
 	# tmpfs sized by the memory limit where the memory cgroup is charged
 	# for its pages (sandrun-policy(5)), else the policy's 64 MiB
+	# and the largest file with them (RLIMIT_FSIZE)
 	if [[ "$line" == *"memory 512 MiB (rlimit)"* ]]; then
 		[[ "$line" == *"tmpfs_tmp 64 MiB (tmpfs)"* ]]
 		[[ "$line" == *"tmpfs_shm 64 MiB (tmpfs)"* ]]
+		[[ "$line" == *"file_size 64 MiB (rlimit)"* ]]
 	else
 		[[ "$line" == *"tmpfs_tmp 512 MiB (tmpfs)"* ]]
 		[[ "$line" == *"tmpfs_shm 512 MiB (tmpfs)"* ]]
+		[[ "$line" == *"file_size 256 MiB (rlimit)"* ]]
 	fi
 	[[ "$line" == *"memory 512 MiB ("* ]]
 	[[ "$line" == *"processes 64 ("* ]]
@@ -82,12 +84,14 @@ leftovers() {
 	[ "$(json .limits.processes.value)" = 64 ]
 	[ "$(json .limits.open_files.value)" = 256 ]
 	[ "$(json .limits.open_files.mechanism)" = rlimit ]
-	[ "$(json .limits.file_size.value)" = 67108864 ]
 	[ "$(json .limits.file_size.mechanism)" = rlimit ]
 	[ "$(json .limits.output.value)" = 1048576 ]
 	[ "$(json .limits.output.mechanism)" = supervisor ]
+	# tmpfs sizes and file_size (at half) follow the memory limit where
+	# the memory cgroup is charged for tmpfs pages
 	want=67108864
 	[ "$(json .limits.memory.mechanism)" = rlimit ] || want=536870912
+	[ "$(json .limits.file_size.value)" = $((want == 67108864 ? want : want / 2)) ]
 	for t in tmp work shm; do
 		[ "$(json .limits.tmpfs_$t.value)" = "$want" ]
 		[ "$(json .limits.tmpfs_$t.mechanism)" = tmpfs ]
@@ -255,6 +259,58 @@ while True: pass'
 	fi
 }
 
+@test "--cpus 0.5: a burner in two processes gets half a CPU, or no claim" {
+	run -0 sandrun --json --cpus 0.5 -t 30s <<<'
+import os, time
+os.fork()
+end = time.monotonic() + 3
+while time.monotonic() < end:
+    pass'
+	[ "$(json .limits.cpus.requested)" = 500 ]
+	[ "$(json .limits.cpus.unit)" = millicpus ]
+	mech=$(json .limits.cpus.mechanism)
+	cpu=$(( $(json .time.cpu_user_ms) + $(json .time.cpu_sys_ms) ))
+	wall=$(json .time.wall_ms)
+	echo "cpus $mech: $cpu ms CPU in $wall ms wall"
+	if [ "$MECH" = cgroup1 ] && [ -d /sys/fs/cgroup/cpu ]; then
+		[ "$mech" = cgroup1 ]
+	fi
+	if [ "$mech" = none ]; then
+		# no cgroup: nothing can enforce a rate, and none is claimed
+		[ "$(json .limits.cpus.value)" = null ]
+		[ "$(json .limits.memory.mechanism)" = rlimit ]
+		return 0
+	fi
+	[[ "$mech" == cgroup[12] ]]
+	[ "$(json .limits.cpus.value)" = 500 ]
+	# two burners for 3 s would use 6 s of CPU on an idle 2-CPU host
+	[ $((cpu * 100)) -le $((wall * 60)) ]
+	[ $((cpu * 100)) -ge $((wall * 25)) ]
+}
+
+@test "--cpus and limits.cpus are validated strictly, unlimited by default" {
+	local a
+	for a in 0 0.001 1.2345 2048 abc 1e3 .5 " 1"; do
+		run -125 --separate-stderr sandrun --cpus "$a" --exec -- true
+		[[ "$stderr" == "sandrun: --cpus: "* ]]
+		[ "${#lines[@]}" -le 1 ]
+	done
+	run -125 --separate-stderr sandrun --cpus 1 --cpus 2 --exec -- true
+	d=$(scratch)
+	echo '{"extends": "python", "limits": {"cpus": "0.5"}}' >"$d/s.json"
+	run -125 --separate-stderr sandrun --check-policy "$d/s.json"
+	assert_equal "$stderr" 'sandrun: s.json: limits.cpus: must be a number of CPUs (0.5, 2) or "unlimited"'
+	echo '{"extends": "python", "limits": {"cpus": 0.0005}}' >"$d/s.json"
+	run -125 --separate-stderr sandrun --check-policy "$d/s.json"
+	assert_equal "$stderr" 'sandrun: s.json: limits.cpus: at most 3 decimals'
+	echo '{"extends": "python", "limits": {"cpus": 0.25}}' >"$d/ok.json"
+	run -0 sandrun --print-policy "$d/ok.json"
+	[ "$(jq -r .limits.cpus <<<"$output")" = 0.25 ]
+	run -0 sandrun --json --exec -- true
+	[ "$(json .limits.cpus.requested)" = null ]
+	[ "$(json .limits.cpus.mechanism)" = none ]
+}
+
 @test "sleep forever: wall time limit, 124, reported promptly" {
 	start=$(date +%s%N)
 	run -124 sandrun --json -t 1s <<<'import time; print("zz", flush=True); time.sleep(1000)'
@@ -268,17 +324,40 @@ while True: pass'
 }
 
 @test "huge file: RLIMIT_FSIZE, SIGXFSZ for dd, EFBIG for Python" {
-	run sandrun --json -p sh --exec -- dd if=/dev/zero of=/tmp/f bs=1M count=100
+	# no memory limit: nothing sizes the tmpfs or file_size by it, so the
+	# policy's 64 MiB hold on every mechanism
+	d=$(scratch)
+	echo '{"extends": "sh", "limits": {"memory": "unlimited"}}' >"$d/sh.json"
+	echo '{"extends": "python", "limits": {"memory": "unlimited"}}' >"$d/py.json"
+	run sandrun --json -p "$d/sh.json" --exec -- dd if=/dev/zero of=/tmp/f bs=1M count=100
 	[ "$(json .status)" = file_size_limit ]
 	[ "$(json .limit_hit)" = file_size ]
 	[ "$(json .signal)" = SIGXFSZ ]
 	[ "$status" = $((128 + 25)) ]
-	run -1 sandrun --json <<<'open("/tmp/f", "wb").write(b"x" * (70 << 20))'
+	[ "$(json .limits.file_size.value)" = 67108864 ]
+	run -1 sandrun --json -p "$d/py.json" <<<'open("/tmp/f", "wb").write(b"x" * (70 << 20))'
 	[ "$(json .status)" = file_size_limit ]
 	[ "$(json .limit_hit)" = file_size ]
 	[ "$(json .limits.file_size.mechanism)" = rlimit ]
-	run --separate-stderr sandrun -p sh --exec -- dd if=/dev/zero of=/tmp/f bs=1M count=100
+	run --separate-stderr sandrun -p "$d/sh.json" --exec -- dd if=/dev/zero of=/tmp/f bs=1M count=100
 	[[ "$stderr" == *"sandrun: file size limit (64 MiB) exceeded" ]]
+}
+
+@test "file_size follows the memory limit where the memory cgroup sizes tmpfs" {
+	run -0 sandrun --json -m 256M -p sh --exec -- true
+	if [ "$(json .limits.memory.mechanism)" = rlimit ]; then
+		[ "$(json .limits.file_size.value)" = 67108864 ]
+	else
+		# half the memory limit, the tmpfs sizes all of it
+		[ "$(json .limits.file_size.value)" = 134217728 ]
+		[ "$(json .limits.tmpfs_tmp.value)" = 268435456 ]
+	fi
+	[ "$(json .limits.file_size.mechanism)" = rlimit ]
+	# never lowered: a policy's larger file_size stays
+	d=$(scratch)
+	echo '{"extends": "sh", "limits": {"file_size": "1G"}}' >"$d/big.json"
+	run -0 sandrun --json -m 256M -p "$d/big.json" --exec -- true
+	[ "$(json .limits.file_size.value)" = 1073741824 ]
 }
 
 @test "tmpfs fill: /tmp, the work dir and /dev/shm end in ENOSPC inside only" {

@@ -204,9 +204,19 @@ a, _ = srv.accept(); c.sendall(b"ping"); print(a.recv(4).decode())
 	run timeout 2 "$SANDRUN" -p sh "$d/code.sh"
 	assert_equal "$status" 124
 	(sleep 0.5; echo 'echo from-fifo' >"$d/code.sh") &
+	local writer=$!
 	run -0 sandrun -p sh "$d/code.sh"
 	assert_output from-fifo
-	wait
+	# the writer only: a bare wait would also wait for the watchdog
+	# bats starts when BATS_TEST_TIMEOUT is set (the VM stage sets it)
+	wait "$writer"
+	# a writer already waiting when sandrun starts
+	echo 'echo early' >"$d/code.sh" &
+	writer=$!
+	sleep 0.2
+	run -0 sandrun -p sh "$d/code.sh"
+	assert_output early
+	wait "$writer"
 	run -0 bash -c '"$SANDRUN" -p sh <(echo "echo via-substitution")'
 	assert_output via-substitution
 }

@@ -80,6 +80,7 @@ limits(uint64_t mem, uint64_t procs)
 	l.memory = mem;
 	l.processes = procs;
 	l.wall_ms = l.cpu_ms = SR_UNLIMITED;
+	l.cpus = 500;
 	return l;
 }
 
@@ -125,6 +126,9 @@ test_fake_v2(void)
 	is_str(get(leaf, "memory.swap.max"), "0", "v2 fake: memory.swap.max");
 	is_str(get(leaf, "memory.oom.group"), "1", "v2 fake: memory.oom.group");
 	is_str(get(leaf, "pids.max"), "5", "v2 fake: pids.max");
+	is_str(get(leaf, "cpu.max"), "50000 100000", "v2 fake: cpu.max");
+	ok(lim[SR_LIM_CPUS].mech == SR_MECH_CGROUP2 &&
+	    lim[SR_LIM_CPUS].value == 500, "v2 fake: cpus cgroup2 (500)");
 	ok(cg.memory && cg.pids, "v2 fake: memory and pids limiting");
 	ok(lim[SR_LIM_MEMORY].mech == SR_MECH_CGROUP2 &&
 	    lim[SR_LIM_MEMORY].value == (64 << 20) &&
@@ -325,6 +329,10 @@ test_fake_v1(void)
 	is_str(get(mem, "memory.limit_in_bytes"), "67108864", "v1 fake: limit_in_bytes");
 	is_str(get(mem, "memory.memsw.limit_in_bytes"), "67108864", "v1 fake: memsw");
 	is_str(get(pids, "pids.max"), "5", "v1 fake: pids.max");
+	ok(cg.v1_cpu == NULL, "v1 fake: cpu co-mounted with cpuacct: one leaf");
+	is_str(get(cpu, "cpu.cfs_quota_us"), "50000", "v1 fake: cfs_quota_us");
+	is_str(get(cpu, "cpu.cfs_period_us"), "100000", "v1 fake: cfs_period_us");
+	ok(lim[SR_LIM_CPUS].mech == SR_MECH_CGROUP1, "v1 fake: cpus cgroup1");
 	ok(lim[SR_LIM_MEMORY].mech == SR_MECH_CGROUP1 &&
 	    lim[SR_LIM_PROCESSES].mech == SR_MECH_CGROUP1, "v1 fake: lim_out cgroup1");
 	put(mem, "memory.max_usage_in_bytes", "777\n");

@@ -307,6 +307,9 @@ static const struct call denylist[] = {
 	    { PR_CAP_AMBIENT | HI, PR_CAP_AMBIENT_RAISE, 0, 0, 0 } },
 	{ "prctl(PR_SET_SECCOMP)", SYS_prctl, { PR_SET_SECCOMP, 2, BAD } },
 	{ "prctl(PR_SET_DUMPABLE)", SYS_prctl, { PR_SET_DUMPABLE, 1 } },
+	{ "fcntl(F_SETPIPE_SZ)", SYS_fcntl, { 1, F_SETPIPE_SZ, 1 << 20 } },
+	{ "fcntl(F_SETPIPE_SZ|1<<32)", SYS_fcntl, { 1, F_SETPIPE_SZ | HI,
+	    4096 } },
 	{ "prlimit64(1)", SYS_prlimit64, { 1, RLIMIT_NOFILE, BAD, BAD } },
 	{ "prlimit64(1|1<<32)", SYS_prlimit64, { 1 | HI, RLIMIT_NOFILE, BAD,
 	    BAD } },
@@ -605,7 +608,7 @@ test_speed(void)
 int
 main(void)
 {
-	TAP_PLAN(181);
+	TAP_PLAN(183);
 	test_groups();
 	test_build_errors();
 	test_denylist();

@@ -119,6 +119,23 @@ while True:
 	[ "$cpu" -ge 2000 ]
 }
 
+@test "--cpus 0.5 is cpu.max: a burner in two processes gets half a CPU" {
+	run -0 sandrun --json --cpus 0.5 -t 120s <<<'
+import os, time
+os.fork()
+end = time.monotonic() + 4
+while time.monotonic() < end:
+    pass'
+	assert_cgroup2
+	[ "$(json .limits.cpus.mechanism)" = cgroup2 ]
+	[ "$(json .limits.cpus.value)" = 500 ]
+	cpu=$(json '.time.cpu_user_ms + .time.cpu_sys_ms')
+	wall=$(json .time.wall_ms)
+	echo "$cpu ms CPU in $wall ms wall"
+	[ $((cpu * 100)) -le $((wall * 60)) ]
+	[ $((cpu * 100)) -ge $((wall * 25)) ]
+}
+
 @test "nothing is left behind, including after SIGKILL of sandrun" {
 	"$SANDRUN" -t 60s -p sh --exec -- sleep 60 "$NONCE" >/dev/null 2>&1 &
 	pid=$!

@@ -17,7 +17,8 @@ section() { printf '\n== [+%ss] %s\n' "$(($(date +%s) - t0))" "$*"; }
 # limit acts.  sandbox.bats does not depend on the cgroup: root only.
 suites=(
 	tests/vm/cgroup2.bats
-	"tests/bats/limits.bats:mechanism|limits object|memory|fork|thread bomb|CPU burn|tmpfs fill|fd exhaustion"
+	"tests/bats/limits.bats:mechanism|limits object|memory|fork|thread bomb|CPU burn|tmpfs fill|fd exhaustion|cpus|file_size follows"
+	"tests/bats/compat.bats:200 MiB temp file"
 	"tests/bats/teardown.bats:wall limit kills|SIGTERM to sandrun|SIGKILL of sandrun|own fds"
 	"tests/security/resources.bats:C28|C29|C39"
 )
@@ -70,6 +71,10 @@ as_tester() {
 as_tester sandrun-scope --check-host | grep cgroups
 section "tester: without a delegated scope (rlimits and the hint)"
 as_tester "$BUILD/src/sandrun" --check-host | grep cgroups
+# the caller's per-user kernel quotas (pipe pages, inotify) while a
+# sandbox with no cgroup of its own tries to spend them
+run_suites tester as_tester env SANDRUN="$BUILD/src/sandrun" -- \
+	tests/bats/quotas.bats
 run_suites tester as_tester -- "${suites[@]}"
 
 section "done"

@@ -3,7 +3,7 @@
 # names, idle expiry, sleep between calls, nothing left behind.  Every
 # test has its own session directory ($XDG_RUNTIME_DIR in a scratch dir).
 
-load ../bats/helpers
+load helpers
 
 setup() {
 	require_userns
@@ -49,7 +49,8 @@ init_pid() {
 	run -0 "$SANDRUN" --session p1 --json b.py
 	[ "$(json .stdout.text)" = 42 ]
 	[ "$(json .session.call)" = 2 ]
-	run -0 "$SANDRUN" --json b.py
+	# A cold run has no session and none of its files.
+	run -1 "$SANDRUN" --json b.py
 	[ "$(json .session)" = null ]
 }
 

@@ -1,0 +1,426 @@
+/* serve_pool.c - the ready sandboxes of `sandrun serve`.
+ *
+ * One worker process per ready sandbox, forked by the server: it asks the
+ * kernel to kill it with the server (PR_SET_PDEATHSIG SIGKILL; init has
+ * its own on the worker), takes its own session, builds the plan of the
+ * pool's policy with default options, creates the sandbox by the same
+ * sr_sandbox_create a cold run calls, says READY and waits for one call.
+ * The call is the client's request and descriptors; the worker becomes
+ * the client's run (umask, working directory, stdio, environment), parses
+ * the options as main does and runs them through sr_run (run.h), which
+ * takes the ready sandbox only when the call fits it exactly and builds a
+ * fresh one otherwise.  It says W (warm) or C, and exits with the run's
+ * exit status.  Each worker serves one call.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "box.h"
+#include "cli.h"
+#include "plan.h"
+#include "policy.h"
+#include "run.h"
+#include "sandbox.h"
+#include "serve_exec.h"
+#include "util.h"
+
+#define W_SOCK 3		/* the worker's end, after closefrom */
+#define RETRY_MS 1000		/* after a worker that failed to create */
+
+struct ready_msg {
+	char tag;		/* 'R' */
+	int64_t memory;		/* the worker's and init's (memory_of), or -1 */
+	uint64_t refill_us;	/* worker start to ready */
+};
+
+extern char **environ;
+
+static char *args_area;		/* the server's argv and environment */
+static size_t args_len;
+
+void
+sr_serve_pool_args(char *area, size_t len)
+{
+	args_area = area;
+	args_len = len;
+}
+
+static int64_t
+proc_kb(pid_t pid, const char *file, const char *key)
+{
+	char path[64], line[256];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, strlen(key)) == 0) {
+			kb = strtoll(line + strlen(key), NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb < 0 ? -1 : (int64_t)kb * 1024;
+}
+
+/* The memory of pid: its proportional set size (smaps_rollup), else,
+ * where that is closed to us (init is not dumpable; without privilege
+ * only root may read it), its resident set size (status), which counts
+ * shared pages whole.  -1 when neither can be read. */
+static int64_t
+memory_of(pid_t pid)
+{
+	int64_t m = proc_kb(pid, "smaps_rollup", "Pss:");
+
+	return m >= 0 ? m : proc_kb(pid, "status", "VmRSS:");
+}
+
+/* The pool's sandbox, as a call with no options would build it. */
+static int
+worker_create(const char *policy, struct sr_policy **p, struct sr_opts *o,
+    struct sr_plan *plan, struct sr_box **b, struct sr_diag *d)
+{
+	char *argv[] = { (char *)"sandrun", (char *)"-p", (char *)policy,
+	    (char *)"--exec", (char *)"true", NULL };
+
+	if (sr_cli_parse(5, argv, o, d) < 0 ||
+	    sr_policy_load(policy, p, d) < 0)
+		return -1;
+	sr_policy_hash(*p);
+	if (sr_plan_build(plan, *p, o, d) < 0)
+		return -1;
+	/* init wipes them, as in a cold run: its /proc/1/cmdline shows
+	 * nothing of the server's command line or environment */
+	plan->args_area = args_area;
+	plan->args_len = args_len;
+	return sr_sandbox_create(plan, b, d);
+}
+
+/* Become the client's run: its umask, directory, stdio, environment. */
+static int
+worker_adopt(const struct sr_serve_request *req, int *fds, size_t nfds)
+{
+	int i;
+
+	if (nfds != SR_SERVE_NFDS)
+		return -1;
+	umask(req->umask);
+	if (fchdir(fds[3]) < 0)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)
+			return -1;
+	for (i = 0; i < SR_SERVE_NFDS; i++)
+		if (fds[i] > 2)
+			close(fds[i]);
+	environ = req->envp;
+	return 0;
+}
+
+static ssize_t
+recv_call(char *buf, size_t len, int *fds, size_t *nfds)
+{
+	union {
+		char b[CMSG_SPACE(SR_SERVE_NFDS * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.b;
+	mh.msg_controllen = sizeof(ctl.b);
+	*nfds = 0;
+	do
+		n = recvmsg(W_SOCK, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	cm = CMSG_FIRSTHDR(&mh);
+	if (n > 0 && cm != NULL && cm->cmsg_level == SOL_SOCKET &&
+	    cm->cmsg_type == SCM_RIGHTS) {
+		*nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (*nfds > SR_SERVE_NFDS)
+			*nfds = SR_SERVE_NFDS;
+		memcpy(fds, CMSG_DATA(cm), *nfds * sizeof(int));
+	}
+	return n;
+}
+
+/* The call: parse it as main would, run it, say W or C.  Returns the
+ * exit status. */
+static int
+worker_call(struct sr_box **b, const struct sr_plan *plan,
+    unsigned create_umask)
+{
+	static char buf[SR_SERVE_MSG_MAX];
+	struct sr_serve_request req;
+	struct sr_run_ready ready = { *b, plan, false };
+	struct sr_opts o;
+	struct sr_diag d;
+	int fds[SR_SERVE_NFDS], status;
+	char **argv;
+	size_t nfds, i;
+	ssize_t n;
+
+	n = recv_call(buf, sizeof(buf), fds, &nfds);
+	if (n <= 0 || sr_serve_request_parse(buf, (size_t)n, nfds, &req,
+	    &d) < 0 || req.type != SR_SERVE_REQ_RUN ||
+	    worker_adopt(&req, fds, nfds) < 0)
+		return -1;
+	/* init and the program inherit the umask of create: another one
+	 * needs a sandbox of its own */
+	if (req.umask != create_umask) {
+		sr_sandbox_destroy(*b);
+		*b = ready.box = NULL;
+	}
+	argv = sr_xcalloc(req.argc + 2, sizeof(char *));
+	argv[0] = (char *)"sandrun";
+	for (i = 0; i < req.argc; i++)
+		argv[i + 1] = req.argv[i];
+	if (sr_cli_parse((int)req.argc + 1, argv, &o, &d) < 0) {
+		sr_run_print_diag(&d);
+		status = 125;
+	} else {
+		status = sr_run(&o, NULL, 0, &ready);
+	}
+	*b = ready.box;		/* NULL when sr_run took or destroyed it */
+	if (fflush(stdout) != 0 && status == 0)
+		status = 125;
+	(void)!write(W_SOCK, ready.fits ? "W" : "C", 1);
+	return status;
+}
+
+/* In the worker (a child of the server).  Never returns. */
+static void
+worker_main(const char *policy, int sock, pid_t parent)
+{
+	struct sr_policy *p = NULL;
+	struct sr_plan plan;
+	struct sr_opts o;
+	struct sr_box *b = NULL;
+	struct sr_diag d;
+	struct ready_msg m = { 'R', -1, 0 };
+	unsigned mask;
+	uint64_t t0 = sr_now_ns() / 1000;
+	sigset_t none;
+	int i, status = 125;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != parent)
+		_exit(125);
+	setsid();
+	for (i = 1; i < NSIG; i++)
+		signal(i, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(sock, W_SOCK) < 0)
+		_exit(125);
+	closefrom(W_SOCK + 1);
+	memset(&plan, 0, sizeof(plan));
+	mask = umask(0);
+	umask(mask);
+	if (worker_create(policy, &p, &o, &plan, &b, &d) < 0) {
+		fprintf(stderr, "sandrun serve: pool %s: %s\n", policy, d.msg);
+		_exit(125);
+	}
+	m.refill_us = sr_now_ns() / 1000 - t0;
+	m.memory = memory_of(getpid());
+	if (m.memory >= 0 && memory_of(b->pid) >= 0)
+		m.memory += memory_of(b->pid);
+	else
+		m.memory = -1;
+	if (send(W_SOCK, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m))
+		status = worker_call(&b, &plan, mask);
+	sr_sandbox_destroy(b);
+	_exit(status < 0 ? 125 : status);
+}
+
+static int
+spawn(struct sr_serve_pool *pool)
+{
+	struct sr_serve_worker *w = &pool->w[pool->n_w];
+	pid_t parent = getpid(), pid;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		worker_main(pool->policy, sv[1], parent);
+	}
+	close(sv[1]);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	w->pid = pid;
+	w->sock = sv[0];
+	w->ready = false;
+	pool->n_w++;
+	return 0;
+}
+
+void
+sr_serve_pool_fill(struct sr_serve_pool *pool)
+{
+	if (pool->failed_ms && sr_now_ms() - pool->failed_ms < RETRY_MS)
+		return;
+	while (pool->n_w < pool->size && pool->n_w < SR_SERVE_POOL_MAX)
+		if (spawn(pool) < 0)
+			break;
+}
+
+static void
+remove_worker(struct sr_serve_pool *pool, unsigned i, bool reap)
+{
+	struct sr_serve_worker *w = &pool->w[i];
+
+	close(w->sock);
+	if (reap)
+		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	pool->w[i] = pool->w[--pool->n_w];
+}
+
+void
+sr_serve_pool_poll(struct sr_serve_pool *pool)
+{
+	struct ready_msg m;
+	unsigned i = 0;
+	ssize_t n;
+
+	while (i < pool->n_w) {
+		struct sr_serve_worker *w = &pool->w[i];
+
+		n = recv(w->sock, &m, sizeof(m), MSG_DONTWAIT);
+		if (n == (ssize_t)sizeof(m) && m.tag == 'R') {
+			w->ready = true;
+			pool->memory_per_ready = m.memory;
+			pool->refill_us = m.refill_us;
+		} else if (n == 0 || (n < 0 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK) || n > 0) {
+			/* died before a call (create failed: it logged) */
+			kill(w->pid, SIGKILL);
+			remove_worker(pool, i, true);
+			pool->failed_ms = sr_now_ms();
+			continue;
+		}
+		i++;
+	}
+	pool->ready = 0;
+	for (i = 0; i < pool->n_w; i++)
+		pool->ready += pool->w[i].ready;
+	sr_serve_pool_fill(pool);
+}
+
+static int
+send_call(int sock, const struct sr_serve_request *req, const int fds[])
+{
+	union {
+		char b[CMSG_SPACE(SR_SERVE_NFDS * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { 0 };
+	struct iovec iov;
+	struct cmsghdr *cm;
+	void *buf;
+	size_t len;
+	ssize_t n;
+
+	if (sr_serve_request_build((int)req->argc, req->argv, req->envp,
+	    req->umask, &buf, &len) < 0)
+		return -1;
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_control = ctl.b;
+	mh.msg_controllen = sizeof(ctl.b);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(SR_SERVE_NFDS * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, SR_SERVE_NFDS * sizeof(int));
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	free(buf);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+int
+sr_serve_pool_call(struct sr_serve_pool *pool,
+    const struct sr_serve_request *req, const int fds[],
+    struct sr_serve_call *call, struct sr_diag *d)
+{
+	struct sr_serve_worker w;
+	unsigned i;
+	int pidfd, fl;
+
+	sr_serve_pool_poll(pool);
+	for (i = 0; i < pool->n_w && !pool->w[i].ready; i++)
+		;
+	if (i == pool->n_w)
+		return 1;
+	w = pool->w[i];
+	pool->w[i] = pool->w[--pool->n_w];
+	pool->ready--;
+	/* blocking for the send: the worker is reading */
+	fl = fcntl(w.sock, F_GETFL);
+	fcntl(w.sock, F_SETFL, fl & ~O_NONBLOCK);
+	pidfd = (int)syscall(SYS_pidfd_open, w.pid, 0);
+	if (pidfd < 0 || send_call(w.sock, req, fds) < 0) {
+		sr_diag_errno(d, pidfd < 0 ? "pidfd_open" : "hand the call to a ready sandbox");
+		if (pidfd >= 0)
+			close(pidfd);
+		kill(w.pid, SIGKILL);
+		close(w.sock);
+		waitpid(w.pid, NULL, 0);
+		sr_serve_pool_fill(pool);
+		return -1;
+	}
+	fcntl(w.sock, F_SETFL, fl | O_NONBLOCK);
+	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	memset(call, 0, sizeof(*call));
+	call->pid = w.pid;
+	call->pidfd = pidfd;
+	call->sock = w.sock;
+	call->pool = pool;
+	call->started_ms = sr_now_ms();
+	/* The replacement is built when the call has ended (exec_finish):
+	 * built now, it would take the CPU from the call. */
+	return 0;
+}
+
+void
+sr_serve_pool_stop(struct sr_serve_pool *pool)
+{
+	unsigned i;
+
+	/* EOF makes a worker destroy its sandbox (cgroup included) */
+	for (i = 0; i < pool->n_w; i++)
+		shutdown(pool->w[i].sock, SHUT_RDWR);
+	while (pool->n_w > 0)
+		remove_worker(pool, 0, true);
+	pool->ready = 0;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# The caller's per-user kernel quotas while a sandbox tries to spend them
+# (issue #16; docs/cgroups.md, "Per-user kernel quotas").  They matter for
+# an ordinary user: as root the tests run as sandrun-ci when it exists.
+
+load helpers
+
+setup() {
+	require_userns
+	# readable by sandrun-ci (bats' own temporary directory is not)
+	WORK=$(mktemp -d /tmp/sr-quotas.XXXXXX)
+	chmod 755 "$WORK"
+	AS=()
+	if [ "$(id -u)" = 0 ]; then
+		# root's own pipes and inotify are not limited; its sandboxes
+		# run as 65534: the case to test is an ordinary caller
+		id sandrun-ci >/dev/null 2>&1 ||
+			skip "as root: needs the user sandrun-ci (useradd -m sandrun-ci)"
+		runuser -u sandrun-ci -- test -x "$SANDRUN" ||
+			skip "as root: sandrun-ci cannot run $SANDRUN"
+		AS=(runuser -u sandrun-ci --)
+	fi
+}
+
+teardown() {
+	rm -rf "$WORK"
+}
+
+# The caller's side: a new pipe's buffer size and whether inotify_init1
+# works, printed as "PIPE INOTIFY".
+caller_probe() {
+	"${AS[@]}" /usr/bin/python3 -c 'import ctypes, fcntl, os
+r, w = os.pipe()
+fd = ctypes.CDLL(None, use_errno=True).inotify_init1(0)
+print(fcntl.fcntl(w, 1032), "ok" if fd >= 0 else "errno%d" % ctypes.get_errno())'
+}
+
+@test "quotas: a sandbox cannot enlarge a pipe (F_SETPIPE_SZ refused)" {
+	run -0 "${AS[@]}" "$SANDRUN" --json -p python <<<'import fcntl, os
+r, w = os.pipe()
+try:
+    fcntl.fcntl(w, 1031, 1 << 20)
+    print("enlarged")
+except PermissionError:
+    print("refused", fcntl.fcntl(w, 1032))'
+	[ "$(json .stdout.text)" = "refused 65536" ]
+	[ "$(json '.denied[] | select(.syscall == "fcntl") | .count')" = 1 ]
+}
+
+@test "quotas: many processes x pipes asking 1 MiB leave the caller 64 KiB pipes" {
+	# 4 processes x 64 files x 16 pages = 4096 pages, a quarter of the
+	# default pipe-user-pages-soft (16384); with 1 MiB pipes (256 pages)
+	# the same processes would hold 4 x 63 x 256 pages and the caller's
+	# next pipe would get 2 pages
+	soft=$(cat /proc/sys/fs/pipe-user-pages-soft)
+	[ "$soft" -ge 8192 ] || skip "pipe-user-pages-soft is $soft on this host"
+	pol="$WORK/small.json"
+	echo '{"extends": "python", "limits": {"processes": 4, "open_files": 64}}' >"$pol"
+	"${AS[@]}" "$SANDRUN" --json -p "$pol" -t 30s <<<'import fcntl, os, time
+held, enlarged = [], 0
+for _ in range(3):
+    try:
+        if os.fork() == 0:
+            break
+    except OSError:
+        break
+while True:
+    try:
+        r, w = os.pipe()
+    except OSError:
+        break
+    os.close(w)
+    try:
+        fcntl.fcntl(r, 1031, 1 << 20)
+        enlarged += 1
+    except OSError:
+        pass
+    held.append(r)
+# one write per process: the lines of the 4 processes do not interleave
+os.write(1, b"%d %d\n" % (len(held), enlarged))
+time.sleep(4)' >"$WORK/out.json" &
+	pid=$!
+	sleep 2.5
+	run -0 caller_probe
+	probe=$output
+	wait "$pid"
+	output=$(cat "$WORK/out.json")
+	echo "caller: $probe; sandbox: $(json .stdout.text)"
+	# the sandbox really held many pipes, none enlarged
+	total=0
+	while read -r n e; do
+		[ "$e" = 0 ]
+		total=$((total + n))
+	done <<<"$(json .stdout.text)"
+	[ "$total" -ge 150 ]
+	[ "$probe" = "65536 ok" ]
+}
+
+@test "quotas: inotify instances are bounded inside the sandbox's user namespace" {
+	# a policy that allows inotify (the shipped ones do not): the sandbox's
+	# own user namespace allows a quarter of the host's per-user maximum
+	max=$(cat /proc/sys/fs/inotify/max_user_instances)
+	pol="$WORK/inotify.json"
+	echo '{"extends": "python", "syscalls": {"allow": ["@python", "inotify_init1"]}}' >"$pol"
+	"${AS[@]}" "$SANDRUN" --json -p "$pol" -t 30s <<<'import ctypes, time
+libc = ctypes.CDLL(None, use_errno=True)
+n = 0
+while libc.inotify_init1(0) >= 0:
+    n += 1
+print(n, ctypes.get_errno(), flush=True)
+time.sleep(4)' >"$WORK/out.json" &
+	pid=$!
+	sleep 2.5
+	run -0 caller_probe
+	probe=$output
+	wait "$pid"
+	output=$(cat "$WORK/out.json")
+	echo "caller: $probe; sandbox: $(json .stdout.text)"
+	# EMFILE: the user namespace's max_inotify_instances
+	[ "$(json .stdout.text)" = "$((max / 4)) 24" ]
+	[ "$probe" = "65536 ok" ]
+}
+
+@test "quotas: the sandbox may create no namespace at any level" {
+	run -0 "${AS[@]}" "$SANDRUN" --json -p python <<<'import glob
+print(sorted(set(open(f).read().strip() for f in glob.glob("/proc/sys/user/max_*_namespaces"))))'
+	[ "$(json .stdout.text)" = "['0']" ]
+}
