@@ -163,10 +163,9 @@ do_session(const struct sr_opts *o, int argc, char **argv)
 		r = sr_session_end(o->mode_arg, &d);
 	else
 		r = sr_session_call(o->session,
-		    o->set & SR_SET_SESSION_IDLE ? o->session_idle_ms :
-		    SR_SESSION_IDLE_MS,
-		    o->set & SR_SET_SESSION_LIFE ? o->session_life_ms :
-		    SR_SESSION_LIFE_MS, argc, argv, session_call, &status, &d);
+		    o->set & SR_SET_SESSION_IDLE ? o->session_idle_ms : 0,
+		    o->set & SR_SET_SESSION_LIFE ? o->session_life_ms : 0,
+		    argc, argv, session_call, &status, &d);
 	if (r < 0) {
 		sr_run_print_diag(&d);
 		return SR_EXIT_FAILURE;

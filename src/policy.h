@@ -72,6 +72,17 @@ struct sr_limits {
 				 * optional: missing is SR_UNLIMITED */
 };
 
+/* A session's limits (sandrun --session): memory, processes and the
+ * tmpfs sizes hold for the whole session (its sandbox outlives a call);
+ * lifetime, idle and calls end it.  The policy's "session" section gives
+ * defaults and the ceilings an override may reach; resolved, every field
+ * is set (memory and processes may be SR_UNLIMITED, calls too). */
+struct sr_session_limits {
+	uint64_t memory, processes;
+	uint64_t tmpfs_tmp, tmpfs_work, tmpfs_shm;
+	uint64_t lifetime_ms, idle_ms, calls;
+};
+
 struct sr_syscalls {
 	enum sr_sys_action default_action;
 	int errno_value;	/* errno for SR_SYS_ERRNO, default EPERM */
@@ -103,6 +114,7 @@ struct sr_policy {
 	char *workdir;		/* absolute, e.g. "/sandbox" */
 
 	struct sr_limits limits;
+	struct sr_session_limits session, session_max;	/* defaults, ceilings */
 	struct sr_mount *mounts;	/* ordered, applied in this order */
 	size_t n_mounts;
 	enum sr_network network;

@@ -70,6 +70,27 @@ strv_json(char **v, size_t n)
 	return a;
 }
 
+/* "session": the resolved defaults and ceilings (policy_session.c). */
+static void
+session_json(cJSON *root, const struct sr_policy *p)
+{
+	const struct sr_session_limits *v[2] = { &p->session, &p->session_max };
+	cJSON *o = cJSON_AddObjectToObject(root, "session"), *s, *t;
+
+	for (int i = 0; i < 2; i++) {
+		s = i == 0 ? o : cJSON_AddObjectToObject(o, "ceilings");
+		cJSON_AddItemToObject(s, "memory", fmt_size(v[i]->memory));
+		cJSON_AddItemToObject(s, "processes", fmt_count(v[i]->processes));
+		t = cJSON_AddObjectToObject(s, "tmpfs");
+		cJSON_AddItemToObject(t, "tmp", fmt_size(v[i]->tmpfs_tmp));
+		cJSON_AddItemToObject(t, "work", fmt_size(v[i]->tmpfs_work));
+		cJSON_AddItemToObject(t, "shm", fmt_size(v[i]->tmpfs_shm));
+		cJSON_AddItemToObject(s, "lifetime", fmt_duration(v[i]->lifetime_ms));
+		cJSON_AddItemToObject(s, "idle", fmt_duration(v[i]->idle_ms));
+		cJSON_AddItemToObject(s, "calls", fmt_count(v[i]->calls));
+	}
+}
+
 char *
 sr_policy_to_json(const struct sr_policy *p)
 {
@@ -133,6 +154,7 @@ sr_policy_to_json(const struct sr_policy *p)
 		cJSON_AddItemToArray(a, o);
 	}
 
+	session_json(root, p);
 	cJSON_AddStringToObject(root, "network",
 	    p->network == SR_NETWORK_LOOPBACK ? "loopback" : "none");
 	o = cJSON_AddObjectToObject(root, "exec");

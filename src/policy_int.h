@@ -100,6 +100,10 @@ void sr_policy_parse_filesystem(struct sr_pctx *c, const struct cJSON *fs,
     struct sr_policy *pol);
 void sr_policy_parse_syscalls(struct sr_pctx *c, const struct cJSON *sc,
     struct sr_syscalls *s);
+/* policy_session.c: "session" (v may be NULL); in complete mode the
+ * missing values are resolved and defaults checked against ceilings. */
+void sr_policy_parse_session(struct sr_pctx *c, const struct cJSON *v,
+    struct sr_policy *pol);
 
 /* policy_merge.c: one parsed, validated policy file, and the merge of an
  * "extends" chain (rules in sandrun-policy(5), EXTENDS). */

@@ -724,7 +724,7 @@ convert(struct sr_pctx *c, const cJSON *root, struct sr_policy *pol)
 {
 	static const char *const keys[] = { "description", "extends", "run",
 		"limits", "filesystem", "network", "syscalls", "env",
-		"hostname", "user", "errors", "exec", NULL };
+		"hostname", "user", "errors", "exec", "session", NULL };
 	static const char *const req[] = { "run", "limits", "filesystem",
 		"network", "syscalls", "env", "hostname", "user", NULL };
 	const cJSON *v;
@@ -750,6 +750,7 @@ convert(struct sr_pctx *c, const cJSON *root, struct sr_policy *pol)
 	pol->limits.cpus = SR_UNLIMITED;
 	if ((v = sr_pget(root, "limits")) != NULL)
 		parse_limits(c, v, &pol->limits);
+	sr_policy_parse_session(c, sr_pget(root, "session"), pol);
 	if ((v = sr_pget(root, "filesystem")) != NULL)
 		sr_policy_parse_filesystem(c, v, pol);
 	if ((v = sr_pget(root, "network")) != NULL)

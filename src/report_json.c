@@ -365,6 +365,37 @@ sr_report_init(void)
 	cJSON_InitHooks(&h);
 }
 
+/* "session": the call in its session, and the session's own limits,
+ * each with the mechanism that holds it (session.h). */
+static cJSON *
+session_json(const struct sr_result *r)
+{
+	static const char *const keys[] = { "lifetime", "idle", "calls" };
+	const uint64_t v[] = { r->session.lifetime_ms, r->session.idle_ms,
+		r->session.max_calls };
+	cJSON *t = cJSON_CreateObject(), *l, *e;
+
+	cJSON_AddStringToObject(t, "name", r->session.name);
+	add_u64(t, "call", r->session.call);
+	cJSON_AddBoolToObject(t, "restarted", r->session.restarted);
+	cJSON_AddBoolToObject(t, "lost", r->session.lost);
+	add_int(t, "expires_in_s", (long long)r->session.expires_in_s);
+	l = cJSON_AddObjectToObject(t, "limits");
+	for (size_t i = 0; i < 3; i++) {
+		e = cJSON_AddObjectToObject(l, keys[i]);
+		add_limit_value(e, "value", v[i]);
+		cJSON_AddStringToObject(e, "unit", i < 2 ? "ms" : "count");
+		cJSON_AddStringToObject(e, "mechanism", "session");
+	}
+	e = cJSON_AddObjectToObject(t, "sleep");
+	add_str(e, "mechanism", r->session.sleep);
+	if (r->session.slept < 0)
+		cJSON_AddNullToObject(e, "observed");
+	else
+		cJSON_AddBoolToObject(e, "observed", r->session.slept > 0);
+	return t;
+}
+
 char *
 sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 {
@@ -410,13 +441,9 @@ sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 	cJSON_AddItemToObject(o, "denied", denied_json(r));
 	cJSON_AddBoolToObject(o, "denied_observable", r->denied_observable);
 	cJSON_AddBoolToObject(o, "warm", r->warm);
-	if (r->session.present) {
-		t = cJSON_AddObjectToObject(o, "session");
-		cJSON_AddStringToObject(t, "name", r->session.name);
-		add_u64(t, "call", r->session.call);
-		cJSON_AddBoolToObject(t, "restarted", r->session.restarted);
-		add_int(t, "expires_in_s", (int)r->session.expires_in_s);
-	} else
+	if (r->session.present)
+		cJSON_AddItemToObject(o, "session", session_json(r));
+	else
 		cJSON_AddNullToObject(o, "session");
 	if (policy != NULL) {
 		t = cJSON_AddObjectToObject(o, "policy");

@@ -107,7 +107,12 @@ struct sr_result {
 		char name[65];
 		uint64_t call;	/* 1 for the first */
 		bool restarted;	/* its sandbox is new: state was lost */
+		bool lost;	/* its sandbox died in this call (a limit
+				 * killed init): the next call restarts */
 		int64_t expires_in_s;	/* until its lifetime ends */
+		uint64_t lifetime_ms, idle_ms, max_calls;	/* its limits */
+		const char *sleep;	/* how it sleeps between calls */
+		int slept;	/* the last sleep observed: 1, 0, -1 none yet */
 	} session;
 	struct sr_file *files;
 	size_t n_files;

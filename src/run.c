@@ -339,6 +339,8 @@ sr_run(struct sr_opts *o, char *args_area, size_t args_len,
 		goto out;
 	}
 	sr_run_apply_overrides(p, o);
+	if (sr_session_active() && sr_session_apply(p, o, &d) < 0)
+		goto fail;
 	sr_policy_hash(p);
 	/* Text mode passes output through and renders no capture: keep
 	 * only a small window (the end of stderr names a limit hit or an

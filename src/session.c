@@ -69,9 +69,10 @@ sr_session_path(const char *name, char *buf, size_t len, struct sr_diag *d)
 	return 0;
 }
 
-/* Connected to a session process of our uid, or -1 with errno. */
+/* Connected to a session process of our uid (its pid in *pid when not
+ * NULL), or -1 with errno. */
 static int
-connect_session(const char *path)
+connect_session(const char *path, pid_t *peer)
 {
 	uid_t uid;
 	pid_t pid;
@@ -79,6 +80,8 @@ connect_session(const char *path)
 
 	if (fd < 0)
 		return -1;
+	if (peer != NULL)
+		*peer = -1;
 	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != geteuid()) {
 		close(fd);
 		errno = EPERM;
@@ -86,6 +89,8 @@ connect_session(const char *path)
 	}
 	/* The calls wait for their reply: block. */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if (peer != NULL)
+		*peer = pid;
 	return fd;
 }
 
@@ -219,7 +224,7 @@ sr_session_call(const char *name, uint64_t idle_ms, uint64_t life_ms,
 	umask(m);
 	if (sr_session_path(name, path, sizeof(path), d) < 0)
 		return -1;
-	for (tries = 0; (fd = connect_session(path)) < 0; tries++) {
+	for (tries = 0; (fd = connect_session(path, NULL)) < 0; tries++) {
 		if (tries > 0 || errno == EPERM)
 			return sr_diag_kind(d, SR_DIAG_SETUP,
 			    "session %s: cannot reach %s: %s", name, path,
@@ -254,16 +259,31 @@ fail:
 	return -1;
 }
 
+/* A control message and its reply.  0; 1 when the session is busy with
+ * a call (no reply within wait_ms < 0: wait), rep->pid set; -1 when no
+ * session listens there. */
 static int
-control(const char *path, uint32_t type, struct sr_session_reply *rep)
+control(const char *path, uint32_t type, int wait_ms,
+    struct sr_session_reply *rep)
 {
 	struct sr_session_ctl c = { SR_SESSION_MAGIC, type };
-	int fd = connect_session(path), r;
+	struct pollfd p;
+	pid_t pid;
+	int fd = connect_session(path, &pid), r = -1;
 
 	if (fd < 0)
 		return -1;
-	r = send_fds(fd, &c, sizeof(c), NULL, 0) == 0 && get_reply(fd, rep) == 0 ?
-	    0 : -1;
+	p.fd = fd;
+	p.events = POLLIN;
+	if (send_fds(fd, &c, sizeof(c), NULL, 0) == 0) {
+		if (wait_ms >= 0 && poll(&p, 1, wait_ms) == 0) {
+			memset(rep, 0, sizeof(*rep));
+			rep->pid = pid;
+			r = 1;
+		} else {
+			r = get_reply(fd, rep);
+		}
+	}
 	close(fd);
 	return r;
 }
@@ -276,9 +296,23 @@ sr_session_end(const char *name, struct sr_diag *d)
 
 	if (sr_session_path(name, path, sizeof(path), d) < 0)
 		return -1;
-	if (control(path, SR_SESSION_END, &rep) < 0)
+	if (control(path, SR_SESSION_END, -1, &rep) < 0)
 		return sr_diag_kind(d, SR_DIAG_USAGE, "--end-session: no session '%s'", name);
 	return 0;
+}
+
+/* A session in a call does not answer before the call ends. */
+static void
+list_busy(cJSON *arr, bool json, const char *name, pid_t pid)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddBoolToObject(o, "busy", true);
+	cJSON_AddNumberToObject(o, "pid", pid);
+	cJSON_AddItemToArray(arr, o);
+	if (!json)
+		printf("%-20s (in a call)\n", name);
 }
 
 int
@@ -290,6 +324,7 @@ sr_session_list(bool json, struct sr_diag *d)
 	cJSON *arr = cJSON_CreateArray(), *o;
 	char *s;
 	size_t n;
+	int busy;
 	DIR *dp;
 
 	if (sr_session_dir(dir, sizeof(dir), d) < 0)
@@ -302,21 +337,34 @@ sr_session_list(bool json, struct sr_diag *d)
 				continue;
 			snprintf(name, sizeof(name), "%.*s", (int)(n - 5), e->d_name);
 			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			if (control(path, SR_SESSION_INFO, &rep) < 0)
+			if ((busy = control(path, SR_SESSION_INFO, 300, &rep)) < 0)
 				continue;
+			if (busy) {
+				list_busy(arr, json, name, rep.pid);
+				continue;
+			}
 			rep.policy[sizeof(rep.policy) - 1] = '\0';
 			o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "name", name);
+			cJSON_AddBoolToObject(o, "busy", false);
 			cJSON_AddStringToObject(o, "policy", rep.policy);
 			cJSON_AddNumberToObject(o, "calls", (double)rep.calls);
 			cJSON_AddNumberToObject(o, "idle_expires_in_s", (double)rep.idle_in_s);
 			cJSON_AddNumberToObject(o, "expires_in_s", (double)rep.expires_in_s);
 			cJSON_AddNumberToObject(o, "pid", rep.pid);
+			rep.freeze[sizeof(rep.freeze) - 1] = '\0';
+			cJSON_AddBoolToObject(o, "asleep", rep.asleep != 0);
+			cJSON_AddStringToObject(o, "sleep", rep.freeze);
+			if (rep.max_calls == SR_UNLIMITED)
+				cJSON_AddNullToObject(o, "max_calls");
+			else
+				cJSON_AddNumberToObject(o, "max_calls", (double)rep.max_calls);
 			cJSON_AddItemToArray(arr, o);
 			if (!json)
-				printf("%-20s %-10s calls %-5llu idle expiry %llds  lifetime expiry %llds\n",
+				printf("%-20s %-10s calls %-5llu %-7s idle expiry %llds  lifetime expiry %llds\n",
 				    name, rep.policy[0] ? rep.policy : "-",
 				    (unsigned long long)rep.calls,
+				    rep.asleep ? "asleep" : "awake",
 				    (long long)rep.idle_in_s,
 				    (long long)rep.expires_in_s);
 		}

@@ -13,16 +13,18 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "cli.h"
 #include "diag.h"
 #include "plan.h"
 #include "policy.h"
 #include "program.h"
 #include "result.h"
 
+struct sr_box;
+
 #define SR_SESSION_NAME_MAX 64
-#define SR_SESSION_IDLE_MS (10u * 60 * 1000)	/* default idle timeout */
-#define SR_SESSION_LIFE_MS (60u * 60 * 1000)	/* default lifetime */
 
 /* Runs one call in the session process: main's run path with the
  * caller's argv (argv[0] included); returns its exit status. */
@@ -33,7 +35,7 @@ typedef int (*sr_session_call_fn)(int argc, char **argv);
 int sr_session_name_check(const char *name, struct sr_diag *d);
 
 /* Client: run this call in session name, starting its process when none
- * serves it (idle_ms/life_ms apply then).  argv is our whole command
+ * serves it (idle_ms/life_ms, 0 for the policy's default, apply then).  argv is our whole command
  * line.  Returns 0 with *status, or -1 with d. */
 int sr_session_call(const char *name, uint64_t idle_ms, uint64_t life_ms,
     int argc, char **argv, sr_session_call_fn fn, int *status,
@@ -47,6 +49,14 @@ int sr_session_end(const char *name, struct sr_diag *d);
 
 /* In the session process, for main's run path: true while a call runs. */
 bool sr_session_active(void);
+
+/* In the session process, after the command line's overrides: the
+ * session's limits onto p (memory, processes, tmpfs sizes from the
+ * policy's "session" section, or --memory/--pids within its ceilings);
+ * on the first call also its lifetime, idle timeout and calls.  0, or -1
+ * with d (usage: an override above a ceiling). */
+int sr_session_apply(struct sr_policy *p, const struct sr_opts *o,
+    struct sr_diag *d);
 
 /* Run prog in the session's sandbox and collect into r.  The first call
  * (or the first after the sandbox died) adopts *plan and *policy (they
@@ -66,6 +76,30 @@ int sr_session_path(const char *name, char *buf, size_t len,
 void sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
     uint64_t life_ms, sr_session_call_fn fn) __attribute__((noreturn));
 
+/* session_freeze.c: how a session's sandbox sleeps between calls. */
+enum sr_freeze_mech {
+	SR_FREEZE_NONE = 0,
+	SR_FREEZE_CGROUP2,	/* cgroup.freeze of the run's v2 cgroup */
+	SR_FREEZE_CGROUP1,	/* a v1 freezer leaf of ours */
+	SR_FREEZE_SIGSTOP,	/* SIGSTOP of init and its descendants */
+};
+struct sr_session_freeze {
+	enum sr_freeze_mech mech;
+	char dir[4096];		/* the cgroup dir (v2, v1) */
+	char buf[32];
+	bool own_dir;		/* ours to remove (v1) */
+	bool frozen;		/* asleep now */
+	bool observed;		/* the last freeze was seen to hold */
+};
+/* Choose the mechanism for b (v1: move its init into a freezer leaf). */
+void sr_session_freeze_setup(struct sr_session_freeze *f,
+    const struct sr_box *b);
+/* Freeze (on) or thaw the tree of init and observe it.  0 or -1. */
+int sr_session_freeze(struct sr_session_freeze *f, pid_t init, bool on);
+/* After the sandbox is gone: remove our freezer leaf. */
+void sr_session_freeze_end(struct sr_session_freeze *f);
+const char *sr_session_freeze_name(enum sr_freeze_mech m);
+
 /* Control messages (a RUN is a serve_proto.h request). */
 #define SR_SESSION_MAGIC 0x53525353u	/* "SRSS" */
 enum { SR_SESSION_INFO = 1, SR_SESSION_END = 2 };
@@ -78,7 +112,10 @@ struct sr_session_reply {
 	uint64_t calls;
 	int64_t expires_in_s, idle_in_s;
 	int32_t pid;			/* the session process */
+	int32_t asleep;			/* its sandbox is frozen now */
+	uint64_t max_calls;
 	char policy[64];
+	char freeze[16];		/* sr_session_freeze_name */
 };
 
 #endif

@@ -30,8 +30,11 @@ static struct {
 	struct sr_box *box;
 	struct sr_plan plan;		/* the sandbox's, adopted */
 	struct sr_policy *policy;
-	uint64_t calls, created_ms, last_ms, idle_ms, life_ms;
-	bool active, restart_next, asleep;
+	struct sr_limits base;		/* the policy's limits at create */
+	struct sr_session_freeze fz;
+	uint64_t calls, created_ms, last_ms, idle_ms, life_ms, max_calls;
+	uint64_t req_idle_ms, req_life_ms;	/* the command line's, or 0 */
+	bool active, configured, ran;
 } S;
 
 bool
@@ -40,30 +43,68 @@ sr_session_active(void)
 	return S.active;
 }
 
-/* The sandbox sleeps between calls: cgroup v2 freezes it, else its init
- * is stopped (the programs of a call are gone when it ends: init kills
- * what remains). */
+/* An override (or the default) within its ceiling; -1 with d. */
+static int
+within(uint64_t v, uint64_t max, const char *opt, const char *key,
+    bool size, const struct sr_policy *p, struct sr_diag *d)
+{
+	char a[32], b[32];
+
+	if (v <= max)
+		return 0;
+	if (size) {
+		sr_fmt_size(v, a, sizeof(a));
+		sr_fmt_size(max, b, sizeof(b));
+	} else {
+		snprintf(a, sizeof(a), "%llu", (unsigned long long)v);
+		snprintf(b, sizeof(b), "%llu", (unsigned long long)max);
+	}
+	return sr_diag_kind(d, SR_DIAG_USAGE,
+	    "%s %s: above the session ceiling of policy %s (session.ceilings.%s: %s)",
+	    opt, a, p->name, key, b);
+}
+
+int
+sr_session_apply(struct sr_policy *p, const struct sr_opts *o,
+    struct sr_diag *d)
+{
+	const struct sr_session_limits *s = &p->session, *m = &p->session_max;
+	uint64_t mem = o->set & SR_SET_MEMORY ? o->memory : s->memory;
+	uint64_t pids = o->set & SR_SET_PIDS ? o->pids : s->processes;
+	uint64_t life = S.req_life_ms ? S.req_life_ms : s->lifetime_ms;
+	uint64_t idle = S.req_idle_ms ? S.req_idle_ms : s->idle_ms;
+
+	if (within(mem, m->memory, "--memory", "memory", true, p, d) < 0 ||
+	    within(pids, m->processes, "--pids", "processes", false, p, d) < 0)
+		return -1;
+	p->limits.memory = mem;
+	p->limits.processes = pids;
+	p->limits.tmpfs_tmp = s->tmpfs_tmp;
+	p->limits.tmpfs_work = s->tmpfs_work;
+	p->limits.tmpfs_shm = s->tmpfs_shm;
+	if (S.configured)
+		return 0;
+	if (within(life / 1000, m->lifetime_ms / 1000, "--session-lifetime (s)",
+	    "lifetime", false, p, d) < 0 ||
+	    within(idle / 1000, m->idle_ms / 1000, "--session-idle (s)", "idle",
+	    false, p, d) < 0)
+		return -1;
+	S.life_ms = life;
+	S.idle_ms = idle;
+	S.max_calls = s->calls;
+	S.configured = true;
+	return 0;
+}
+
+/* Asleep between calls (session_freeze.c). */
 static void
 sleep_box(bool on)
 {
-	struct sr_box *b = S.box;
-	char f[4096];
-	int fd;
-
-	if (b == NULL || b->pid <= 0 || S.asleep == on)
+	if (S.box == NULL || S.box->pid <= 0 || S.fz.frozen == on ||
+	    (!on && S.fz.mech == SR_FREEZE_NONE))
 		return;
-	S.asleep = on;
-	if (b->cg.kind == SR_CGROUP_V2 && b->cg.v2_path != NULL) {
-		snprintf(f, sizeof(f), "%s/cgroup.freeze", b->cg.v2_path);
-		if ((fd = open(f, O_WRONLY | O_CLOEXEC)) >= 0) {
-			bool ok = write(fd, on ? "1" : "0", 1) == 1;
-
-			close(fd);
-			if (ok)
-				return;
-		}
-	}
-	kill(b->pid, on ? SIGSTOP : SIGCONT);
+	(void)sr_session_freeze(&S.fz, S.box->pid, on);
+	S.fz.frozen = on;
 }
 
 static void
@@ -73,95 +114,154 @@ drop_box(void)
 		sleep_box(false);
 		sr_sandbox_destroy(S.box);
 	}
+	sr_session_freeze_end(&S.fz);
 	S.box = NULL;
-	S.asleep = false;
 	sr_plan_free(&S.plan);
 	sr_policy_free(S.policy);
 	S.policy = NULL;
 }
 
+/* Is init alive: not a zombie (kill 0 passes those), and no SIGKILL
+ * pending (a frozen task dies only once thawed)? */
 static bool
 box_alive(void)
 {
-	return S.box != NULL && S.box->pid > 0 && kill(S.box->pid, 0) == 0;
+	char p[64], st[2048], *s;
+	unsigned long long pend;
+	int fd;
+	ssize_t n;
+
+	if (S.box == NULL || S.box->pid <= 0 || kill(S.box->pid, 0) < 0)
+		return false;
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)S.box->pid);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, st, sizeof(st) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	st[n] = '\0';
+	if ((s = strstr(st, "\nState:\t")) == NULL || s[8] == 'Z' ||
+	    s[8] == 'X')
+		return false;
+	for (s = st; (s = strstr(s, "Pnd:\t")) != NULL; s += 5)
+		if (sscanf(s + 5, "%llx", &pend) == 1 && (pend & (1ULL << (SIGKILL - 1))))
+			return false;
+	return true;
 }
 
+/* Pass 0, 1 and 2 through a socketpair (in flight) while fn runs with
+ * /dev/null there: init outlives the call and must not hold the
+ * caller's stdio (a pipe would never see EOF). */
 static int
-new_box(struct sr_plan *plan, struct sr_policy **policy, struct sr_diag *d)
+park_stdio(int sp[2], bool park, struct sr_diag *d)
 {
-	int saved[3], sp[2], i, nul, rc;
+	union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr a; } ctl;
+	int fds[3] = { 0, 1, 2 }, i, nul;
+	char c = 0;
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
 
-	S.plan = *plan;
-	memset(plan, 0, sizeof(*plan));
-	S.plan.policy = *policy;
-	S.policy = *policy;
-	*policy = NULL;
-	/* Init outlives the call: it must not hold the caller's stdio (a
-	 * pipe would never see EOF), so it inherits /dev/null. */
-	/* Any copy of the caller's descriptors would be inherited: park
-	 * them in flight on a socketpair while init is made. */
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
-		return sr_diag_errno(d, "socketpair");
-	{
-		int fds3[3] = { 0, 1, 2 };
-		char c = 0;
-		struct iovec iov = { &c, 1 };
-		union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr a; } ctl;
-		struct msghdr mh = { 0 };
-		struct cmsghdr *cm;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = ctl.b;
-		mh.msg_controllen = sizeof(ctl.b);
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.b;
+	mh.msg_controllen = sizeof(ctl.b);
+	if (park) {
+		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
+			return sr_diag_errno(d, "socketpair");
 		cm = CMSG_FIRSTHDR(&mh);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds3, sizeof(fds3));
+		cm->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(cm), fds, sizeof(fds));
 		if (sendmsg(sp[0], &mh, 0) != 1) {
 			close(sp[0]);
 			close(sp[1]);
 			return sr_diag_errno(d, "sendmsg");
 		}
+		if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+			for (i = 0; i < 3; i++)
+				dup2(nul, i);
+			close(nul);
+		}
+		return 0;
 	}
-	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
-		for (i = 0; i < 3; i++)
-			dup2(nul, i);
-		close(nul);
+	if (recvmsg(sp[1], &mh, MSG_CMSG_CLOEXEC) == 1 &&
+	    (cm = CMSG_FIRSTHDR(&mh)) != NULL &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(fds))) {
+		memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+		for (i = 0; i < 3; i++) {
+			dup2(fds[i], i);
+			close(fds[i]);
+		}
+	}
+	close(sp[0]);
+	close(sp[1]);
+	return 0;
+}
+
+/* A sandbox from the call's plan and policy, which become the session's. */
+static int
+new_box(struct sr_plan *plan, struct sr_policy **policy, struct sr_diag *d)
+{
+	int sp[2], rc;
+
+	S.plan = *plan;
+	memset(plan, 0, sizeof(*plan));
+	S.plan.policy = *policy;
+	S.policy = *policy;
+	S.base = S.policy->limits;
+	*policy = NULL;
+	if (park_stdio(sp, true, d) < 0) {
+		drop_box();
+		return -1;
 	}
 	sr_export_keep_files();
 	rc = sr_sandbox_create(&S.plan, &S.box, d);
-	{
-		char c;
-		struct iovec iov = { &c, 1 };
-		union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr a; } ctl;
-		struct msghdr mh = { 0 };
-		struct cmsghdr *cm;
-
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = ctl.b;
-		mh.msg_controllen = sizeof(ctl.b);
-		if (recvmsg(sp[1], &mh, MSG_CMSG_CLOEXEC) == 1 &&
-		    (cm = CMSG_FIRSTHDR(&mh)) != NULL &&
-		    cm->cmsg_len == CMSG_LEN(3 * sizeof(int))) {
-			memcpy(saved, CMSG_DATA(cm), sizeof(saved));
-			for (i = 0; i < 3; i++) {
-				dup2(saved[i], i);
-				close(saved[i]);
-			}
-		}
-		close(sp[0]);
-		close(sp[1]);
-	}
+	park_stdio(sp, false, d);
 	if (rc < 0) {
 		S.box = NULL;
 		drop_box();
 		return -1;
 	}
+	sr_session_freeze_setup(&S.fz, S.box);
 	return 0;
+}
+
+/* The call's policy is the session's but for the per-call limits (wall
+ * time and output, which the supervisor enforces from run on). */
+static bool
+same_policy(struct sr_policy *p)
+{
+	struct sr_limits saved = p->limits;
+	bool same;
+
+	p->limits.wall_ms = S.base.wall_ms;
+	p->limits.output = S.base.output;
+	sr_policy_hash(p);
+	same = strcmp(p->sha256, S.policy->sha256) == 0;
+	p->limits = saved;
+	sr_policy_hash(p);
+	return same;
+}
+
+static void
+fill_result(struct sr_result *r, bool restarted, int slept)
+{
+	uint64_t now = sr_now_ms(), end = S.created_ms + S.life_ms;
+
+	r->session.present = true;
+	strlcpy(r->session.name, S.name, sizeof(r->session.name));
+	r->session.call = S.calls;
+	r->session.restarted = restarted;
+	r->session.expires_in_s = now < end ? (int64_t)((end - now) / 1000) : 0;
+	r->session.lifetime_ms = S.life_ms;
+	r->session.idle_ms = S.idle_ms;
+	r->session.max_calls = S.max_calls;
+	r->session.sleep = sr_session_freeze_name(S.fz.mech);
+	r->session.slept = slept;
 }
 
 int
@@ -169,62 +269,61 @@ sr_session_run(struct sr_plan *plan, struct sr_policy **policy,
     const struct sr_program *prog, struct sr_result *r,
     const struct sr_policy **used, int *export_fd, struct sr_diag *d)
 {
-	bool restarted = S.restart_next;
-	uint64_t now;
+	bool restarted = false, fresh = false;
+	int slept = -1;
 
-	if (S.box != NULL && strcmp(S.policy->sha256, (*policy)->sha256) != 0)
+	if (S.box != NULL && !same_policy(*policy))
 		return sr_diag_kind(d, SR_DIAG_USAGE,
 		    "session %s runs policy %s with the limits of its first call; end it (--end-session) to change them",
 		    S.name, S.policy->name);
-	if (S.box != NULL && !box_alive()) {
+	if (S.box != NULL && !box_alive())
 		drop_box();
-		restarted = true;
-	}
-	if (S.box == NULL && S.calls > 0)
-		restarted = true;
-	if (S.box != NULL) {
-		/* What this call asks to see: its own format and files. */
-		S.plan.export = plan->export;
-		S.plan.format = plan->format;
-		S.plan.verbose = plan->verbose;
-		S.plan.quiet = plan->quiet;
-	} else if (new_box(plan, policy, d) < 0)
-		return -1;
-	sleep_box(false);
-	if (S.plan.policy != NULL && *policy != NULL &&
-	    sr_sandbox_run(S.box, prog, d) < 0) {
-		/* Its init died since the last call (a zombie passes
-		 * box_alive): a new sandbox from this call's plan. */
-		drop_box();
-		restarted = true;
+	if (S.box == NULL) {
+		restarted = S.calls > 0;
 		if (new_box(plan, policy, d) < 0)
 			return -1;
+		fresh = true;
+	} else {
+		slept = S.fz.observed ? 1 : 0;
 		sleep_box(false);
-	} else if (S.plan.policy != NULL && *policy != NULL) {
-		goto collect;
+		sr_sandbox_adopt(S.box, plan);
 	}
-	if (sr_sandbox_run(S.box, prog, d) < 0)
-		goto failed;
-collect:
-	if (
-sr_sandbox_collect(S.box, r, d) < 0) {
-failed:
+	if (sr_sandbox_run(S.box, prog, d) < 0) {
+		/* Its init died since the last call: a new sandbox from
+		 * this call's plan (not adopted yet when the box was old). */
+		if (fresh)
+			goto failed;
 		drop_box();
-		S.restart_next = true;
-		return -1;
+		restarted = true;
+		slept = -1;
+		if (new_box(plan, policy, d) < 0 ||
+		    sr_sandbox_run(S.box, prog, d) < 0)
+			goto failed;
+		fresh = true;
 	}
-	S.restart_next = !box_alive();
+	if (sr_sandbox_collect(S.box, r, d) < 0)
+		goto failed;
 	S.calls++;
-	now = sr_now_ms();
-	S.last_ms = now;
-	r->session.present = true;
-	strlcpy(r->session.name, S.name, sizeof(r->session.name));
-	r->session.call = S.calls;
-	r->session.restarted = restarted;
-	r->session.expires_in_s = (int64_t)((S.created_ms + S.life_ms - now) / 1000);
-	*used = S.policy;
+	fill_result(r, restarted, slept);
+	r->session.lost = !box_alive();
+	*used = fresh ? S.policy : *policy;
 	*export_fd = sr_sandbox_export_fd(S.box);
 	return 0;
+failed:
+	/* The call ran into a dead sandbox: said in its result. */
+	S.calls++;
+	fill_result(r, restarted, slept);
+	r->session.lost = true;
+	drop_box();
+	return -1;
+}
+
+/* After the call's report: the sandbox is its own plan's again. */
+static void
+after_call(void)
+{
+	if (S.box != NULL)
+		sr_sandbox_adopt(S.box, &S.plan);
 }
 
 /* One message with up to SR_SERVE_NFDS descriptors.  Length or -1. */
@@ -289,8 +388,10 @@ run_call(const struct sr_serve_request *req, int *fds,
 	}
 	environ = req->envp;
 	S.active = true;
+	S.ran = true;
 	status = fn((int)req->argc + 1, argv);
 	S.active = false;
+	after_call();
 	fflush(stdout);
 	fflush(stderr);
 	environ = saved_env;
@@ -319,8 +420,12 @@ reply(int cfd, int status)
 	rep.expires_in_s = (int64_t)(S.created_ms + S.life_ms - now) / 1000;
 	rep.idle_in_s = (int64_t)(S.last_ms + S.idle_ms - now) / 1000;
 	rep.pid = getpid();
+	rep.asleep = S.fz.frozen;
+	rep.max_calls = S.max_calls;
 	if (S.policy != NULL)
 		strlcpy(rep.policy, S.policy->name, sizeof(rep.policy));
+	strlcpy(rep.freeze, sr_session_freeze_name(S.fz.mech),
+	    sizeof(rep.freeze));
 	send(cfd, &rep, sizeof(rep), MSG_NOSIGNAL);
 }
 
@@ -378,8 +483,10 @@ sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
 	signal(SIGPIPE, SIG_IGN);
 	strlcpy(S.name, name, sizeof(S.name));
 	sr_session_path(name, S.path, sizeof(S.path), &d);
-	S.idle_ms = idle_ms;
-	S.life_ms = life_ms;
+	/* Until the first call sets them (sr_session_apply). */
+	S.req_idle_ms = idle_ms;
+	S.req_life_ms = life_ms;
+	S.idle_ms = S.life_ms = 60 * 1000;
 	S.created_ms = S.last_ms = sr_now_ms();
 	for (;;) {
 		now = sr_now_ms();
@@ -395,6 +502,10 @@ sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
 			continue;
 		r = serve_conn(cfd, buf, fn);
 		S.last_ms = sr_now_ms();
+		/* Over when its first call made no sandbox, or at its last. */
+		if (S.ran && (!S.configured || (S.box == NULL && S.calls == 0) ||
+		    S.calls >= S.max_calls))
+			r = true;
 		if (r) {
 			/* Gone before the reply is read: list sees no session. */
 			unlink(S.path);

@@ -92,7 +92,7 @@ init_pid() {
 
 @test "session: another policy or limit than the first call's is refused" {
 	run -0 "$SANDRUN" -p sh --session k --exec -- true
-	run -125 "$SANDRUN" -p sh --timeout 3s --session k --exec -- true
+	run -125 "$SANDRUN" -p sh --pids 7 --session k --exec -- true
 	assert_output --partial "end it (--end-session) to change them"
 	run -0 "$SANDRUN" -p sh --session k --exec -- true
 }
@@ -117,22 +117,86 @@ init_pid() {
 	assert_output '[]'
 }
 
-@test "session: it sleeps between calls, nothing runs" {
-	# A background counter is killed when its call ends; init sleeps.
-	run -0 "$SANDRUN" -p sh --session z --exec -- sh -c \
-	    '(while :; do echo x >> /tmp/n; sleep 0.01; done) & sleep 0.3'
-	run -0 "$SANDRUN" -p sh --session z --exec -- sh -c 'wc -l < /tmp/n'
-	a=$output
-	ip=$(init_pid z)
-	[ -n "$ip" ]
-	if grep -q '^0::' /proc/self/cgroup && [ -e /sys/fs/cgroup/cgroup.freeze ]; then
-		grep -q frozen "/proc/$ip/status" 2>/dev/null || true
-	else
-		grep -q '^State:.*T (stopped)' "/proc/$ip/status"
+# sleep_state NAME: what holds the sleeping sandbox, observed from here.
+sleep_state() {
+	local mech
+	mech=$("$SANDRUN" --list-sessions --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .sleep')
+	case $mech in
+	cgroup1) cat "/sys/fs/cgroup/freezer/sandrun-session-$(session_pid "$1")/freezer.state" ;;
+	sigstop) awk '/^State:/ { print $2 }' "/proc/$(init_pid "$1")/status" ;;
+	cgroup2) echo unobservable-here ;;
+	*) echo "none: $mech" ;;
+	esac
+}
+
+@test "session: it sleeps between calls, with the strongest mechanism" {
+	run -0 "$SANDRUN" -p sh --session z --json --exec -- true
+	[ "$(json .session.sleep.observed)" = null ]
+	mech=$(json .session.sleep.mechanism)
+	if [ "$(id -u)" = 0 ] && [ -w /sys/fs/cgroup/freezer/cgroup.procs ]; then
+		[ "$mech" = cgroup1 ]
+	elif [ "$(id -u)" != 0 ] && ! grep -q '^0::' /proc/self/cgroup; then
+		[ "$mech" = sigstop ]
 	fi
+	run -0 "$SANDRUN" --list-sessions --json
+	[ "$(json '.[0].asleep')" = true ]
+	[ "$(json '.[0].sleep')" = "$mech" ]
+	case $mech in
+	cgroup1) [ "$(sleep_state z)" = FROZEN ] ;;
+	sigstop) [ "$(sleep_state z)" = T ] ;;
+	esac
+	run -0 "$SANDRUN" --list-sessions
+	assert_line --regexp '^z +sh +calls 1 +asleep '
+	# Awake for the call, asleep after it, and the sleep was seen to hold.
+	run -0 "$SANDRUN" -p sh --session z --json --exec -- sh -c 'echo awake'
+	[ "$(json .stdout.text)" = awake ]
+	[ "$(json .session.sleep.observed)" = true ]
+}
+
+@test "session: a background process does not outlive its call" {
+	run -0 "$SANDRUN" -p sh --session bg --exec -- sh -c \
+	    '(while :; do echo x >> /tmp/n; sleep 0.01; done) & sleep 0.3'
+	run -0 "$SANDRUN" -p sh --session bg --exec -- sh -c 'wc -l < /tmp/n'
+	a=$output
 	sleep 0.5
-	run -0 "$SANDRUN" -p sh --session z --exec -- sh -c 'wc -l < /tmp/n'
+	run -0 "$SANDRUN" -p sh --session bg --exec -- sh -c 'wc -l < /tmp/n'
 	[ "$output" = "$a" ]
+}
+
+@test "session: a call's timeout is survived, the files stay" {
+	run -124 "$SANDRUN" -p sh --session to --json -t 500ms --exec -- \
+	    sh -c 'echo kept > f; sleep 5'
+	[ "$(json .status)" = timeout ]
+	[ "$(json .session.lost)" = false ]
+	run -0 "$SANDRUN" -p sh --session to --json --exec -- cat f
+	[ "$(json .stdout.text)" = kept ]
+	[ "$(json .session.restarted)" = false ]
+	[ "$(json .session.call)" = 2 ]
+	# The per-call time limit may differ from the first call's.
+	run -0 "$SANDRUN" -p sh --session to --json -t 20s --exec -- true
+	[ "$(json .limits.wall_time.value)" = 20000 ]
+}
+
+@test "session: init dying in a call is said, the next call restarts" {
+	run -0 "$SANDRUN" -p sh --session die --exec -- sh -c 'echo x > f'
+	sp=$(session_pid die)
+	"$SANDRUN" -p sh --session die --json --exec -- sleep 3 >"$W/out" 3>&- &
+	bg=$!
+	for _ in $(seq 100); do
+		ip=$(tr -d ' ' <"/proc/$sp/task/$sp/children")
+		[ -n "$ip" ] && pgrep -P "$ip" >/dev/null && break
+		sleep 0.05
+	done
+	# Busy in a call: listed as such, without waiting for the call.
+	run -0 timeout 2 "$SANDRUN" --list-sessions --json
+	[ "$(json '.[0].busy')" = true ]
+	[ "$(json '.[0].pid')" = "$sp" ]
+	kill -KILL "$ip"
+	wait "$bg" || true
+	[ "$(jq -r .session.lost "$W/out")" = true ]
+	run -1 "$SANDRUN" -p sh --session die --json --exec -- cat f
+	[ "$(json .session.restarted)" = true ]
+	[ "$(json .session.call)" = 3 ]
 }
 
 @test "session: a crash of init restarts the session" {
