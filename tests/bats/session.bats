@@ -209,9 +209,9 @@ sleep_state() {
 }
 
 @test "session: 20 calls then end leave no process behind" {
-	local i
-	for i in $(seq 20); do
-		run -0 "$SANDRUN" -p sh --session many --exec -- sh -c "echo $i >> f"
+	local k
+	for k in $(seq 20); do
+		run -0 "$SANDRUN" -p sh --session many --exec -- sh -c "echo $k >> f"
 	done
 	run -0 "$SANDRUN" -p sh --session many --exec -- sh -c 'wc -l < f'
 	assert_output 20
@@ -226,12 +226,13 @@ sleep_state() {
 
 @test "session: end leaves no cgroup behind (root)" {
 	require_root
-	local before after
-	before=$(find /sys/fs/cgroup -maxdepth 3 -type d -name 'sandrun*' | wc -l)
 	run -0 "$SANDRUN" -p sh --session cg --exec -- true
+	pid=$(session_pid cg)
+	[ -n "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "sandrun-$pid-*" 2>/dev/null)" ] ||
+		[ "$(sleep_state cg)" = T ]
 	run -0 "$SANDRUN" --end-session cg
-	after=$(find /sys/fs/cgroup -maxdepth 3 -type d -name 'sandrun*' | wc -l)
-	[ "$before" = "$after" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "sandrun-$pid-*" 2>/dev/null)" ]
+	[ ! -e "/sys/fs/cgroup/freezer/sandrun-session-$pid" ]
 }
 
 @test "session: another user's session of the same name is separate (root)" {
@@ -246,4 +247,140 @@ sleep_state() {
 	assert_output none
 	run -0 "$SANDRUN" -p sh --session same --exec -- cat f
 	assert_output root
+}
+
+# A policy (sh) with a session section, in the work dir.
+session_policy() {
+	cat >"$W/sp.json" <<JSON
+{ "extends": "sh",
+  "session": { "memory": "128M", "processes": 32, "tmpfs": { "tmp": "8M" },
+    "lifetime": "10m", "idle": "1m", "calls": 3,
+    "ceilings": { "memory": "256M", "processes": 48, "lifetime": "20m" } } }
+JSON
+}
+
+@test "session policy: defaults, ceilings, resolved and printed" {
+	run -0 "$SANDRUN" --print-policy sh
+	[ "$(json .session.lifetime)" = 1h ]
+	[ "$(json .session.idle)" = 10m ]
+	[ "$(json .session.calls)" = 1000 ]
+	[ "$(json .session.memory)" = "$(json .limits.memory)" ]
+	[ "$(json .session.ceilings.memory)" = "$(json .session.memory)" ]
+	session_policy
+	run -0 "$SANDRUN" --print-policy "$W/sp.json"
+	[ "$(json .session.memory)" = 128M ]
+	[ "$(json .session.ceilings.memory)" = 256M ]
+	[ "$(json .session.ceilings.idle)" = 1m ]
+	[ "$(json .session.tmpfs.tmp)" = 8M ]
+	# what is printed loads again
+	printf '%s\n' "$output" >"$W/again.json"
+	run -0 "$SANDRUN" --check-policy "$W/again.json"
+}
+
+@test "session policy: strict validation names the key" {
+	printf '{"extends":"sh","session":{"memroy":"1G"}}' >"$W/a.json"
+	run -125 "$SANDRUN" --check-policy "$W/a.json"
+	assert_output --partial "session.memroy: unknown key"
+	printf '{"extends":"sh","session":{"calls":0}}' >"$W/b.json"
+	run -125 "$SANDRUN" --check-policy "$W/b.json"
+	assert_output --partial "session.calls: must be greater than 0"
+	printf '{"extends":"sh","session":{"lifetime":"unlimited"}}' >"$W/c.json"
+	run -125 "$SANDRUN" --check-policy "$W/c.json"
+	assert_output --partial "session.lifetime: cannot be"
+	printf '{"extends":"sh","session":{"idle":"2h","ceilings":{"idle":"1h"}}}' >"$W/d.json"
+	run -125 "$SANDRUN" --check-policy "$W/d.json"
+	assert_output --partial "session.idle: the default is above its ceiling session.ceilings.idle"
+	printf '{"extends":"sh","session":{"ceilings":{"ceilings":{}}}}' >"$W/e.json"
+	run -125 "$SANDRUN" --check-policy "$W/e.json"
+	assert_output --partial "session.ceilings.ceilings: unknown key"
+	printf '{"extends":"sh","session":{"tmpfs":{"tmp":"1M","var":"1M"}}}' >"$W/f.json"
+	run -125 "$SANDRUN" --check-policy "$W/f.json"
+	assert_output --partial "session.tmpfs.var: unknown key"
+}
+
+@test "session policy: the session's limits hold, with their mechanisms" {
+	session_policy
+	run -0 "$SANDRUN" -p "$W/sp.json" --session sl --json --exec -- true
+	[ "$(json .limits.memory.value)" = $((128 << 20)) ]
+	[ "$(json .limits.processes.value)" = 32 ]
+	# tmpfs charged to the cgroup's memory is as large as that (limits(7))
+	if [ "$(json .limits.memory.mechanism)" = cgroup1 ] ||
+	    [ "$(json .limits.memory.mechanism)" = cgroup2 ]; then
+		[ "$(json .limits.tmpfs_tmp.value)" = $((128 << 20)) ]
+	else
+		[ "$(json .limits.tmpfs_tmp.value)" = $((8 << 20)) ]
+	fi
+	[ "$(json .limits.tmpfs_tmp.mechanism)" = tmpfs ]
+	tmp_kib=$(($(json .limits.tmpfs_tmp.value) / 1024))
+	[ "$(json .session.limits.lifetime.value)" = 600000 ]
+	[ "$(json .session.limits.idle.value)" = 60000 ]
+	[ "$(json .session.limits.calls.value)" = 3 ]
+	[ "$(json .session.limits.calls.mechanism)" = session ]
+	[ "$(json .session.expires_in_s)" -le 600 ]
+	[ "$(json .session.expires_in_s)" -gt 590 ]
+	if [ "$(json .isolation.cgroup)" = true ]; then
+		[ "$(json .limits.memory.mechanism)" != rlimit ]
+	fi
+	# /tmp is the session's 8M tmpfs
+	run -0 "$SANDRUN" -p "$W/sp.json" --session sl --exec -- sh -c \
+	    'df -k /tmp | awk "NR == 2 { print \$2 }"'
+	[ "$output" = "$tmp_kib" ]
+}
+
+@test "session policy: overrides within the ceilings, 125 above" {
+	session_policy
+	run -125 "$SANDRUN" -p "$W/sp.json" --memory 512M --session o1 --exec -- true
+	assert_output --partial "--memory 512 MiB: above the session ceiling of policy"
+	assert_output --partial "session.ceilings.memory: 256 MiB"
+	run -125 "$SANDRUN" -p "$W/sp.json" --pids 49 --session o1 --exec -- true
+	assert_output --partial "session.ceilings.processes: 48"
+	run -125 "$SANDRUN" -p "$W/sp.json" --session-lifetime 21m --session o1 --exec -- true
+	assert_output --partial "session.ceilings.lifetime"
+	run -125 "$SANDRUN" -p "$W/sp.json" --session-idle 2m --session o1 --exec -- true
+	assert_output --partial "session.ceilings.idle"
+	# a refused first call leaves no session
+	run -0 "$SANDRUN" --list-sessions --json
+	assert_output '[]'
+	run -0 "$SANDRUN" -p "$W/sp.json" --memory 256M --pids 48 --session-lifetime 20m \
+	    --session o1 --json --exec -- true
+	[ "$(json .limits.memory.value)" = $((256 << 20)) ]
+	[ "$(json .limits.processes.value)" = 48 ]
+	[ "$(json .session.limits.lifetime.value)" = 1200000 ]
+}
+
+@test "session policy: the session ends after its last call" {
+	session_policy
+	for call in 1 2 3; do
+		run -0 "$SANDRUN" -p "$W/sp.json" --session c3 --json --exec -- sh -c "echo $call >> f"
+		[ "$(json .session.call)" = "$call" ]
+	done
+run -0 "$SANDRUN" --list-sessions --json
+	assert_output '[]'
+	run -1 "$SANDRUN" -p "$W/sp.json" --session c3 --json --exec -- cat f
+	[ "$(json .session.call)" = 1 ]
+}
+
+@test "session: 50 calls leave no process, fd, cgroup or mount behind" {
+	local i fd5 fd50 mounts
+	mounts=$(wc -l </proc/self/mountinfo)
+	for i in $(seq 50); do
+		"$SANDRUN" -p sh --session fifty --exec -- sh -c "echo $i >> f" >/dev/null
+		[ "$i" = 5 ] && fd5=$(ls "/proc/$(session_pid fifty)/fd" | wc -l)
+	done
+	run -0 "$SANDRUN" -p sh --session fifty --exec -- sh -c 'wc -l < f'
+	assert_output 50
+	pid=$(session_pid fifty)
+	ip=$(init_pid fifty)
+	fd50=$(ls "/proc/$pid/fd" | wc -l)
+	[ "$fd5" = "$fd50" ]
+	# one init, no other process in the sandbox between calls
+	[ -z "$(pgrep -P "$ip")" ]
+	run -0 "$SANDRUN" --end-session fifty
+	! kill -0 "$pid" 2>/dev/null
+	! kill -0 "$ip" 2>/dev/null
+	[ -z "$(ls "$XDG_RUNTIME_DIR/sandrun-sessions")" ]
+	[ ! -e "/sys/fs/cgroup/freezer/sandrun-session-$pid" ]
+	# the runs' cgroups are named after their supervisor, the session
+	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "sandrun-$pid-*" 2>/dev/null)" ]
+	[ "$(wc -l </proc/self/mountinfo)" = "$mounts" ]
 }
