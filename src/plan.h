@@ -38,6 +38,8 @@ struct sr_plan {
 	enum sr_format format;
 	int verbose;
 	bool quiet;
+	uint64_t interrupt_ms;	/* at the time limit SIGINT first, then stop
+				 * after this grace (a session); 0: stop */
 };
 
 /* Read the code (from FILE, a FIFO included, or stdin), check the

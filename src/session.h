@@ -25,6 +25,7 @@
 struct sr_box;
 
 #define SR_SESSION_NAME_MAX 64
+#define SR_SESSION_INTERRUPT_MS 1000	/* SIGINT to stop at a time limit */
 
 /* Runs one call in the session process: main's run path with the
  * caller's argv (argv[0] included); returns its exit status. */

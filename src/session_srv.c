@@ -272,6 +272,8 @@ sr_session_run(struct sr_plan *plan, struct sr_policy **policy,
 	bool restarted = false, fresh = false;
 	int slept = -1;
 
+	plan->interrupt_ms = SR_SESSION_INTERRUPT_MS;
+
 	if (S.box != NULL && !same_policy(*policy))
 		return sr_diag_kind(d, SR_DIAG_USAGE,
 		    "session %s runs policy %s with the limits of its first call; end it (--end-session) to change them",

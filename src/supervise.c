@@ -137,7 +137,7 @@ struct watch {
 	struct pollfd pfd[P_N];
 	struct pass pass_out, pass_err;
 	struct fast fast;
-	uint64_t deadline, kill_at, drain_until, cpu_at;
+	uint64_t deadline, kill_at, drain_until, cpu_at, stop_at;
 	bool timed_out, interrupted, output_over, cpu_over, killed;
 	bool have_status, have_facts, have_diag, chan_done;
 	struct sr_msg_status st;
@@ -333,7 +333,19 @@ timers(struct watch *w)
 	if (w->deadline && !w->timed_out && !w->cpu_over &&
 	    now >= w->deadline) {
 		w->timed_out = true;
-		stop_sandbox(w, now);
+		/* A session's program is interrupted first (Python: a
+		 * KeyboardInterrupt), stopped if still there after a grace. */
+		if (w->pl->interrupt_ms > 0) {
+			kill(w->b->pid, SIGINT);
+			w->stop_at = now + w->pl->interrupt_ms;
+		} else {
+			stop_sandbox(w, now);
+		}
+	}
+	if (w->stop_at && now >= w->stop_at) {
+		w->stop_at = 0;
+		if (!w->chan_done)
+			stop_sandbox(w, now);
 	}
 	if (w->cpu_at && now >= w->cpu_at)
 		check_cpu(w, now);
@@ -353,6 +365,8 @@ timers(struct watch *w)
 		next = w->cpu_at;
 	if (w->kill_at && (!next || w->kill_at < next))
 		next = w->kill_at;
+	if (w->stop_at && (!next || w->stop_at < next))
+		next = w->stop_at;
 	if (w->drain_until && !w->fast.blocked &&
 	    (!next || w->drain_until < next))
 		next = w->drain_until;

@@ -177,6 +177,32 @@ sleep_state() {
 	[ "$(json .limits.wall_time.value)" = 20000 ]
 }
 
+@test "session: at the time limit Python gets KeyboardInterrupt first" {
+	cat >k.py <<'PY'
+import time
+try:
+    time.sleep(5)
+except KeyboardInterrupt:
+    print("interrupted")
+PY
+	run -124 "$SANDRUN" --session ki --json -t 1s k.py
+	[ "$(json .status)" = timeout ]
+	[ "$(json .stdout.text)" = interrupted ]
+	[ "$(json .time.wall_ms)" -lt 1900 ]
+	[ "$(json .session.lost)" = false ]
+	# a program that ignores SIGINT is stopped after the grace
+	run -124 "$SANDRUN" --session ki --json -t 1s --exec -- sh -c \
+	    'trap "" INT; echo x > f; sleep 5'
+	[ "$(json .status)" = timeout ]
+	[ "$(json .time.wall_ms)" -ge 1900 ]
+	[ "$(json .session.lost)" = false ]
+	run -0 "$SANDRUN" --session ki --json --exec -- cat f
+	[ "$(json .session.restarted)" = false ]
+	# a cold run is stopped at once, no SIGINT
+	run -124 "$SANDRUN" --json -t 1s k.py
+	[ "$(json .stdout.text)" = "" ]
+}
+
 @test "session: init dying in a call is said, the next call restarts" {
 	run -0 "$SANDRUN" -p sh --session die --exec -- sh -c 'echo x > f'
 	sp=$(session_pid die)
