@@ -154,7 +154,6 @@ sr_policy_to_json(const struct sr_policy *p)
 		cJSON_AddItemToArray(a, o);
 	}
 
-	session_json(root, p);
 	cJSON_AddStringToObject(root, "network",
 	    p->network == SR_NETWORK_LOOPBACK ? "loopback" : "none");
 	o = cJSON_AddObjectToObject(root, "exec");
@@ -192,6 +191,7 @@ sr_policy_to_json(const struct sr_policy *p)
 	cJSON_AddStringToObject(o, "home", p->home ? p->home : "");
 	cJSON_AddStringToObject(root, "errors",
 	    p->error_rule == SR_ERROR_RULE_PYTHON ? "python" : "none");
+	session_json(root, p);
 
 	s = cJSON_Print(root);
 	cJSON_Delete(root);

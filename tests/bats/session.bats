@@ -410,3 +410,19 @@ run -0 "$SANDRUN" --list-sessions --json
 	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "sandrun-$pid-*" 2>/dev/null)" ]
 	[ "$(wc -l </proc/self/mountinfo)" = "$mounts" ]
 }
+
+@test "session: the result validates against the schema" {
+	require_python_module jsonschema
+	run -0 "$SANDRUN" -p sh --session sv --json --exec -- true
+	printf '%s' "$output" >"$W/1.json"
+	run -0 "$SANDRUN" -p sh --session sv --json --exec -- true
+	printf '%s' "$output" >"$W/2.json"
+	run -0 python3 -c '
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+for f in sys.argv[2:]:
+    jsonschema.Draft202012Validator(schema).validate(json.load(open(f)))
+print("valid")
+' "$SANDRUN_SRCDIR/docs/result.schema.json" "$W/1.json" "$W/2.json"
+	assert_output valid
+}
