@@ -40,6 +40,8 @@ struct sr_plan {
 	bool quiet;
 	uint64_t interrupt_ms;	/* at the time limit SIGINT first, then stop
 				 * after this grace (a session); 0: stop */
+	bool cpu_delta;		/* CPU from the cgroup counts from the run's
+				 * start (a session's cgroup outlives runs) */
 };
 
 /* Read the code (from FILE, a FIFO included, or stdin), check the

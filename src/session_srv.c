@@ -273,6 +273,7 @@ sr_session_run(struct sr_plan *plan, struct sr_policy **policy,
 	int slept = -1;
 
 	plan->interrupt_ms = SR_SESSION_INTERRUPT_MS;
+	plan->cpu_delta = true;
 
 	if (S.box != NULL && !same_policy(*policy))
 		return sr_diag_kind(d, SR_DIAG_USAGE,

@@ -138,6 +138,7 @@ struct watch {
 	struct pass pass_out, pass_err;
 	struct fast fast;
 	uint64_t deadline, kill_at, drain_until, cpu_at, stop_at;
+	uint64_t cpu_base_us;	/* the cgroup's CPU before this run */
 	bool timed_out, interrupted, output_over, cpu_over, killed;
 	bool have_status, have_facts, have_diag, chan_done;
 	struct sr_msg_status st;
@@ -197,6 +198,9 @@ watch_start(struct watch *w, struct sr_box *b, struct sr_diag *d)
 	    b->limits[SR_LIM_CPU].mech == SR_MECH_CGROUP2))
 		w->cpu_at = b->start + (l->cpu_ms < CPU_POLL_MS ? l->cpu_ms :
 		    CPU_POLL_MS);
+	/* A session's cgroup outlives the run: count from here. */
+	if (w->pl->cpu_delta && sr_cgroup_cpu_usage(&b->cg, &w->cpu_base_us) < 0)
+		w->cpu_base_us = 0;
 	w->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (w->ncpu < 1)
 		w->ncpu = 1;
@@ -312,7 +316,8 @@ check_cpu(struct watch *w, uint64_t now)
 		/* the program ended, or another cause stops it */
 	} else if (sr_cgroup_cpu_usage(&w->b->cg, &us) < 0) {
 		w->cpu_at = now + CPU_POLL_MS;
-	} else if (us / 1000 >= limit) {
+	} else if ((us = us > w->cpu_base_us ? us - w->cpu_base_us : 0) /
+	    1000 >= limit) {
 		w->cpu_over = true;
 		stop_sandbox(w, now);
 	} else {
@@ -516,7 +521,10 @@ usage(struct watch *w, struct sr_result *r, struct sr_cgroup_stats *cs)
 		return;
 	if (b->pid <= 0)
 		sr_cgroup_kill(&b->cg);	/* init died: leave nothing behind */
-	if (sr_cgroup_stats(&b->cg, cs) == 0 && cs->have_peak) {
+	if (sr_cgroup_stats(&b->cg, cs) == 0 && cs->have_cpu)
+		cs->cpu_usage_us = cs->cpu_usage_us > w->cpu_base_us ?
+		    cs->cpu_usage_us - w->cpu_base_us : 0;
+	if (cs->have_peak) {
 		r->memory_peak = cs->memory_peak;
 		r->memory_peak_source = b->cg.kind == SR_CGROUP_V2 ?
 		    SR_MECH_CGROUP2 : SR_MECH_CGROUP1;

@@ -203,6 +203,15 @@ PY
 	[ "$(json .stdout.text)" = "" ]
 }
 
+@test "session: the CPU time limit is per call" {
+	printf 'import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass\n' >burn.py
+	for call in 1 2 3 4; do
+		run -0 "$SANDRUN" --session cpu --json --cpu-time 1s burn.py
+		[ "$(json .status)" = ok ]
+		[ "$(json '.time.cpu_user_ms + .time.cpu_sys_ms')" -lt 900 ]
+	done
+}
+
 @test "session: init dying in a call is said, the next call restarts" {
 	run -0 "$SANDRUN" -p sh --session die --exec -- sh -c 'echo x > f'
 	sp=$(session_pid die)
