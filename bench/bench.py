@@ -380,6 +380,43 @@ def warm(S, res, R, work, py, data, sand_py, bare_py):
         shutil.rmtree(sockdir, ignore_errors=True)
 
 
+def session(S, res, R, work, py):
+    """A session call `x + 1` through the CLI against bare
+    `python3 -c pass` (issue #13: <= 0.5x), and an sh session call.  The
+    sessions are made before the timed runs and ended after them."""
+    rundir = tempfile.mkdtemp(prefix="sr-bench-xdg-")
+    os.chmod(rundir, 0o700)
+    old = os.environ.get("XDG_RUNTIME_DIR")
+    code = os.path.join(work, "session_x.py")
+    with open(code, "w") as f:
+        f.write("x = 1\nx + 1\n")
+    try:
+        os.environ["XDG_RUNTIME_DIR"] = rundir	# hyperfine's children
+        py_call = [S, "--session", "bench-py", code]
+        sh_call = [S, "-p", "sh", "--session", "bench-sh", "--exec", "--",
+                   "/bin/true"]
+        for c in (py_call, sh_call):
+            subprocess.run(c, check=True, stdout=subprocess.DEVNULL,
+                           timeout=60)
+        cmds = [("bare python -c pass", [py, "-c", "pass"]),
+                ("python session call x + 1", py_call),
+                ("python cold x + 1", [S, "--cold", code]),
+                ("bare true", ["/bin/true"]),
+                ("true sh session call", sh_call)]
+        res["workloads"]["session"] = hyperfine(
+            "session", cmds, R(40, 8), R(3, 1), work)
+    except subprocess.SubprocessError as e:
+        res["problems"].append("session: %s" % e)
+    finally:
+        for n in ("bench-py", "bench-sh"):
+            subprocess.run([S, "--end-session", n], stderr=subprocess.DEVNULL)
+        if old is None:
+            os.environ.pop("XDG_RUNTIME_DIR", None)
+        else:
+            os.environ["XDG_RUNTIME_DIR"] = old
+        shutil.rmtree(rundir, ignore_errors=True)
+
+
 def do_pass(a):
     quick = a.quick
     work = tempfile.mkdtemp(prefix="sr-bench-", dir="/var/tmp")
@@ -457,6 +494,8 @@ def do_pass(a):
     # 3b. warm: the same calls with `sandrun serve` running (its pools'
     # ready sandboxes), in the same pass as bare and cold
     warm(S, res, R, work, PY, data, sand_py, bare_py)
+    # 3c. sessions (sandrun --session)
+    session(S, res, R, work, PY)
 
     # 4. 1 GiB through stdout
     size = "1G" if not quick else "256M"
@@ -535,9 +574,11 @@ def render_pass(p):
               "stream": "1 GiB to stdout (`head -c 1G /dev/zero`)",
               "warm": "with `sandrun serve` running (ready sandboxes: "
                       "python=2, sh=2)",
+              "session": "a call of a session (`sandrun --session`)",
               "loop": "%d back-to-back runs (time for all %d)" % (
                   p["loop_n"], p["loop_n"])}
-    for key in ("true", "python", "seed", "warm", "stream", "loop"):
+    for key in ("true", "python", "seed", "warm", "session", "stream",
+                "loop"):
         if key not in w:
             continue
         r = w[key]
@@ -552,7 +593,7 @@ def render_pass(p):
             if key == "loop":
                 kind = label.split()[-1]
                 base = r.get("bare " + kind)
-            if key == "warm":
+            if key in ("warm", "session"):
                 kind = label.split()[0]
                 base = next((v for k, v in r.items()
                              if k.startswith("bare " + kind)), None)
@@ -631,6 +672,12 @@ def targets(p):
     r = lp["bare true"]["median"] / lp["sandrun true"]["median"]
     out.append(("(not a target) %d sequential `/bin/true`: %.3f × bare "
                 "throughput" % (p["loop_n"], r), None))
+    se = w.get("session")
+    if se and "python session call x + 1" in se:
+        r = se["python session call x + 1"]["median"] / \
+            se["bare python -c pass"]["median"]
+        out.append(("session call `x + 1` ≤ 0.5 × bare `python3 -c pass` "
+                    "(%.2f ×)" % r, r <= 0.5))
     leaked = [k for k, (b, a) in p["leaks"].items()
               if k in ("sandrun processes",
                        "sandrun-* cgroup dirs whose supervisor is gone "
