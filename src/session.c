@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -96,14 +97,31 @@ connect_session(const char *path, pid_t *peer)
 
 /* Start the session process (double fork, setsid) and wait until it
  * listens.  0, or -1 with d. */
-static int
-spawn(const char *name, const char *path, uint64_t idle_ms, uint64_t life_ms,
-    sr_session_call_fn fn, struct sr_diag *d)
+/* The session process outlives the call that started it: its command
+ * line (world-readable in /proc, and the code may be in it) becomes
+ * "sandrun-session NAME".  The strings are contiguous (the kernel's). */
+static void
+retitle(int argc, char **argv, const char *name)
 {
+	char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
+	size_t len = (size_t)(end - start);
+
+	memset(start, 0, len);
+	snprintf(start, len + 1, "sandrun-session %s", name);
+	prctl(PR_SET_NAME, (unsigned long)"sandrun-session", 0, 0, 0);
+}
+
+static int
+spawn(const char *name_arg, const char *path, uint64_t idle_ms,
+    uint64_t life_ms, int argc, char **argv, sr_session_call_fn fn,
+    struct sr_diag *d)
+{
+	char name[SR_SESSION_NAME_MAX + 1];
 	int p[2], lfd, nul;
 	char ok = 0;
 	pid_t pid;
 
+	strlcpy(name, name_arg, sizeof(name));	/* it may point into argv */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return sr_diag_errno(d, "pipe");
 	if ((pid = fork()) < 0) {
@@ -138,6 +156,7 @@ spawn(const char *name, const char *path, uint64_t idle_ms, uint64_t life_ms,
 		}
 		if (chdir("/") < 0)
 			_exit(125);
+		retitle(argc, argv, name);
 		sr_session_serve(lfd, name, idle_ms, life_ms, fn);
 	}
 	close(p[1]);
@@ -229,7 +248,7 @@ sr_session_call(const char *name, uint64_t idle_ms, uint64_t life_ms,
 			return sr_diag_kind(d, SR_DIAG_SETUP,
 			    "session %s: cannot reach %s: %s", name, path,
 			    strerror(errno));
-		if (spawn(name, path, idle_ms, life_ms, fn, d) < 0)
+		if (spawn(name, path, idle_ms, life_ms, argc, argv, fn, d) < 0)
 			return -1;
 	}
 	if (sr_serve_request_build(argc - 1, argv + 1, environ, m, &buf,

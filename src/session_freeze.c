@@ -89,6 +89,35 @@ wait_for(const char *path, const char *want)
 	return false;
 }
 
+/* v1 leaves of session processes that were killed: a frozen task never
+ * acts on its SIGKILL (init's parent-death signal), so thaw them and
+ * remove what is empty. */
+static void
+sweep_v1(void)
+{
+	char p[512];
+	struct dirent *e;
+	DIR *dp;
+	long pid;
+	char *end;
+
+	if ((dp = opendir(V1_FREEZER)) == NULL)
+		return;
+	while ((e = readdir(dp)) != NULL) {
+		if (strncmp(e->d_name, "sandrun-session-", 16) != 0)
+			continue;
+		pid = strtol(e->d_name + 16, &end, 10);
+		if (*end != '\0' || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		snprintf(p, sizeof(p), V1_FREEZER "/%s/freezer.state", e->d_name);
+		(void)write_str(p, "THAWED");
+		snprintf(p, sizeof(p), V1_FREEZER "/%s", e->d_name);
+		(void)rmdir(p);	/* EBUSY until its tasks are gone: next time */
+	}
+	closedir(dp);
+}
+
 void
 sr_session_freeze_setup(struct sr_session_freeze *f, const struct sr_box *b)
 {
@@ -107,6 +136,8 @@ sr_session_freeze_setup(struct sr_session_freeze *f, const struct sr_box *b)
 	 * and we may write it (root). */
 	snprintf(f->dir, sizeof(f->dir), V1_FREEZER "/sandrun-session-%d",
 	    (int)getpid());
+	if (access(V1_FREEZER "/cgroup.procs", W_OK) == 0)
+		sweep_v1();
 	if (access(V1_FREEZER "/cgroup.procs", W_OK) == 0 &&
 	    (mkdir(f->dir, 0755) == 0 || errno == EEXIST)) {
 		snprintf(p, sizeof(p), "%s/cgroup.procs", f->dir);

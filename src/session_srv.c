@@ -35,6 +35,7 @@ static struct {
 	uint64_t calls, created_ms, last_ms, idle_ms, life_ms, max_calls;
 	uint64_t req_idle_ms, req_life_ms;	/* the command line's, or 0 */
 	bool active, configured, ran;
+	int lfd, cfd;			/* listening, the call's connection */
 } S;
 
 bool
@@ -150,51 +151,56 @@ box_alive(void)
 	return true;
 }
 
-/* Pass 0, 1 and 2 through a socketpair (in flight) while fn runs with
- * /dev/null there: init outlives the call and must not hold the
- * caller's stdio (a pipe would never see EOF). */
+/* While the sandbox is made, init must not inherit what outlives a call
+ * or belongs to the session process: the caller's stdio (a pipe would
+ * never see EOF), the listening socket and the call's connection (a
+ * frozen init would keep the session's socket answering).  Each is
+ * parked in flight on a socketpair, /dev/null holding its number, and
+ * put back after. */
 static int
-park_stdio(int sp[2], bool park, struct sr_diag *d)
+park(int sp[2], bool on, struct sr_diag *d)
 {
-	union { char b[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr a; } ctl;
-	int fds[3] = { 0, 1, 2 }, i, nul;
+	union { char b[CMSG_SPACE(5 * sizeof(int))]; struct cmsghdr a; } ctl;
+	int fds[5] = { 0, 1, 2, S.lfd, S.cfd }, got[5], n = 5, i, nul;
 	char c = 0;
 	struct iovec iov = { &c, 1 };
 	struct msghdr mh = { 0 };
 	struct cmsghdr *cm;
 
+	if (S.cfd < 0)
+		n = S.lfd < 0 ? 3 : 4;
 	memset(&ctl, 0, sizeof(ctl));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = ctl.b;
-	mh.msg_controllen = sizeof(ctl.b);
-	if (park) {
+	mh.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+	if (on) {
 		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
 			return sr_diag_errno(d, "socketpair");
 		cm = CMSG_FIRSTHDR(&mh);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(fds));
-		memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+		cm->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, (size_t)n * sizeof(int));
 		if (sendmsg(sp[0], &mh, 0) != 1) {
 			close(sp[0]);
 			close(sp[1]);
 			return sr_diag_errno(d, "sendmsg");
 		}
 		if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
-			for (i = 0; i < 3; i++)
-				dup2(nul, i);
+			for (i = 0; i < n; i++)
+				dup3(nul, fds[i], i < 3 ? 0 : O_CLOEXEC);
 			close(nul);
 		}
 		return 0;
 	}
 	if (recvmsg(sp[1], &mh, MSG_CMSG_CLOEXEC) == 1 &&
 	    (cm = CMSG_FIRSTHDR(&mh)) != NULL &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(fds))) {
-		memcpy(fds, CMSG_DATA(cm), sizeof(fds));
-		for (i = 0; i < 3; i++) {
-			dup2(fds[i], i);
-			close(fds[i]);
+	    cm->cmsg_len == CMSG_LEN((size_t)n * sizeof(int))) {
+		memcpy(got, CMSG_DATA(cm), (size_t)n * sizeof(int));
+		for (i = 0; i < n; i++) {
+			dup3(got[i], fds[i], i < 3 ? 0 : O_CLOEXEC);
+			close(got[i]);
 		}
 	}
 	close(sp[0]);
@@ -214,13 +220,13 @@ new_box(struct sr_plan *plan, struct sr_policy **policy, struct sr_diag *d)
 	S.policy = *policy;
 	S.base = S.policy->limits;
 	*policy = NULL;
-	if (park_stdio(sp, true, d) < 0) {
+	if (park(sp, true, d) < 0) {
 		drop_box();
 		return -1;
 	}
 	sr_export_keep_files();
 	rc = sr_sandbox_create(&S.plan, &S.box, d);
-	park_stdio(sp, false, d);
+	park(sp, false, d);
 	if (rc < 0) {
 		S.box = NULL;
 		drop_box();
@@ -483,6 +489,8 @@ sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
 	uint64_t now, due;
 	int cfd, r;
 
+	S.lfd = lfd;
+	S.cfd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	strlcpy(S.name, name, sizeof(S.name));
 	sr_session_path(name, S.path, sizeof(S.path), &d);
@@ -503,7 +511,9 @@ sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
 			continue;
 		if ((cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 			continue;
+		S.cfd = cfd;
 		r = serve_conn(cfd, buf, fn);
+		S.cfd = -1;
 		S.last_ms = sr_now_ms();
 		/* Over when its first call made no sandbox, or at its last. */
 		if (S.ran && (!S.configured || (S.box == NULL && S.calls == 0) ||

@@ -435,3 +435,22 @@ print("valid")
 ' "$SANDRUN_SRCDIR/docs/result.schema.json" "$W/1.json" "$W/2.json"
 	assert_output valid
 }
+
+@test "session: SIGKILL of the session process: no hang, a new session, nothing left" {
+	run -0 "$SANDRUN" -p sh --session sk --exec -- sh -c 'echo x > f'
+	sp=$(session_pid sk)
+	ip=$(init_pid sk)
+	kill -KILL "$sp"
+	# init (asleep) must not keep the session's socket answering
+	run -1 timeout 20 "$SANDRUN" -p sh --session sk --json --exec -- cat f
+	[ "$(json .session.call)" = 1 ]
+	run -0 "$SANDRUN" --end-session sk
+	# the killed session's init dies once it is thawed (next session's sweep)
+	for _ in $(seq 100); do
+		kill -0 "$ip" 2>/dev/null || break
+		run -0 "$SANDRUN" -p sh --session sweep --exec -- true
+		run -0 "$SANDRUN" --end-session sweep
+		sleep 0.1
+	done
+	! kill -0 "$ip" 2>/dev/null
+}
