@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "serve_proto.h"
 #include "serve_sock.h"
 #include "session.h"
@@ -183,36 +184,6 @@ spawn(const char *name_arg, const char *path, uint64_t idle_ms,
 	return sr_diag_kind(d, SR_DIAG_SETUP, "session %s: its process did not start", name);
 }
 
-static int
-send_fds(int fd, const void *buf, size_t len, const int *fds, size_t n)
-{
-	union {
-		char b[CMSG_SPACE(SR_SERVE_NFDS * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *cm;
-	ssize_t r;
-
-	memset(&ctl, 0, sizeof(ctl));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (n > 0) {
-		mh.msg_control = ctl.b;
-		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(n * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
-	}
-	do
-		r = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	return r == (ssize_t)len ? 0 : -1;
-}
-
 /* Wait for the reply to what we sent on fd.  0, or -1 (the process
  * ended without one). */
 static int
@@ -260,7 +231,7 @@ sr_session_call(const char *name, uint64_t idle_ms, uint64_t life_ms,
 		sr_diag_errno(d, "open the working directory");
 		goto fail;
 	}
-	if (send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0 ||
+	if (sr_fdpass_send(fd, buf, len, 0, fds, SR_SERVE_NFDS) < 0 ||
 	    get_reply(fd, &rep) < 0) {
 		sr_diag_kind(d, SR_DIAG_SETUP, "session %s: its process ended during the call", name);
 		goto fail;
@@ -294,7 +265,7 @@ control(const char *path, uint32_t type, int wait_ms,
 		return -1;
 	p.fd = fd;
 	p.events = POLLIN;
-	if (send_fds(fd, &c, sizeof(c), NULL, 0) == 0) {
+	if (sr_fdpass_send(fd, &c, sizeof(c), 0, NULL, 0) == 0) {
 		if (wait_ms >= 0 && poll(&p, 1, wait_ms) == 0) {
 			memset(rep, 0, sizeof(*rep));
 			rep->pid = pid;

@@ -16,6 +16,7 @@
 
 #include "box.h"
 #include "export.h"
+#include "fdpass.h"
 #include "sandbox.h"
 #include "serve_proto.h"
 #include "serve_sock.h"
@@ -160,49 +161,31 @@ box_alive(void)
 static int
 park(int sp[2], bool on, struct sr_diag *d)
 {
-	union { char b[CMSG_SPACE(5 * sizeof(int))]; struct cmsghdr a; } ctl;
-	int fds[5] = { 0, 1, 2, S.lfd, S.cfd }, got[5], n = 5, i, nul;
+	int fds[5] = { 0, 1, 2, S.lfd, S.cfd }, got[SR_FDPASS_MAX], i, nul;
+	size_t n = S.cfd >= 0 ? 5 : S.lfd >= 0 ? 4 : 3, k = 0;
 	char c = 0;
-	struct iovec iov = { &c, 1 };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *cm;
 
-	if (S.cfd < 0)
-		n = S.lfd < 0 ? 3 : 4;
-	memset(&ctl, 0, sizeof(ctl));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.b;
-	mh.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
 	if (on) {
 		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
 			return sr_diag_errno(d, "socketpair");
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds, (size_t)n * sizeof(int));
-		if (sendmsg(sp[0], &mh, 0) != 1) {
+		if (sr_fdpass_send(sp[0], &c, 1, 0, fds, n) < 0) {
 			close(sp[0]);
 			close(sp[1]);
 			return sr_diag_errno(d, "sendmsg");
 		}
 		if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
-			for (i = 0; i < n; i++)
+			for (i = 0; i < (int)n; i++)
 				dup3(nul, fds[i], i < 3 ? 0 : O_CLOEXEC);
 			close(nul);
 		}
 		return 0;
 	}
-	if (recvmsg(sp[1], &mh, MSG_CMSG_CLOEXEC) == 1 &&
-	    (cm = CMSG_FIRSTHDR(&mh)) != NULL &&
-	    cm->cmsg_len == CMSG_LEN((size_t)n * sizeof(int))) {
-		memcpy(got, CMSG_DATA(cm), (size_t)n * sizeof(int));
-		for (i = 0; i < n; i++) {
+	if (sr_fdpass_recv(sp[1], &c, 1, 0, got, SR_FDPASS_MAX, &k, NULL) == 1 &&
+	    k == n)
+		for (i = 0; i < (int)n; i++)
 			dup3(got[i], fds[i], i < 3 ? 0 : O_CLOEXEC);
-			close(got[i]);
-		}
-	}
+	for (i = 0; i < (int)k; i++)
+		close(got[i]);
 	close(sp[0]);
 	close(sp[1]);
 	return 0;
@@ -339,30 +322,16 @@ after_call(void)
 static ssize_t
 recv_msg(int fd, void *buf, size_t len, int *fds, size_t *nfds)
 {
-	union {
-		char b[CMSG_SPACE(SR_SERVE_NFDS * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, len };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *cm;
 	struct pollfd p = { fd, POLLIN, 0 };
+	bool trunc = false;
 	ssize_t n;
 
 	*nfds = 0;
 	if (poll(&p, 1, 5000) <= 0)
 		return -1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.b;
-	mh.msg_controllen = sizeof(ctl.b);
-	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			*nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			memcpy(fds, CMSG_DATA(cm), *nfds * sizeof(int));
-		}
-	if (n < 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+	n = sr_fdpass_recv(fd, buf, len, MSG_DONTWAIT, fds, SR_SERVE_NFDS,
+	    nfds, &trunc);
+	if (n <= 0 || trunc) {
 		while (*nfds > 0)
 			close(fds[--*nfds]);
 		return -1;
