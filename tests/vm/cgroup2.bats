@@ -169,3 +169,22 @@ while time.monotonic() < end:
 		return 1
 	done
 }
+
+@test "a session sleeps frozen by cgroup.freeze, its limits are cgroup2's" {
+	XDG_RUNTIME_DIR=$(scratch)
+	chmod 700 "$XDG_RUNTIME_DIR"
+	export XDG_RUNTIME_DIR
+	run -0 sandrun -p sh --session v2 --json --exec -- true
+	assert_cgroup2
+	[ "$(json .session.sleep.mechanism)" = cgroup2 ]
+	pid=$(sandrun --list-sessions --json | jq -r '.[0].pid')
+	[ "$(sandrun --list-sessions --json | jq -r '.[0].asleep')" = true ]
+	# the run's leaf, named after the session process, is frozen
+	leaf=$(find /sys/fs/cgroup -type d -name "sandrun-$pid-*" | head -1)
+	[ -n "$leaf" ]
+	grep -qx 'frozen 1' "$leaf/cgroup.events"
+	run -0 sandrun -p sh --session v2 --json --exec -- echo awake
+	[ "$(json .session.sleep.observed)" = true ]
+	run -0 sandrun --end-session v2
+	[ -z "$(find /sys/fs/cgroup -type d -name "sandrun-$pid-*")" ]
+}
