@@ -124,7 +124,8 @@ sleep_state() {
 	case $mech in
 	cgroup1) cat "/sys/fs/cgroup/freezer/sandrun-session-$(session_pid "$1")/freezer.state" ;;
 	sigstop) awk '/^State:/ { print $2 }' "/proc/$(init_pid "$1")/status" ;;
-	cgroup2) echo unobservable-here ;;
+	cgroup2) find /sys/fs/cgroup -type d -name "sandrun-$(session_pid "$1")-*" \
+	    -exec grep -h '^frozen ' {}/cgroup.events \; | head -1 ;;
 	*) echo "none: $mech" ;;
 	esac
 }
@@ -133,7 +134,9 @@ sleep_state() {
 	run -0 "$SANDRUN" -p sh --session z --json --exec -- true
 	[ "$(json .session.sleep.observed)" = null ]
 	mech=$(json .session.sleep.mechanism)
-	if [ "$(id -u)" = 0 ] && [ -w /sys/fs/cgroup/freezer/cgroup.procs ]; then
+	if [ "${SANDRUN_EXPECT_CGROUP2:-0}" = 1 ]; then
+		[ "$mech" = cgroup2 ]
+	elif [ "$(id -u)" = 0 ] && [ -w /sys/fs/cgroup/freezer/cgroup.procs ]; then
 		[ "$mech" = cgroup1 ]
 	elif [ "$(id -u)" != 0 ] && ! grep -q '^0::' /proc/self/cgroup; then
 		[ "$mech" = sigstop ]
@@ -144,6 +147,7 @@ sleep_state() {
 	case $mech in
 	cgroup1) [ "$(sleep_state z)" = FROZEN ] ;;
 	sigstop) [ "$(sleep_state z)" = T ] ;;
+	cgroup2) [ "$(sleep_state z)" = "frozen 1" ] ;;
 	esac
 	run -0 "$SANDRUN" --list-sessions
 	assert_line --regexp '^z +sh +calls 1 +asleep '
