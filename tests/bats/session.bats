@@ -134,12 +134,16 @@ sleep_state() {
 	run -0 "$SANDRUN" -p sh --session z --json --exec -- true
 	[ "$(json .session.sleep.observed)" = null ]
 	mech=$(json .session.sleep.mechanism)
-	if [ "${SANDRUN_EXPECT_CGROUP2:-0}" = 1 ]; then
+	# the run's own v2 cgroup, else a v1 freezer (root), else SIGSTOP
+	if [ "$(json .limits.memory.mechanism)" = cgroup2 ]; then
 		[ "$mech" = cgroup2 ]
 	elif [ "$(id -u)" = 0 ] && [ -w /sys/fs/cgroup/freezer/cgroup.procs ]; then
 		[ "$mech" = cgroup1 ]
-	elif [ "$(id -u)" != 0 ] && ! grep -q '^0::' /proc/self/cgroup; then
+	else
 		[ "$mech" = sigstop ]
+	fi
+	if [ "${SANDRUN_EXPECT_CGROUP2:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
+		[ "$mech" = cgroup2 ]
 	fi
 	run -0 "$SANDRUN" --list-sessions --json
 	[ "$(json '.[0].asleep')" = true ]
