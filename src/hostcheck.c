@@ -16,6 +16,7 @@
 
 #include "cgroup.h"
 #include "hostcheck.h"
+#include "quota.h"
 #include "util.h"
 
 #ifndef LANDLOCK_CREATE_RULESET_VERSION
@@ -161,6 +162,8 @@ sr_host_probe(struct sr_host *h)
 	h->landlock_abi = v > 0 ? (int)v : 0;
 	h->pidfd = syscall(SYS_pidfd_open, getpid(), 0) >= 0;
 	probe_cgroups(h);
+	h->own_uid = sr_quota_subuid(h->uid_why, sizeof(h->uid_why)) != 0 ||
+	    geteuid() == 0;
 }
 
 static void
@@ -185,6 +188,7 @@ sr_host_print(FILE *f, const struct sr_host *h)
 	    "not available (boot with lsm=...,landlock)");
 	line(f, h->cgroup2_delegated || h->cgroup1, "cgroups", h->cgroup_why);
 	line(f, h->pidfd, "pidfd", h->pidfd ? "available" : "not available");
+	line(f, h->own_uid, "user quotas", h->uid_why);
 	return h->userns && h->seccomp ? 0 : 1;
 }
 

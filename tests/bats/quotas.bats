@@ -96,6 +96,64 @@ time.sleep(4)' >"$WORK/out.json" &
 	[ "$probe" = "65536 ok" ]
 }
 
+# Whether the sandbox's user gets a uid of the caller's /etc/subuid range.
+require_own_uid() {
+	"${AS[@]}" "$SANDRUN" --check-host | grep -q '^ok *user quotas' ||
+		need "no uid of its own for the sandbox: $("${AS[@]}" "$SANDRUN" --check-host | sed -n 's/^no *user quotas *//p')"
+}
+
+@test "quotas: a sandbox holding thousands of pipes leaves the caller 64 KiB pipes (a uid of its own)" {
+	require_own_uid
+	# the shipped limits (64 processes x 256 files): 63 pipes' worth of
+	# pages per file, far past pipe-user-pages-soft, which under the
+	# caller's uid drops the caller's next pipe to 8 KiB
+	soft=$(cat /proc/sys/fs/pipe-user-pages-soft)
+	[ "$soft" -gt 0 ] || skip "pipe-user-pages-soft is 0: no per-user pipe limit on this host"
+	"${AS[@]}" "$SANDRUN" --json -p python -t 60s <<<'import os, time
+held = []
+for _ in range(63):
+    try:
+        if os.fork() == 0:
+            break
+    except OSError:
+        break
+while True:
+    try:
+        r, w = os.pipe()
+    except OSError:
+        break
+    os.close(w)
+    held.append(r)
+os.write(1, b"%d\n" % len(held))
+time.sleep(5)' >"$WORK/out.json" &
+	pid=$!
+	sleep 3.5
+	run -0 caller_probe
+	probe=$output
+	wait "$pid"
+	output=$(cat "$WORK/out.json")
+	total=$(json '[.stdout.text | splits("\n") | select(. != "") | tonumber] | add')
+	echo "caller: $probe; sandbox: $total pipes as $(json .isolation.host_uid), soft limit $soft pages"
+	[ "$(json .isolation.host_uid)" = subordinate ]
+	# enough pipes of 16 pages to cross the soft limit by far
+	[ "$total" -gt $((soft / 16 + 1000)) ]
+	[ "$probe" = "65536 ok" ]
+}
+
+@test "quotas: a read-write bind keeps the caller's uid, and the files are the caller's" {
+	require_own_uid
+	mkdir "$WORK/rw"
+	chmod 700 "$WORK/rw"
+	[ -z "${AS[*]}" ] || chown sandrun-ci: "$WORK/rw"
+	run -0 "${AS[@]}" "$SANDRUN" --json -p python --bind-rw "$WORK/rw:/mnt" <<<'open("/mnt/out.txt", "w").write("x")'
+	[ "$(json .isolation.host_uid)" = caller ]
+	[ "$(stat -c %u "$WORK/rw/out.txt")" = "$("${AS[@]}" id -u)" ]
+	# without it, the same program runs as the subordinate uid
+	run -0 "${AS[@]}" "$SANDRUN" --json -p python <<<'open("out.txt", "w").write("x")'
+	[ "$(json .isolation.host_uid)" = subordinate ]
+	[ "$(json '.files[0].path')" = out.txt ]
+}
+
 @test "quotas: inotify instances are bounded inside the sandbox's user namespace" {
 	# a policy that allows inotify (the shipped ones do not): the sandbox's
 	# own user namespace allows a quarter of the host's per-user maximum
