@@ -18,7 +18,7 @@ struct sr_host {
 	char cgroup_why[512];
 	bool pidfd;
 	bool own_uid;		/* the sandbox runs as a uid other than ours */
-	char uid_why[256];	/* which, or what is missing (quota.h) */
+	char uid_why[512];	/* which, or what is missing (quota.h) */
 };
 
 /* Probe the host (forks a short-lived child for the userns test). */

@@ -67,12 +67,8 @@ uid_map_is(pid_t pid, unsigned uid, unsigned host)
 	return a == uid && b == host && c == 1 ? 1 : -1;
 }
 
-/* Map uid to host, a subordinate uid of ours, with newuidmap (setuid
- * root: the kernel takes a map of another uid only from a writer with
- * CAP_SETUID above).  Returns 1 mapped, 0 not (the map still empty: the
- * caller maps our own uid), -1 with d. */
-static int
-map_subuid(pid_t pid, unsigned uid, unsigned host, struct sr_diag *d)
+int
+sr_ns_map_subuid(pid_t pid, unsigned uid, unsigned host, struct sr_diag *d)
 {
 	char spid[16], sin[16], sout[16], err[160], name[] = "newuidmap",
 	    one[] = "1";
@@ -115,7 +111,9 @@ map_subuid(pid_t pid, unsigned uid, unsigned host, struct sr_diag *d)
 	case 1:
 		return 1;
 	case 0:
-		return 0;	/* newuidmap refused: err says why */
+		sr_diag_set(d, "%s refused%s%s", SR_NEWUIDMAP,
+		    err[0] ? ": " : "", err);
+		return 0;
 	default:
 		return sr_diag_set(d, "%s %s %s %s 1 left an unexpected uid map%s%s",
 		    SR_NEWUIDMAP, spid, sin, sout, err[0] ? ": " : "", err);
@@ -130,10 +128,15 @@ sr_ns_write_maps(pid_t pid, unsigned uid, unsigned gid, unsigned sub_uid,
 	bool root = geteuid() == 0;
 	unsigned host_uid = root ? SR_ROOT_MAP_ID : (unsigned)geteuid();
 	unsigned host_gid = root ? SR_ROOT_MAP_ID : (unsigned)getegid();
+	struct sr_diag refused;
 	int r = 0;
 
-	if (!root && sub_uid != 0 && (r = map_subuid(pid, uid, sub_uid, d)) < 0)
+	/* refused: our own uid, as without a range (reported in *got) */
+	if (!root && sub_uid != 0 &&
+	    (r = sr_ns_map_subuid(pid, uid, sub_uid, &refused)) < 0) {
+		*d = refused;
 		return -1;
+	}
 	if (r == 0) {
 		snprintf(map, sizeof(map), "%u %u 1\n", uid, host_uid);
 		if (write_proc(pid, "uid_map", map, d) < 0)

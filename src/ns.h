@@ -25,6 +25,14 @@
 int sr_ns_write_maps(pid_t pid, unsigned uid, unsigned gid, unsigned sub_uid,
     enum sr_host_uid *got, struct sr_diag *d);
 
+/* Map `uid` inside `pid`'s user namespace to HOST, a subordinate uid of
+ * ours, with newuidmap (setuid root: the kernel takes a map of another
+ * uid only from a writer with CAP_SETUID above it), and read the map
+ * back.  Returns 1 mapped; 0 when newuidmap refused and the map is still
+ * empty, d saying why (its own words); -1 with d otherwise. */
+int sr_ns_map_subuid(pid_t pid, unsigned uid, unsigned host,
+    struct sr_diag *d);
+
 /* In init: become the sandbox user inside (keeping capabilities in the
  * namespace), drop supplementary groups when allowed. */
 int sr_ns_become_user(unsigned uid, unsigned gid, struct sr_diag *d);
