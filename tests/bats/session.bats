@@ -216,8 +216,10 @@ PY
 	for call in 1 2 3 4; do
 		run -0 "$SANDRUN" --session cpu --json --cpu-time 1s burn.py
 		[ "$(json .status)" = ok ]
-		[ "$(json '.time.cpu_user_ms + .time.cpu_sys_ms')" -lt 900 ]
 	done
+	# the call's CPU, not the session's (4 x 0.4 s); generous for
+	# interpreter start-up under emulation
+	[ "$(json '.time.cpu_user_ms + .time.cpu_sys_ms')" -lt 1500 ]
 }
 
 @test "session: init dying in a call is said, the next call restarts" {
