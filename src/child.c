@@ -464,6 +464,10 @@ sr_child_init(void *arg)
 		sr_diag_errno(&d, "PR_SET_PDEATHSIG");
 		fail(sb->chan, &d, 125);
 	}
+	/* Into the run's cgroup v1 leaves while the supervisor writes the
+	 * id maps; before anything else runs here. */
+	if (sr_cgroup_join_self(sb->cg_join, sb->n_cg_join, &d) < 0)
+		fail(sb->chan, &d, 125);
 	if (sr_chan_recv(sb->chan, &m, fds, &nfds) != 1 || m.type != SR_MSG_GO)
 		_exit(125);	/* supervisor gone or failed: it reports */
 	setup(sb);

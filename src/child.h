@@ -2,6 +2,7 @@
  *
  * The in-child order lives here and only here:
  *   init (PID 1 of the new namespaces), once per sandbox:
+ *     join the cgroup v1 leaves (when the supervisor gave their files) ->
  *     wait for GO (the uid/gid maps are written) -> open the bind
  *     sources -> become the sandbox user -> mounts and pivot_root ->
  *     hostname -> loopback -> send READY
@@ -30,6 +31,7 @@
 
 #include <linux/filter.h>
 
+#include "cgroup.h"
 #include "diag.h"
 #include "filter.h"
 #include "mounts.h"
@@ -63,6 +65,8 @@ struct sr_sandbox {
 	int chan;		/* the sandbox end of the channel (chan.h) */
 	char *args_area;	/* sandrun's own argv+environ strings: init wipes */
 	size_t args_len;	/* them so /proc/1/cmdline shows nothing of ours */
+	int cg_join[SR_CGROUP_JOIN_MAX];	/* cgroup v1 `tasks` files init */
+	int n_cg_join;		/* writes itself into, first (cgroup.h) */
 };
 
 /* The setup steps, in order, for fault injection in unit tests. */

@@ -270,13 +270,21 @@ compile_filter(struct sr_box *b, struct sr_diag *d)
 static int
 start(struct sr_box *b, struct sr_diag *d)
 {
-	int sv[2];
+	int sv[2], i;
 	bool in_cgroup;
 
 	if (sr_chan_pair(sv) < 0)
 		return sr_diag_errno(d, "socketpair");
 	fill_child(b, sv[1]);
+	/* cgroup v1: init writes itself into the leaves (cgroup.h) */
+	b->child.n_cg_join = sr_cgroup_join_fds(&b->cg, b->child.cg_join);
 	b->pid = start_init(&b->cg, &in_cgroup);
+	if (b->pid == 0) {
+		close(sv[0]);
+		_exit(sr_child_init(&b->child));
+	}
+	for (i = 0; i < b->child.n_cg_join; i++)
+		close(b->child.cg_join[i]);	/* init has its copies */
 	if (b->pid < 0) {
 		int e = errno;
 		char why[384];
@@ -291,10 +299,6 @@ start(struct sr_box *b, struct sr_diag *d)
 		errno = e;
 		return sr_diag_errno(d, "clone");
 	}
-	if (b->pid == 0) {
-		close(sv[0]);
-		_exit(sr_child_init(&b->child));
-	}
 	close(sv[1]);
 	b->chan = sv[0];
 	/* clone(2) with these flags succeeded: the namespaces exist */
@@ -306,17 +310,24 @@ start(struct sr_box *b, struct sr_diag *d)
 		sr_diag_errno(d, "start the sandbox");
 		return fail_after_clone(b, d);
 	}
-	/* While init builds the root filesystem: join the cgroup.  Init
-	 * forks a program only on RUN, after this. */
+	/* While init builds the root filesystem: join the cgroup, unless
+	 * init joined by itself or was born inside.  Init forks a program
+	 * only on RUN, after this. */
 	if (b->cg.kind != SR_CGROUP_NONE && !in_cgroup &&
+	    b->child.n_cg_join == 0 &&
 	    sr_cgroup_attach(&b->cg, b->pid, d) < 0)
 		return fail_after_clone(b, d);
-	if (sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
+	if (b->child.n_cg_join == 0 && sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
 		return fail_after_clone(b, d);
-	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
 	if (compile_filter(b, d) < 0)
 		return fail_after_clone(b, d);
-	return wait_ready(b, d);
+	if (wait_ready(b, d) < 0)
+		return -1;
+	/* init joined before GO, so before READY: observe it */
+	if (b->child.n_cg_join > 0 && sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
+		return fail_after_clone(b, d);
+	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
+	return 0;
 }
 
 int
