@@ -234,10 +234,12 @@ run_program(const struct sr_sandbox *sb, const struct run_fds *f,
 		sr_diag_errno(d, "no_new_privs");
 		return;
 	}
-	/* Dumpable only for the listener hand-over: the supervisor's
-	 * pidfd_getfd needs it when it is not root (nothing else runs in
-	 * the sandbox yet; execve resets dumpable anyway; RLIMIT_CORE is 0). */
-	if (prctl(PR_SET_DUMPABLE, f->notify >= 0 ? 1 : 0, 0, 0, 0) < 0) {
+	/* Dumpable only for the listener hand-over by pidfd_getfd, which
+	 * needs it when the supervisor is not root (nothing else runs in
+	 * the sandbox yet; execve resets dumpable anyway; RLIMIT_CORE is 0).
+	 * Not when the program sends the listener itself (notify.h). */
+	if (prctl(PR_SET_DUMPABLE, f->notify >= 0 &&
+	    !sb->filter->send_listener ? 1 : 0, 0, 0, 0) < 0) {
 		sr_diag_errno(d, "PR_SET_DUMPABLE");
 		return;
 	}
@@ -348,6 +350,7 @@ take_filter(struct sr_sandbox *sb, struct sr_diag *d)
 	filter_copy.insns = filter_insns;
 	filter_copy.len = (unsigned short)s->len;
 	filter_copy.notify = s->notify != 0;
+	filter_copy.send_listener = s->send_listener != 0;
 	sb->filter = &filter_copy;
 	munmap(s, sizeof(*s));
 	sb->shared = NULL;

@@ -49,6 +49,7 @@
 struct sr_filter_shm {
 	uint32_t len;		/* 0 until filled */
 	uint32_t notify;
+	uint32_t send_listener;	/* struct sr_filter's, see notify.h */
 	struct sock_filter insns[BPF_MAXINSNS];
 };
 

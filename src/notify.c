@@ -67,6 +67,23 @@ sr_notify_prepare(struct sr_notify *n, const struct sr_filter *f,
 	n->enabled = true;
 }
 
+static bool
+listed(char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+bool
+sr_notify_may_send(const struct sr_syscalls *sc)
+{
+	/* filter.c puts no argument rule on sendmsg: allowed is allowed */
+	return sc->allow != NULL && listed(sc->allow, sc->n_allow, "sendmsg") &&
+	    (sc->deny == NULL || !listed(sc->deny, sc->n_deny, "sendmsg"));
+}
+
 void
 sr_notify_after_clone(struct sr_notify *n)
 {
@@ -79,13 +96,15 @@ sr_notify_pollfd(const struct sr_notify *n)
 	return n->listener >= 0 ? n->listener : n->sock;
 }
 
-/* The program wrote its byte: find its pid (SCM_CREDENTIALS, translated
- * into our pid namespace by the kernel), copy the listener, acknowledge. */
+/* The program sent the listener (SCM_RIGHTS): take it, no answer.  Or it
+ * wrote its byte: find its pid (SCM_CREDENTIALS, translated into our pid
+ * namespace by the kernel), copy the listener, acknowledge. */
 static void
 receive_listener(struct sr_notify *n)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		char buf[CMSG_SPACE(sizeof(struct ucred)) +
+		    CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh;
@@ -111,13 +130,34 @@ receive_listener(struct sr_notify *n)
 		close_fd(&n->sock);
 		return;
 	}
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level == SOL_SOCKET &&
 		    c->cmsg_type == SCM_CREDENTIALS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(cred))) {
 			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
 			have = cred.pid > 0;
+		} else if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_RIGHTS) {
+			size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			for (size_t i = 0; i < nfd; i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
+				    sizeof(fd));
+				if (b == 'L' && i == 0 && n->listener < 0)
+					n->listener = fd;
+				else
+					close(fd);
+			}
 		}
+	}
+	if (n->listener >= 0) {
+		/* sent by the program, which does not wait for an answer */
+		n->observable = true;
+		close_fd(&n->sock);
+		return;
+	}
 	if (have) {
 		pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
 		if (pidfd >= 0) {
@@ -252,6 +292,37 @@ sr_notify_finish(struct sr_notify *n, struct sr_result *r, bool verbose)
 
 /* ---- in the program: no allocation, no stdio ------------------------ */
 
+/* One byte 'L' carrying fd.  A failure leaves the denials unobservable
+ * (the supervisor sees the socket close), never the run broken. */
+static void
+send_fd(int sock, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh;
+	struct iovec iov;
+	struct cmsghdr *c;
+	char b = 'L';
+
+	memset(&u, 0, sizeof(u));
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = &b;
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
 int
 sr_notify_install(const struct sr_filter *f, int sock)
 {
@@ -264,6 +335,14 @@ sr_notify_install(const struct sr_filter *f, int sock)
 	fd = sr_filter_install_listener(f);
 	if (fd < 0)
 		return -1;
+	if (f->send_listener) {
+		/* sendmsg is allowed: the listener goes to the supervisor's
+		 * queue, where nothing in the sandbox can reach it. */
+		send_fd(sock, fd);
+		close(fd);
+		close(sock);
+		return 0;
+	}
 	/* From here on refused calls trap: read, write, close only. */
 	if (fd != SR_NOTIFY_LISTENER_FD) {
 		/* fd 4 is the socket's or free: the caller put sock

@@ -263,6 +263,9 @@ compile_filter(struct sr_box *b, struct sr_diag *d)
 	memcpy(b->shm->insns, b->filter.insns,
 	    b->filter.len * sizeof(b->shm->insns[0]));
 	b->shm->notify = b->filter.notify;
+	b->filter.send_listener = b->filter.notify &&
+	    sr_notify_may_send(&b->plan->policy->syscalls);
+	b->shm->send_listener = b->filter.send_listener;
 	b->shm->len = b->filter.len;
 	return 0;
 }
