@@ -175,6 +175,10 @@ wait_ready(struct sr_box *b, struct sr_diag *d)
 	int fds[SR_CHAN_MAX_FDS], nfds, i, k;
 
 	k = sr_chan_recv(b->chan, &m, fds, &nfds);
+	if (k == 0 && b->running)
+		/* init ended with our RUN unread (created cold): the reset
+		 * is reported before the DIAG it sent, which comes next */
+		k = sr_chan_recv(b->chan, &m, fds, &nfds);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	if (k == 1 && m.type == SR_MSG_READY)
@@ -270,8 +274,22 @@ compile_filter(struct sr_box *b, struct sr_diag *d)
 	return 0;
 }
 
+/* READY, then what is observed once init is set up (it joined its v1
+ * cgroup leaves before GO). */
 static int
-start(struct sr_box *b, struct sr_diag *d)
+ready(struct sr_box *b, struct sr_diag *d)
+{
+	b->ready_pending = false;
+	if (wait_ready(b, d) < 0)
+		return -1;
+	if (b->child.n_cg_join > 0 && sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
+		return fail_after_clone(b, d);
+	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
+	return 0;
+}
+
+static int
+start(struct sr_box *b, bool wait, struct sr_diag *d)
 {
 	int sv[2], i;
 	bool in_cgroup;
@@ -324,17 +342,15 @@ start(struct sr_box *b, struct sr_diag *d)
 		return fail_after_clone(b, d);
 	if (compile_filter(b, d) < 0)
 		return fail_after_clone(b, d);
-	if (wait_ready(b, d) < 0)
-		return -1;
-	/* init joined before GO, so before READY: observe it */
-	if (b->child.n_cg_join > 0 && sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
-		return fail_after_clone(b, d);
-	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
-	return 0;
+	if (!wait) {
+		b->ready_pending = true;
+		return 0;
+	}
+	return ready(b, d);
 }
 
-int
-sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
+static int
+create(const struct sr_plan *plan, bool wait, struct sr_box **out,
     struct sr_diag *d)
 {
 	const struct sr_policy *p = plan->policy;
@@ -367,13 +383,27 @@ sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
 		sr_diag_errno(d, "mmap");
 		goto fail;
 	}
-	if (start(b, d) < 0)
+	if (start(b, wait, d) < 0)
 		goto fail;
 	*out = b;
 	return 0;
 fail:
 	sr_sandbox_destroy(b);
 	return -1;
+}
+
+int
+sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
+    struct sr_diag *d)
+{
+	return create(plan, true, out, d);
+}
+
+int
+sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box **out,
+    struct sr_diag *d)
+{
+	return create(plan, false, out, d);
 }
 
 /* The descriptors of a RUN message, program ends, in chan.h's order
@@ -450,6 +480,12 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 		    n) == 0) {
 			b->running = true;
 			rc = 0;
+			/* created cold: init forks once set up, READY first */
+			if (b->ready_pending && ready(b, d) < 0) {
+				b->running = false;
+				rc = -1;
+			}
+			b->start = sr_now_ms();
 		} else {
 			sr_diag_errno(d, "start the program");
 			(void)fail_after_clone(b, d);
