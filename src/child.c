@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -256,6 +257,55 @@ run_program(const struct sr_sandbox *sb, const struct run_fds *f,
 	exec_program(&f->pv, d);
 }
 
+/* The program's stack while it shares init's memory (spawn_program). */
+static char spawn_stack[128 * 1024] __attribute__((aligned(64)));
+
+struct spawn {
+	const struct sr_sandbox *sb;
+	const struct run_fds *f;
+	struct sr_diag *d;
+};
+
+/* The program, from its start to execve or its DIAG. */
+__attribute__((noreturn)) static int
+program_main(void *arg)
+{
+	const struct spawn *s = arg;
+	struct sr_sandbox own = *s->sb;	/* program_fds moves chan */
+
+	run_program(&own, s->f, s->d);
+	fail(own.chan, s->d, s->d->kind == SR_DIAG_EXEC_NOENT ? 127 :
+	    s->d->kind == SR_DIAG_EXEC_FAIL ? 126 : 125);
+}
+
+/* Init: start the program.  It runs in init's memory until execve
+ * (CLONE_VM | CLONE_VFORK: no page-table copy, no copy-on-write faults;
+ * init waits, all signals blocked until the program has reset its
+ * handlers), on its own stack and with its own copy of sb.  Not when the
+ * supervisor copies the listener with pidfd_getfd: the program is then
+ * made dumpable, a flag of the memory, which init must never be: fork. */
+static pid_t
+spawn_program(const struct sr_sandbox *sb, const struct run_fds *f,
+    struct sr_diag *d)
+{
+	struct spawn s = { .sb = sb, .f = f, .d = d };
+	sigset_t all, old;
+	pid_t pid;
+
+	if (f->notify >= 0 && !sb->filter->send_listener) {
+		pid = fork();
+		if (pid == 0)
+			program_main(&s);
+		return pid;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = clone(program_main, spawn_stack + sizeof(spawn_stack),
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
 /* Init: the descriptors of a RUN message, by role. */
 static int
 take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
@@ -384,15 +434,10 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	st.exec_ns = sr_now_ns();
 	if (injected(SR_STEP_FORK, &d) < 0)
 		fail(sb->chan, &d, 125);
-	pid = fork();
+	pid = spawn_program(sb, &f, &d);
 	if (pid < 0) {
 		sr_diag_errno(&d, "fork the program");
 		fail(sb->chan, &d, 125);
-	}
-	if (pid == 0) {
-		run_program(sb, &f, &d);
-		fail(sb->chan, &d, d.kind == SR_DIAG_EXEC_NOENT ? 127 :
-		    d.kind == SR_DIAG_EXEC_FAIL ? 126 : 125);
 	}
 	program_pid = pid;
 	for (i = 0; i < nfds; i++)
