@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "notify.h"
 #include "util.h"
 
@@ -292,37 +293,6 @@ sr_notify_finish(struct sr_notify *n, struct sr_result *r, bool verbose)
 
 /* ---- in the program: no allocation, no stdio ------------------------ */
 
-/* One byte 'L' carrying fd.  A failure leaves the denials unobservable
- * (the supervisor sees the socket close), never the run broken. */
-static void
-send_fd(int sock, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *c;
-	char b = 'L';
-
-	memset(&u, 0, sizeof(u));
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = &b;
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
-}
-
 int
 sr_notify_install(const struct sr_filter *f, int sock)
 {
@@ -336,9 +306,11 @@ sr_notify_install(const struct sr_filter *f, int sock)
 	if (fd < 0)
 		return -1;
 	if (f->send_listener) {
-		/* sendmsg is allowed: the listener goes to the supervisor's
-		 * queue, where nothing in the sandbox can reach it. */
-		send_fd(sock, fd);
+		/* sendmsg is allowed: one byte 'L' with the listener, into
+		 * the supervisor's queue where nothing in the sandbox can
+		 * reach it.  A failure leaves the denials unobservable (the
+		 * socket just closes), the run intact. */
+		(void)sr_fdpass_send(sock, "L", 1, 0, &fd, 1);
 		close(fd);
 		close(sock);
 		return 0;
