@@ -56,7 +56,9 @@ sr_notify_prepare(struct sr_notify *n, const struct sr_filter *f,
 	    sizeof(struct seccomp_notif_resp);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return;
-	if (setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
+	n->sent = f->send_listener;	/* else the program's pid is needed */
+	if (!n->sent &&
+	    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
 		close(sv[0]);
 		close(sv[1]);
 		return;
@@ -97,15 +99,35 @@ sr_notify_pollfd(const struct sr_notify *n)
 	return n->listener >= 0 ? n->listener : n->sock;
 }
 
-/* The program sent the listener (SCM_RIGHTS): take it, no answer.  Or it
- * wrote its byte: find its pid (SCM_CREDENTIALS, translated into our pid
- * namespace by the kernel), copy the listener, acknowledge. */
+/* The program sent its byte 'L' with the listener (SCM_RIGHTS): take
+ * it; the program does not wait for an answer. */
+static void
+take_sent_listener(struct sr_notify *n)
+{
+	size_t nfds;
+	ssize_t k;
+	char b = 0;
+	int fd;
+
+	k = sr_fdpass_recv(n->sock, &b, 1, MSG_DONTWAIT, &fd, 1, &nfds, NULL);
+	if (k < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (k == 1 && b == 'L' && nfds == 1) {
+		n->listener = fd;
+		n->observable = true;
+	} else if (nfds == 1) {
+		close(fd);
+	}
+	close_fd(&n->sock);	/* the program's end is closed, or never was */
+}
+
+/* The program wrote its byte: find its pid (SCM_CREDENTIALS, translated
+ * into our pid namespace by the kernel), copy the listener, acknowledge. */
 static void
 receive_listener(struct sr_notify *n)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred)) +
-		    CMSG_SPACE(sizeof(int) * 4)];
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh;
@@ -131,34 +153,13 @@ receive_listener(struct sr_notify *n)
 		close_fd(&n->sock);
 		return;
 	}
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
 		if (c->cmsg_level == SOL_SOCKET &&
 		    c->cmsg_type == SCM_CREDENTIALS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(cred))) {
 			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
 			have = cred.pid > 0;
-		} else if (c->cmsg_level == SOL_SOCKET &&
-		    c->cmsg_type == SCM_RIGHTS) {
-			size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			for (size_t i = 0; i < nfd; i++) {
-				int fd;
-
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
-				    sizeof(fd));
-				if (b == 'L' && i == 0 && n->listener < 0)
-					n->listener = fd;
-				else
-					close(fd);
-			}
 		}
-	}
-	if (n->listener >= 0) {
-		/* sent by the program, which does not wait for an answer */
-		n->observable = true;
-		close_fd(&n->sock);
-		return;
-	}
 	if (have) {
 		pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
 		if (pidfd >= 0) {
@@ -223,7 +224,9 @@ sr_notify_handle(struct sr_notify *n, short revents)
 	int i;
 
 	if (n->listener < 0) {
-		if (n->sock >= 0 && revents)
+		if (n->sock >= 0 && revents && n->sent)
+			take_sent_listener(n);
+		else if (n->sock >= 0 && revents)
 			receive_listener(n);
 		return;
 	}

@@ -44,6 +44,7 @@ struct sr_notify {
 	int errno_value;	/* the answer to every notification */
 	bool enabled;		/* the filter traps refused calls */
 	bool observable;	/* the listener was received */
+	bool sent;		/* the program sends it (f->send_listener) */
 	struct sr_denied *denied;
 	size_t n_denied;
 	size_t resp_size, notif_size;
