@@ -539,6 +539,8 @@ sr_child_init(void *arg)
 			_exit(0);
 		if (k == 1 && m.type == SR_MSG_RUN) {
 			serve_run(sb, &m.u.run, fds, nfds);
+			if (sb->one_run)
+				_exit(0);	/* no EXIT round trip */
 			continue;
 		}
 		for (i = 0; i < nfds; i++)

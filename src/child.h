@@ -12,7 +12,7 @@
  *     map the program -> write the code file -> fork the program ->
  *     reap everything -> kill what is left -> export
  *     the work dir's files -> send STATUS -> wait for the next message
- *     (EXIT or EOF: exit)
+ *     (EXIT or EOF: exit; a cold run's init exits after STATUS)
  *   program:
  *     new session -> stdio -> signals -> rlimits -> drop capabilities ->
  *     no_new_privs -> close other fds -> seccomp (last) -> send FACTS
@@ -68,6 +68,7 @@ struct sr_sandbox {
 	size_t args_len;	/* them so /proc/1/cmdline shows nothing of ours */
 	int cg_join[SR_CGROUP_JOIN_MAX];	/* cgroup v1 `tasks` files init */
 	int n_cg_join;		/* writes itself into, first (cgroup.h) */
+	bool one_run;		/* a cold run's box: init ends after STATUS */
 };
 
 /* The setup steps, in order, for fault injection in unit tests. */

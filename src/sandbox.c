@@ -297,6 +297,7 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 	if (sr_chan_pair(sv) < 0)
 		return sr_diag_errno(d, "socketpair");
 	fill_child(b, sv[1]);
+	b->child.one_run = !wait;
 	/* cgroup v1: init writes itself into the leaves (cgroup.h) */
 	b->child.n_cg_join = sr_cgroup_join_fds(&b->cg, b->child.cg_join);
 	b->pid = start_init(&b->cg, &in_cgroup);
