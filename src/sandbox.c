@@ -274,18 +274,34 @@ compile_filter(struct sr_box *b, struct sr_diag *d)
 	return 0;
 }
 
-/* READY, then what is observed once init is set up (it joined its v1
- * cgroup leaves before GO). */
+/* READY, then (unless seen already) init in its v1 cgroup leaves, which
+ * it joined before GO.  Always before RUN: init is alive to be seen. */
 static int
 ready(struct sr_box *b, struct sr_diag *d)
 {
 	b->ready_pending = false;
 	if (wait_ready(b, d) < 0)
 		return -1;
-	if (b->child.n_cg_join > 0 && sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
+	if (b->child.n_cg_join > 0 && !b->iso.cgroup &&
+	    sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
 		return fail_after_clone(b, d);
 	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
 	return 0;
+}
+
+/* A cold run may send RUN before READY once init is seen in its
+ * cgroup (init joins first thing, so it normally is by the time RUN is
+ * ready to go); if not yet, READY first, as a pool's create does. */
+static bool
+may_run_early(struct sr_box *b)
+{
+	struct sr_diag scratch;
+
+	if (b->child.n_cg_join > 0 &&
+	    sr_cgroup_confirm(&b->cg, b->pid, &scratch) < 0)
+		return false;
+	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
+	return true;
 }
 
 static int
@@ -344,7 +360,7 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 	if (compile_filter(b, d) < 0)
 		return fail_after_clone(b, d);
 	if (!wait) {
-		b->ready_pending = true;
+		b->ready_pending = true;	/* sr_sandbox_run reads READY */
 		return 0;
 	}
 	return ready(b, d);
@@ -473,7 +489,10 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 		fds[i] = -1;
 	memset(&m, 0, sizeof(m));
 	n = run_fds(b, prog, fds, &m.fds, d);
-	if (n >= 0) {
+	if (n >= 0 && b->ready_pending && !may_run_early(b) &&
+	    ready(b, d) < 0) {
+		rc = -1;	/* init failed or was not seen in its cgroup */
+	} else if (n >= 0) {
 		m.export_max = sr_export_total_max(
 		    b->plan->policy->limits.tmpfs_work);
 		b->start = sr_now_ms();
@@ -481,7 +500,8 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 		    n) == 0) {
 			b->running = true;
 			rc = 0;
-			/* created cold: init forks once set up, READY first */
+			/* created cold: init forks once set up, READY first
+			 * on the channel */
 			if (b->ready_pending && ready(b, d) < 0) {
 				b->running = false;
 				rc = -1;
