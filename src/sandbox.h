@@ -36,9 +36,11 @@ int sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
     struct sr_diag *d);
 
 /* The same for a run that follows at once (sr_sandbox_run next): returns
- * before READY, so sr_sandbox_run sends RUN while init still sets up and
- * reads READY after it; init finds RUN waiting instead of a round trip
- * to us.  Setup failures are reported by sr_sandbox_run then. */
+ * before READY, so sr_sandbox_run sends RUN while init still sets up
+ * (once init is seen in its cgroup, else after READY) and reads READY
+ * after it; init finds RUN waiting instead of a round trip to us, and
+ * ends after that run's STATUS.  Setup failures are reported by
+ * sr_sandbox_run then. */
 int sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box **out,
     struct sr_diag *d);
 
