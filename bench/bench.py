@@ -654,6 +654,11 @@ def targets(p):
         out.append(("`/bin/true`: sandrun ≥ 10 %% faster than bwrap, i.e. "
                     "time ≤ 0.90 × bwrap without seccomp (%.2f ×)" % r,
                     r <= 0.90))
+    py = w.get("python")
+    if py and "bare" in py and "sandrun" in py:
+        r = py["sandrun"]["median"] / py["bare"]["median"]
+        out.append(("`python3 -c pass`: sandrun/bare ≤ 1.2 (%.3f)" % r,
+                    r <= 1.2))
     s = w["seed"]
     r = s["sandrun"]["median"] / s["bare"]["median"]
     out.append(("seed case: sandrun/bare ≤ 1.03 (%.3f)" % r, r <= 1.03))
@@ -724,14 +729,15 @@ def do_render(a):
           "```sh",
           "mkdir -p /tmp/b-bench && cd /tmp/b-bench",
           "/path/to/sandrun/configure -q CFLAGS='-O2 -g' && make -j2",
-          "make bench        # as root: also runs the pass as user "
-          "`tester` when it exists",
+          "make bench        # as root: also a pass as user sandrun-ci "
+          "(or tester)",
           "```", "",
           "`bench/run.sh` installs `hyperfine` and `bubblewrap` with apt-get "
           "when run as root (otherwise it prints the command); `firejail` "
           "and `runsc` (Debian package `runsc`) are measured when installed. "
-          "`BENCH_QUICK=1` makes a short smoke run; `BENCH_USER=` (empty) "
-          "skips the unprivileged pass.", "",
+          "`BENCH_QUICK=1` makes a short smoke run; `BENCH_USER=name` picks the "
+          "user of the unprivileged pass (default: the first of `sandrun-ci` "
+          "and `tester` that exists), `BENCH_USER=` (empty) skips it.", "",
           "## What is compared", "",
           "- **bare**: the program without any sandbox.",
           "- **sandrun**: `sandrun --exec -- PROG` (text mode: output passed "

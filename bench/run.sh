@@ -7,8 +7,9 @@
 #
 # Environment:
 #   SANDRUN      the sandrun binary (default: src/sandrun of the build dir)
-#   BENCH_USER   as root, also run a pass as this ordinary user (default
-#                tester, when it exists; empty: root pass only)
+#   BENCH_USER   as root, also run a pass as this ordinary user (default:
+#                the first of sandrun-ci and tester that exists; empty:
+#                root pass only)
 #   BENCH_QUICK  1: few runs and a 256 MiB stream (a smoke test of the
 #                script; the numbers are not worth publishing)
 #   BENCH_OUT    where the report goes (default docs/benchmarks.md of the
@@ -19,7 +20,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 srcdir=$(cd "$here/.." && pwd)
 SANDRUN=${SANDRUN:-src/sandrun}
 case $SANDRUN in /*) ;; *) SANDRUN=$(pwd)/$SANDRUN ;; esac
-BENCH_USER=${BENCH_USER-tester}
+if [ -z "${BENCH_USER+set}" ]; then
+	BENCH_USER=tester
+	for u in sandrun-ci tester; do
+		if id "$u" >/dev/null 2>&1; then
+			BENCH_USER=$u
+			break
+		fi
+	done
+fi
 BENCH_OUT=${BENCH_OUT:-$srcdir/docs/benchmarks.md}
 quick=
 [ "${BENCH_QUICK:-0}" = 1 ] && quick=--quick

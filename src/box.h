@@ -31,6 +31,7 @@ struct sr_box {
 	struct rusage init_ru;	/* and its usage */
 	/* The current run: */
 	bool running;
+	bool ready_pending;	/* created cold: READY is read after RUN */
 	int out_fd, err_fd;	/* read ends of the capture pipes */
 	int in_src;		/* what we relay into the sandbox, or -1 */
 	int in_pipe;		/* write end of the program's stdin, or -1 */

@@ -319,7 +319,7 @@ static const char *const fake_files[] = {
 	"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
 	"memory.swappiness", "memory.oom_control", "memory.max_usage_in_bytes",
 	"memory.failcnt", "cpuacct.usage", "cpuacct.stat", "cpu.max",
-	"cpu.cfs_period_us", "cpu.cfs_quota_us",
+	"cpu.cfs_period_us", "cpu.cfs_quota_us", "tasks",
 };
 
 /* rmdir, retrying while the last processes are being reaped (EBUSY). */

@@ -60,6 +60,22 @@ int sr_cgroup_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 /* Move pid into the run's cgroup (all v1 controllers, or v2). */
 int sr_cgroup_attach(struct sr_cgroup *cg, pid_t pid, struct sr_diag *d);
 
+/* Cgroup v1: init joins the run's leaves by itself, writing 0 to each
+ * leaf's `tasks` file through a descriptor the supervisor opened before
+ * clone (the permission check uses the opener's credentials).  A thread
+ * moving itself takes no global lock; writing another pid to
+ * cgroup.procs takes cgroup_threadgroup_rwsem for writing, which costs an
+ * RCU grace period (0-15 ms measured) on the critical path.  Init is
+ * single-threaded then, so `tasks` moves all of it.
+ * sr_cgroup_join_fds: the fds (close-on-exec) into fds[], how many; 0
+ * when not v1 or when one cannot be opened (none left open: the caller
+ * then uses sr_cgroup_attach).  sr_cgroup_join_self (in init): write and
+ * close them all; 0, or -1 with d. */
+#define SR_CGROUP_JOIN_MAX 4
+int sr_cgroup_join_fds(const struct sr_cgroup *cg,
+    int fds[SR_CGROUP_JOIN_MAX]);
+int sr_cgroup_join_self(int *fds, int n, struct sr_diag *d);
+
 /* Observe that pid is in the run's cgroup (every v1 leaf, or the v2 leaf),
  * however it got there (attach or clone3 CLONE_INTO_CGROUP).  -1 with d
  * filled when it is not: the limits claimed would not hold. */

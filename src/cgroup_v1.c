@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -208,4 +209,52 @@ sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 		}
 	}
 	return 0;
+}
+
+/* ---- init joins by itself (cgroup.h) ------------------------------------ */
+
+int
+sr_cgroup_join_fds(const struct sr_cgroup *cg, int fds[SR_CGROUP_JOIN_MAX])
+{
+	const char *dirs[SR_CG_V1_N] = { cg->v1_memory, cg->v1_pids,
+		cg->v1_cpuacct, cg->v1_cpu };
+	char p[PATH_MAX];
+	int n = 0, flags = O_WRONLY | O_CLOEXEC;
+	size_t i;
+
+	if (cg->kind != SR_CGROUP_V1)
+		return 0;
+	if (sr_cg_fake())
+		flags |= O_CREAT;
+	for (i = 0; i < SR_CG_V1_N; i++) {
+		if (dirs[i] == NULL)
+			continue;
+		if ((size_t)snprintf(p, sizeof(p), "%s/tasks", dirs[i]) >=
+		    sizeof(p) || (fds[n] = open(p, flags, 0644)) < 0) {
+			while (n > 0)
+				close(fds[--n]);
+			return 0;
+		}
+		n++;
+	}
+	return n;
+}
+
+int
+sr_cgroup_join_self(int *fds, int n, struct sr_diag *d)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		ssize_t k;
+
+		do
+			k = write(fds[i], "0", 1);
+		while (k < 0 && errno == EINTR);
+		if (k != 1 && rc == 0)
+			rc = sr_diag_errno(d, "cannot join the run's cgroup");
+		close(fds[i]);
+		fds[i] = -1;
+	}
+	return rc;
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -234,10 +235,12 @@ run_program(const struct sr_sandbox *sb, const struct run_fds *f,
 		sr_diag_errno(d, "no_new_privs");
 		return;
 	}
-	/* Dumpable only for the listener hand-over: the supervisor's
-	 * pidfd_getfd needs it when it is not root (nothing else runs in
-	 * the sandbox yet; execve resets dumpable anyway; RLIMIT_CORE is 0). */
-	if (prctl(PR_SET_DUMPABLE, f->notify >= 0 ? 1 : 0, 0, 0, 0) < 0) {
+	/* Dumpable only for the listener hand-over by pidfd_getfd, which
+	 * needs it when the supervisor is not root (nothing else runs in
+	 * the sandbox yet; execve resets dumpable anyway; RLIMIT_CORE is 0).
+	 * Not when the program sends the listener itself (notify.h). */
+	if (prctl(PR_SET_DUMPABLE, f->notify >= 0 &&
+	    !sb->filter->send_listener ? 1 : 0, 0, 0, 0) < 0) {
 		sr_diag_errno(d, "PR_SET_DUMPABLE");
 		return;
 	}
@@ -252,6 +255,55 @@ run_program(const struct sr_sandbox *sb, const struct run_fds *f,
 	facts.flags |= SR_FACT_SECCOMP;
 	(void)sr_chan_write(sb->chan, SR_MSG_FACTS, &facts, sizeof(facts));
 	exec_program(&f->pv, d);
+}
+
+/* The program's stack while it shares init's memory (spawn_program). */
+static char spawn_stack[128 * 1024] __attribute__((aligned(64)));
+
+struct spawn {
+	const struct sr_sandbox *sb;
+	const struct run_fds *f;
+	struct sr_diag *d;
+};
+
+/* The program, from its start to execve or its DIAG. */
+__attribute__((noreturn)) static int
+program_main(void *arg)
+{
+	const struct spawn *s = arg;
+	struct sr_sandbox own = *s->sb;	/* program_fds moves chan */
+
+	run_program(&own, s->f, s->d);
+	fail(own.chan, s->d, s->d->kind == SR_DIAG_EXEC_NOENT ? 127 :
+	    s->d->kind == SR_DIAG_EXEC_FAIL ? 126 : 125);
+}
+
+/* Init: start the program.  It runs in init's memory until execve
+ * (CLONE_VM | CLONE_VFORK: no page-table copy, no copy-on-write faults;
+ * init waits, all signals blocked until the program has reset its
+ * handlers), on its own stack and with its own copy of sb.  Not when the
+ * supervisor copies the listener with pidfd_getfd: the program is then
+ * made dumpable, a flag of the memory, which init must never be: fork. */
+static pid_t
+spawn_program(const struct sr_sandbox *sb, const struct run_fds *f,
+    struct sr_diag *d)
+{
+	struct spawn s = { .sb = sb, .f = f, .d = d };
+	sigset_t all, old;
+	pid_t pid;
+
+	if (f->notify >= 0 && !sb->filter->send_listener) {
+		pid = fork();
+		if (pid == 0)
+			program_main(&s);
+		return pid;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = clone(program_main, spawn_stack + sizeof(spawn_stack),
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
 }
 
 /* Init: the descriptors of a RUN message, by role. */
@@ -348,6 +400,7 @@ take_filter(struct sr_sandbox *sb, struct sr_diag *d)
 	filter_copy.insns = filter_insns;
 	filter_copy.len = (unsigned short)s->len;
 	filter_copy.notify = s->notify != 0;
+	filter_copy.send_listener = s->send_listener != 0;
 	sb->filter = &filter_copy;
 	munmap(s, sizeof(*s));
 	sb->shared = NULL;
@@ -381,15 +434,10 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	st.exec_ns = sr_now_ns();
 	if (injected(SR_STEP_FORK, &d) < 0)
 		fail(sb->chan, &d, 125);
-	pid = fork();
+	pid = spawn_program(sb, &f, &d);
 	if (pid < 0) {
 		sr_diag_errno(&d, "fork the program");
 		fail(sb->chan, &d, 125);
-	}
-	if (pid == 0) {
-		run_program(sb, &f, &d);
-		fail(sb->chan, &d, d.kind == SR_DIAG_EXEC_NOENT ? 127 :
-		    d.kind == SR_DIAG_EXEC_FAIL ? 126 : 125);
 	}
 	program_pid = pid;
 	for (i = 0; i < nfds; i++)
@@ -464,6 +512,10 @@ sr_child_init(void *arg)
 		sr_diag_errno(&d, "PR_SET_PDEATHSIG");
 		fail(sb->chan, &d, 125);
 	}
+	/* Into the run's cgroup v1 leaves while the supervisor writes the
+	 * id maps; before anything else runs here. */
+	if (sr_cgroup_join_self(sb->cg_join, sb->n_cg_join, &d) < 0)
+		fail(sb->chan, &d, 125);
 	if (sr_chan_recv(sb->chan, &m, fds, &nfds) != 1 || m.type != SR_MSG_GO)
 		_exit(125);	/* supervisor gone or failed: it reports */
 	setup(sb);
@@ -487,6 +539,8 @@ sr_child_init(void *arg)
 			_exit(0);
 		if (k == 1 && m.type == SR_MSG_RUN) {
 			serve_run(sb, &m.u.run, fds, nfds);
+			if (sb->one_run)
+				_exit(0);	/* no EXIT round trip */
 			continue;
 		}
 		for (i = 0; i < nfds; i++)

@@ -2,6 +2,7 @@
  *
  * The in-child order lives here and only here:
  *   init (PID 1 of the new namespaces), once per sandbox:
+ *     join the cgroup v1 leaves (when the supervisor gave their files) ->
  *     wait for GO (the uid/gid maps are written) -> open the bind
  *     sources -> become the sandbox user -> mounts and pivot_root ->
  *     hostname -> loopback -> send READY
@@ -11,7 +12,7 @@
  *     map the program -> write the code file -> fork the program ->
  *     reap everything -> kill what is left -> export
  *     the work dir's files -> send STATUS -> wait for the next message
- *     (EXIT or EOF: exit)
+ *     (EXIT or EOF: exit; a cold run's init exits after STATUS)
  *   program:
  *     new session -> stdio -> signals -> rlimits -> drop capabilities ->
  *     no_new_privs -> close other fds -> seccomp (last) -> send FACTS
@@ -30,6 +31,7 @@
 
 #include <linux/filter.h>
 
+#include "cgroup.h"
 #include "diag.h"
 #include "filter.h"
 #include "mounts.h"
@@ -47,6 +49,7 @@
 struct sr_filter_shm {
 	uint32_t len;		/* 0 until filled */
 	uint32_t notify;
+	uint32_t send_listener;	/* struct sr_filter's, see notify.h */
 	struct sock_filter insns[BPF_MAXINSNS];
 };
 
@@ -63,6 +66,9 @@ struct sr_sandbox {
 	int chan;		/* the sandbox end of the channel (chan.h) */
 	char *args_area;	/* sandrun's own argv+environ strings: init wipes */
 	size_t args_len;	/* them so /proc/1/cmdline shows nothing of ours */
+	int cg_join[SR_CGROUP_JOIN_MAX];	/* cgroup v1 `tasks` files init */
+	int n_cg_join;		/* writes itself into, first (cgroup.h) */
+	bool one_run;		/* a cold run's box: init ends after STATUS */
 };
 
 /* The setup steps, in order, for fault injection in unit tests. */

@@ -38,6 +38,10 @@ struct sr_filter {
 	 * argument-filtered calls.  Worth it when the program is cached
 	 * (filter_cache.h). */
 	bool tree;
+	/* Not built, set by the supervisor: the program may hand the
+	 * notify listener over with sendmsg(SCM_RIGHTS) because the policy
+	 * allows sendmsg whatever its arguments (notify.h). */
+	bool send_listener;
 };
 
 /* Compile sc into f.  Rules (see sandrun-policy(5), "System calls"):

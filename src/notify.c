@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "notify.h"
 #include "util.h"
 
@@ -55,7 +56,9 @@ sr_notify_prepare(struct sr_notify *n, const struct sr_filter *f,
 	    sizeof(struct seccomp_notif_resp);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return;
-	if (setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
+	n->sent = f->send_listener;	/* else the program's pid is needed */
+	if (!n->sent &&
+	    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
 		close(sv[0]);
 		close(sv[1]);
 		return;
@@ -65,6 +68,23 @@ sr_notify_prepare(struct sr_notify *n, const struct sr_filter *f,
 	n->sock = sv[0];
 	n->child_sock = sv[1];
 	n->enabled = true;
+}
+
+static bool
+listed(char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+bool
+sr_notify_may_send(const struct sr_syscalls *sc)
+{
+	/* filter.c puts no argument rule on sendmsg: allowed is allowed */
+	return sc->allow != NULL && listed(sc->allow, sc->n_allow, "sendmsg") &&
+	    (sc->deny == NULL || !listed(sc->deny, sc->n_deny, "sendmsg"));
 }
 
 void
@@ -77,6 +97,28 @@ int
 sr_notify_pollfd(const struct sr_notify *n)
 {
 	return n->listener >= 0 ? n->listener : n->sock;
+}
+
+/* The program sent its byte 'L' with the listener (SCM_RIGHTS): take
+ * it; the program does not wait for an answer. */
+static void
+take_sent_listener(struct sr_notify *n)
+{
+	size_t nfds;
+	ssize_t k;
+	char b = 0;
+	int fd;
+
+	k = sr_fdpass_recv(n->sock, &b, 1, MSG_DONTWAIT, &fd, 1, &nfds, NULL);
+	if (k < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (k == 1 && b == 'L' && nfds == 1) {
+		n->listener = fd;
+		n->observable = true;
+	} else if (nfds == 1) {
+		close(fd);
+	}
+	close_fd(&n->sock);	/* the program's end is closed, or never was */
 }
 
 /* The program wrote its byte: find its pid (SCM_CREDENTIALS, translated
@@ -182,7 +224,9 @@ sr_notify_handle(struct sr_notify *n, short revents)
 	int i;
 
 	if (n->listener < 0) {
-		if (n->sock >= 0 && revents)
+		if (n->sock >= 0 && revents && n->sent)
+			take_sent_listener(n);
+		else if (n->sock >= 0 && revents)
 			receive_listener(n);
 		return;
 	}
@@ -264,6 +308,16 @@ sr_notify_install(const struct sr_filter *f, int sock)
 	fd = sr_filter_install_listener(f);
 	if (fd < 0)
 		return -1;
+	if (f->send_listener) {
+		/* sendmsg is allowed: one byte 'L' with the listener, into
+		 * the supervisor's queue where nothing in the sandbox can
+		 * reach it.  A failure leaves the denials unobservable (the
+		 * socket just closes), the run intact. */
+		(void)sr_fdpass_send(sock, "L", 1, 0, &fd, 1);
+		close(fd);
+		close(sock);
+		return 0;
+	}
 	/* From here on refused calls trap: read, write, close only. */
 	if (fd != SR_NOTIFY_LISTENER_FD) {
 		/* fd 4 is the socket's or free: the caller put sock

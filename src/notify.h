@@ -11,9 +11,17 @@
  * closes its copy (close-on-exec), so the sandbox never holds the listener
  * (a listener could answer "continue" and let a refused call run).
  *
+ * When the policy allows sendmsg whatever its arguments (every shipped
+ * policy does), the program instead sends the listener over that socket
+ * with SCM_RIGHTS and closes its copies at once: no round trip to the
+ * supervisor before execve and no dumpable window (f->send_listener).
+ * Only the supervisor holds the other end, so nothing in the sandbox can
+ * receive it; the refused calls block until the supervisor takes it.
+ *
  * The supervisor answers every notification at once with the policy's
- * errno; the call never runs.  Only read, write and close are needed by
- * the program between the install and execve, so every policy works.
+ * errno; the call never runs.  Only read, write and close (and sendmsg
+ * when the policy allows it) are needed by the program between the
+ * install and execve, so every policy works.
  * If the supervisor is gone, refused calls fail with ENOSYS.
  */
 #ifndef SR_NOTIFY_H
@@ -36,6 +44,7 @@ struct sr_notify {
 	int errno_value;	/* the answer to every notification */
 	bool enabled;		/* the filter traps refused calls */
 	bool observable;	/* the listener was received */
+	bool sent;		/* the program sends it (f->send_listener) */
 	struct sr_denied *denied;
 	size_t n_denied;
 	size_t resp_size, notif_size;
@@ -46,6 +55,10 @@ struct sr_notify {
  * fails hard: without it, the result says denied calls are unobservable. */
 void sr_notify_prepare(struct sr_notify *n, const struct sr_filter *f,
     int errno_value);
+
+/* Does the policy allow sendmsg whatever its arguments, so that the
+ * program can send the listener (struct sr_filter's send_listener)? */
+bool sr_notify_may_send(const struct sr_syscalls *sc);
 
 /* Supervisor, after clone: close the program's end. */
 void sr_notify_after_clone(struct sr_notify *n);
@@ -63,7 +76,8 @@ void sr_notify_finish(struct sr_notify *n, struct sr_result *r,
 
 /* Program, in place of sr_filter_install(): install f; with notify, hand
  * the listener to the supervisor over sock (an fd of the program, not
- * close-on-exec'd yet).  sock < 0 or !f->notify: plain install.
+ * close-on-exec'd yet): sent with SCM_RIGHTS when f->send_listener, else
+ * a byte and the supervisor's acknowledgement.  sock < 0 or !f->notify: plain install.
  * Returns 0 or -1 with errno. */
 int sr_notify_install(const struct sr_filter *f, int sock);
 

@@ -278,7 +278,7 @@ box_run(const struct sr_opts *o, const struct sr_plan *plan,
 		if (!ready->fits)
 			b = NULL;
 	}
-	if ((c == 0 || sr_sandbox_create(plan, &b, d) == 0) &&
+	if ((c == 0 || sr_sandbox_create_cold(plan, &b, d) == 0) &&
 	    sr_sandbox_run(b, &prog, d) == 0 &&
 	    sr_sandbox_collect(b, r, d) == 0) {
 		report(o, plan->policy, r, sr_sandbox_export_fd(b), xo);

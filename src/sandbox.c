@@ -175,6 +175,10 @@ wait_ready(struct sr_box *b, struct sr_diag *d)
 	int fds[SR_CHAN_MAX_FDS], nfds, i, k;
 
 	k = sr_chan_recv(b->chan, &m, fds, &nfds);
+	if (k == 0 && b->running)
+		/* init ended with our RUN unread (created cold): the reset
+		 * is reported before the DIAG it sent, which comes next */
+		k = sr_chan_recv(b->chan, &m, fds, &nfds);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	if (k == 1 && m.type == SR_MSG_READY)
@@ -263,20 +267,62 @@ compile_filter(struct sr_box *b, struct sr_diag *d)
 	memcpy(b->shm->insns, b->filter.insns,
 	    b->filter.len * sizeof(b->shm->insns[0]));
 	b->shm->notify = b->filter.notify;
+	b->filter.send_listener = b->filter.notify &&
+	    sr_notify_may_send(&b->plan->policy->syscalls);
+	b->shm->send_listener = b->filter.send_listener;
 	b->shm->len = b->filter.len;
 	return 0;
 }
 
+/* READY, then (unless seen already) init in its v1 cgroup leaves, which
+ * it joined before GO.  Always before RUN: init is alive to be seen. */
 static int
-start(struct sr_box *b, struct sr_diag *d)
+ready(struct sr_box *b, struct sr_diag *d)
 {
-	int sv[2];
+	b->ready_pending = false;
+	if (wait_ready(b, d) < 0)
+		return -1;
+	if (b->child.n_cg_join > 0 && !b->iso.cgroup &&
+	    sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
+		return fail_after_clone(b, d);
+	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
+	return 0;
+}
+
+/* A cold run may send RUN before READY once init is seen in its
+ * cgroup (init joins first thing, so it normally is by the time RUN is
+ * ready to go); if not yet, READY first, as a pool's create does. */
+static bool
+may_run_early(struct sr_box *b)
+{
+	struct sr_diag scratch;
+
+	if (b->child.n_cg_join > 0 &&
+	    sr_cgroup_confirm(&b->cg, b->pid, &scratch) < 0)
+		return false;
+	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
+	return true;
+}
+
+static int
+start(struct sr_box *b, bool wait, struct sr_diag *d)
+{
+	int sv[2], i;
 	bool in_cgroup;
 
 	if (sr_chan_pair(sv) < 0)
 		return sr_diag_errno(d, "socketpair");
 	fill_child(b, sv[1]);
+	b->child.one_run = !wait;
+	/* cgroup v1: init writes itself into the leaves (cgroup.h) */
+	b->child.n_cg_join = sr_cgroup_join_fds(&b->cg, b->child.cg_join);
 	b->pid = start_init(&b->cg, &in_cgroup);
+	if (b->pid == 0) {
+		close(sv[0]);
+		_exit(sr_child_init(&b->child));
+	}
+	for (i = 0; i < b->child.n_cg_join; i++)
+		close(b->child.cg_join[i]);	/* init has its copies */
 	if (b->pid < 0) {
 		int e = errno;
 		char why[384];
@@ -291,10 +337,6 @@ start(struct sr_box *b, struct sr_diag *d)
 		errno = e;
 		return sr_diag_errno(d, "clone");
 	}
-	if (b->pid == 0) {
-		close(sv[0]);
-		_exit(sr_child_init(&b->child));
-	}
 	close(sv[1]);
 	b->chan = sv[0];
 	/* clone(2) with these flags succeeded: the namespaces exist */
@@ -307,21 +349,26 @@ start(struct sr_box *b, struct sr_diag *d)
 		sr_diag_errno(d, "start the sandbox");
 		return fail_after_clone(b, d);
 	}
-	/* While init builds the root filesystem: join the cgroup.  Init
-	 * forks a program only on RUN, after this. */
+	/* While init builds the root filesystem: join the cgroup, unless
+	 * init joined by itself or was born inside.  Init forks a program
+	 * only on RUN, after this. */
 	if (b->cg.kind != SR_CGROUP_NONE && !in_cgroup &&
+	    b->child.n_cg_join == 0 &&
 	    sr_cgroup_attach(&b->cg, b->pid, d) < 0)
 		return fail_after_clone(b, d);
-	if (sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
+	if (b->child.n_cg_join == 0 && sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
 		return fail_after_clone(b, d);
-	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
 	if (compile_filter(b, d) < 0)
 		return fail_after_clone(b, d);
-	return wait_ready(b, d);
+	if (!wait) {
+		b->ready_pending = true;	/* sr_sandbox_run reads READY */
+		return 0;
+	}
+	return ready(b, d);
 }
 
-int
-sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
+static int
+create(const struct sr_plan *plan, bool wait, struct sr_box **out,
     struct sr_diag *d)
 {
 	const struct sr_policy *p = plan->policy;
@@ -354,13 +401,27 @@ sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
 		sr_diag_errno(d, "mmap");
 		goto fail;
 	}
-	if (start(b, d) < 0)
+	if (start(b, wait, d) < 0)
 		goto fail;
 	*out = b;
 	return 0;
 fail:
 	sr_sandbox_destroy(b);
 	return -1;
+}
+
+int
+sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
+    struct sr_diag *d)
+{
+	return create(plan, true, out, d);
+}
+
+int
+sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box **out,
+    struct sr_diag *d)
+{
+	return create(plan, false, out, d);
 }
 
 /* The descriptors of a RUN message, program ends, in chan.h's order
@@ -429,7 +490,10 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 		fds[i] = -1;
 	memset(&m, 0, sizeof(m));
 	n = run_fds(b, prog, fds, &m.fds, d);
-	if (n >= 0) {
+	if (n >= 0 && b->ready_pending && !may_run_early(b) &&
+	    ready(b, d) < 0) {
+		rc = -1;	/* init failed or was not seen in its cgroup */
+	} else if (n >= 0) {
 		m.export_max = sr_export_total_max(
 		    b->plan->policy->limits.tmpfs_work);
 		b->start = sr_now_ms();
@@ -437,6 +501,13 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 		    n) == 0) {
 			b->running = true;
 			rc = 0;
+			/* created cold: init forks once set up, READY first
+			 * on the channel */
+			if (b->ready_pending && ready(b, d) < 0) {
+				b->running = false;
+				rc = -1;
+			}
+			b->start = sr_now_ms();
 		} else {
 			sr_diag_errno(d, "start the program");
 			(void)fail_after_clone(b, d);

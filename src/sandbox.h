@@ -35,6 +35,15 @@ struct sr_box;
 int sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
     struct sr_diag *d);
 
+/* The same for a run that follows at once (sr_sandbox_run next): returns
+ * before READY, so sr_sandbox_run sends RUN while init still sets up
+ * (once init is seen in its cgroup, else after READY) and reads READY
+ * after it; init finds RUN waiting instead of a round trip to us, and
+ * ends after that run's STATUS.  Setup failures are reported by
+ * sr_sandbox_run then. */
+int sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box **out,
+    struct sr_diag *d);
+
 /* Make plan (which must outlive b) the plan of b's next run: a warm
  * call's own plan, which the caller checked to fit b's create-time
  * settings exactly; only what run and collect read (the wall-clock and

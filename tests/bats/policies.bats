@@ -127,6 +127,30 @@ except OSError as e:
 	[ "$(json '.denied[0].syscall')" = getcwd ]
 }
 
+@test "policies: refused calls are counted with the listener sent or copied, never kept (#15)" {
+	require_userns
+	make_policy_dir
+	# sendmsg allowed: the program sends the listener (SCM_RIGHTS);
+	# sendmsg denied: the supervisor copies it (pidfd_getfd)
+	printf '{"extends":"python","syscalls":{"deny":["getcwd"]}}\n' >"$PD/send.json"
+	printf '{"extends":"python","syscalls":{"deny":["getcwd","sendmsg"]}}\n' >"$PD/copy.json"
+	for p in send copy; do
+		run sandrun -p $p --json <<<'
+import os
+fds = []
+for f in os.listdir("/proc/self/fd"):
+    try: fds.append(os.readlink("/proc/self/fd/" + f))
+    except OSError: pass  # the fd of the listing itself
+try:
+    os.getcwd(); print("allowed")
+except OSError as e:
+    print("denied", e.errno, [f for f in fds if "seccomp" in f])'
+		[ "$(json .stdout.text)" = "denied 1 []" ]
+		[ "$(json '.denied[0].syscall')" = getcwd ]
+		[ "$(json '.denied[0].count')" = 1 ]
+	done
+}
+
 @test "shipped python: pandas, numpy, matplotlib (sandrun_figures), sqlite3, threads, multiprocessing" {
 	require_userns
 	require_python_module pandas

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -335,6 +336,17 @@ test_fake_v1(void)
 	ok(lim[SR_LIM_CPUS].mech == SR_MECH_CGROUP1, "v1 fake: cpus cgroup1");
 	ok(lim[SR_LIM_MEMORY].mech == SR_MECH_CGROUP1 &&
 	    lim[SR_LIM_PROCESSES].mech == SR_MECH_CGROUP1, "v1 fake: lim_out cgroup1");
+	{
+		int fds[SR_CGROUP_JOIN_MAX], n = sr_cgroup_join_fds(&cg, fds);
+		int kept = n > 0 ? fds[0] : -1;
+
+		ok(n == 3, "v1 fake: a tasks file per leaf to join (%d)", n);
+		ok(sr_cgroup_join_self(fds, n, &d) == 0 &&
+		    fcntl(kept, F_GETFD) < 0 && errno == EBADF,
+		    "v1 fake: join_self writes and closes them");
+		is_str(get(mem, "tasks"), "0", "v1 fake: 0 (this thread) in tasks");
+		is_str(get(cpu, "tasks"), "0", "v1 fake: 0 in cpuacct's tasks");
+	}
 	put(mem, "memory.max_usage_in_bytes", "777\n");
 	put(mem, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
 	put(pids, "pids.events", "max 1\n");
@@ -456,6 +468,47 @@ test_env_ignored(void)
 	unsetenv("SANDRUN_CGROUP_SELF");
 }
 
+/* v1: a child in a new user namespace (as init is) joins the leaves by
+ * itself through files its parent opened; the parent observes it and the
+ * memory limit holds for it. */
+static void
+test_real_join_self(struct sr_cgroup *cg)
+{
+	int fds[SR_CGROUP_JOIN_MAX], p[2], n, status = 0, i;
+	struct sr_diag d;
+	char c = 0;
+	pid_t pid;
+
+	n = sr_cgroup_join_fds(cg, fds);
+	ok(n >= 2, "real v1: %d tasks files opened", n);
+	if (n < 2 || pipe(p) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		if (unshare(CLONE_NEWUSER) < 0 ||
+		    sr_cgroup_join_self(fds, n, &d) < 0)
+			_exit(3);
+		(void)!write(p[1], "j", 1);
+		close(p[1]);
+		sleep(1);	/* the parent looks meanwhile */
+		_exit(hog());
+	}
+	close(p[1]);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	ok(read(p[0], &c, 1) == 1 && c == 'j',
+	    "real v1: the child joined from a new user namespace");
+	close(p[0]);
+	memset(&d, 0, sizeof(d));
+	ok(sr_cgroup_confirm(cg, pid, &d) == 0, "real v1: observed in every "
+	    "leaf (%s)", d.msg);
+	waitpid(pid, &status, 0);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	    "real v1: the memory limit holds for it (status 0x%x)", status);
+	reap_all();
+}
+
 static void
 test_real(void)
 {
@@ -526,6 +579,9 @@ test_real(void)
 	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 	    "real: kill SIGKILLs what is left");
 	reap_all();
+
+	if (cg.kind == SR_CGROUP_V1)
+		test_real_join_self(&cg);
 
 	sr_cgroup_destroy(&cg);
 	ok(!exists(dirs[0]) && !exists(dirs[1]) && !exists(dirs[2]) &&
