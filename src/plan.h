@@ -33,6 +33,8 @@ struct sr_plan {
 	bool code_from_stdin;	/* the code was read from our stdin */
 	const char *cgroup_override;	/* --cgroup PATH or NULL */
 	bool export;		/* collect the work dir's files */
+	bool warm;		/* create starts the policy's warm driver
+				 * (a pool's ready sandbox; driver.h) */
 	char *args_area;	/* sandrun's argv+environ strings, which init */
 	size_t args_len;	/* wipes (its /proc/1/cmdline shows nothing) */
 	enum sr_format format;

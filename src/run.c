@@ -241,6 +241,9 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	    sr_mounts_workdir_bound(&plan->mounts) ||
 	    sr_mounts_workdir_bound(&ready->plan->mounts))
 		return false;
+	/* a warm driver runs code files: not --exec */
+	if (ready->plan->warm && plan->code == NULL)
+		return false;
 	p->limits.wall_ms = pool->limits.wall_ms;
 	p->limits.output = pool->limits.output;
 	sr_policy_hash(p);

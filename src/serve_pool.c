@@ -102,6 +102,8 @@ worker_create(const char *policy, struct sr_policy **p, struct sr_opts *o,
 	sr_policy_hash(*p);
 	if (sr_plan_build(plan, *p, o, d) < 0)
 		return -1;
+	/* the policy's warm driver, if it has one, waits in the sandbox */
+	plan->warm = (*p)->warm_command != NULL;
 	/* init wipes them, as in a cold run: its /proc/1/cmdline shows
 	 * nothing of the server's command line or environment */
 	plan->args_area = args_area;
