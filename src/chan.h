@@ -39,10 +39,11 @@ enum sr_msg_type {
 #define SR_RUN_STDIN (1u << 0)	/* else /dev/null inside */
 #define SR_RUN_NOTIFY (1u << 1)	/* the program's end of the notify socket */
 #define SR_RUN_EXPORT (1u << 2)	/* memfd for the work dir's files */
+#define SR_RUN_FILES (1u << 3)	/* --file copies made at run (mounts.h) */
 struct sr_msg_run {
 	uint32_t fds;		/* SR_RUN_* (stdout, stderr and the program's
 				 * memfd (program.h) always come first, then
-				 * stdin, notify, export) */
+				 * stdin, notify, export, files) */
 	uint32_t pad;
 	uint64_t export_max;	/* bytes the export may copy */
 };

@@ -150,6 +150,7 @@ exec_program(const struct sr_program_view *pv, struct sr_diag *d)
 struct run_fds {
 	int out, err, program, in, notify, export;
 	int ctl;		/* the warm driver's control socket, or -1 */
+	int files;		/* --file copies to make (memfd), or -1 */
 	uint64_t export_max;
 	struct sr_program_view pv;
 };
@@ -271,7 +272,7 @@ take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
     struct run_fds *f)
 {
 	int want = 3 + !!(m->fds & SR_RUN_STDIN) + !!(m->fds & SR_RUN_NOTIFY) +
-	    !!(m->fds & SR_RUN_EXPORT), i = 3;
+	    !!(m->fds & SR_RUN_EXPORT) + !!(m->fds & SR_RUN_FILES), i = 3;
 
 	if (nfds != want)
 		return -1;
@@ -281,6 +282,7 @@ take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
 	f->in = m->fds & SR_RUN_STDIN ? fds[i++] : -1;
 	f->notify = m->fds & SR_RUN_NOTIFY ? fds[i++] : -1;
 	f->export = m->fds & SR_RUN_EXPORT ? fds[i++] : -1;
+	f->files = m->fds & SR_RUN_FILES ? fds[i++] : -1;
 	f->export_max = m->export_max;
 	f->ctl = -1;
 	return 0;
@@ -531,6 +533,9 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		    m->fds);
 		fail(sb->chan, &d, 125);
 	}
+	/* --file copies first, as create makes them before any code */
+	if (f.files >= 0 && sr_mounts_copy_at_run(sb->plan, f.files, &d) < 0)
+		fail(sb->chan, &d, 125);
 	if (take_filter(sb, &d) < 0 || sr_program_map(f.program, &f.pv, &d) < 0 ||
 	    write_code(sb, &f.pv, &d) < 0)
 		fail(sb->chan, &d, 125);

@@ -98,3 +98,9 @@ sr_quota_bound_userns(struct sr_diag *d)
 	}
 	return 0;
 }
+
+int
+sr_quota_set(const char *name, long value, struct sr_diag *d)
+{
+	return write_counter(name, value, d) < 0 ? -1 : 0;
+}

@@ -16,4 +16,8 @@
  * unless a policy allows them (docs/cgroups.md).  No allocation. */
 int sr_quota_bound_userns(struct sr_diag *d);
 
+/* In init: set one counter of the namespace (NAME under /proc/sys/user)
+ * to VALUE; a missing or read-only file is skipped.  0 or -1 with d. */
+int sr_quota_set(const char *name, long value, struct sr_diag *d);
+
 #endif

@@ -414,6 +414,7 @@ sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
 	struct sr_box *b = sr_xcalloc(1, sizeof(*b));
 
 	b->plan = plan;
+	b->create_steps = plan->mounts.n_steps;
 	b->pid = -1;
 	b->chan = b->out_fd = b->err_fd = b->in_src = b->in_pipe = -1;
 	b->export_fd = -1;
@@ -504,6 +505,13 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 			return -1;
 		fds[n++] = b->export_fd;
 		*mask |= SR_RUN_EXPORT;
+	}
+	/* a call's --file copies, in a sandbox created before it */
+	if (b->plan->mounts.n_steps > b->create_steps) {
+		if ((fds[n++] = sr_mounts_pack_copies(&b->plan->mounts,
+		    b->create_steps, d)) < 0)
+			return -1;
+		*mask |= SR_RUN_FILES;
 	}
 	return n;
 }

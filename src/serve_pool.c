@@ -104,6 +104,8 @@ worker_create(const char *policy, struct sr_policy **p, struct sr_opts *o,
 		return -1;
 	/* the policy's warm driver, if it has one, waits in the sandbox */
 	plan->warm = (*p)->warm_command != NULL;
+	/* and --file copies of a call can be made at run */
+	plan->mounts.stage = true;
 	/* init wipes them, as in a cold run: its /proc/1/cmdline shows
 	 * nothing of the server's command line or environment */
 	plan->args_area = args_area;
