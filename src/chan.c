@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "chan.h"
+#include "fdpass.h"
 
 uint32_t
 sr_chan_payload_size(enum sr_msg_type type)
@@ -76,16 +78,7 @@ int
 sr_chan_send(int fd, enum sr_msg_type type, const void *payload,
     uint32_t len, const int *fds, int nfds)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * SR_CHAN_MAX_FDS)];
-		struct cmsghdr align;
-	} u;
 	struct sr_msg m;
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *c;
-	size_t n = offsetof(struct sr_msg, u) + len;
-	ssize_t k;
 
 	if (len != sr_chan_payload_size(type) || nfds < 0 ||
 	    nfds > SR_CHAN_MAX_FDS) {
@@ -97,75 +90,26 @@ sr_chan_send(int fd, enum sr_msg_type type, const void *payload,
 	m.len = len;
 	if (len)
 		memcpy(&m.u, payload, len);
-	memset(&mh, 0, sizeof(mh));
-	memset(&u, 0, sizeof(u));
-	iov.iov_base = &m;
-	iov.iov_len = n;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (nfds > 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
-	do
-		k = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	while (k < 0 && errno == EINTR);
-	return k == (ssize_t)n ? 0 : -1;
+	return sr_fdpass_send(fd, &m, offsetof(struct sr_msg, u) + len, 0,
+	    fds, (size_t)nfds);
 }
 
 int
 sr_chan_recv(int fd, struct sr_msg *m, int *fds, int *nfds)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * SR_CHAN_MAX_FDS)];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *c;
+	size_t n = 0, i;
+	bool trunc;
 	ssize_t k;
-	int i, n = 0;
 
 	*nfds = 0;
-	memset(&mh, 0, sizeof(mh));
 	memset(m, 0, sizeof(*m));
-	iov.iov_base = m;
-	iov.iov_len = sizeof(*m);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	do
-		k = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (k < 0 && errno == EINTR);
+	k = sr_fdpass_recv(fd, m, sizeof(*m), 0, fds, SR_CHAN_MAX_FDS, &n,
+	    &trunc);
 	if (k < 0)
 		return errno == ECONNRESET ? 0 : -1;
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		int got;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		got = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		for (i = 0; i < got; i++) {
-			int f;
-
-			memcpy(&f, CMSG_DATA(c) + (size_t)i * sizeof(int),
-			    sizeof(int));
-			if (n < SR_CHAN_MAX_FDS)
-				fds[n++] = f;
-			else
-				close(f);
-		}
-	}
 	if (k == 0)
 		return 0;
-	if ((size_t)k < offsetof(struct sr_msg, u) ||
-	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	if ((size_t)k < offsetof(struct sr_msg, u) || trunc ||
 	    m->type == 0 || m->type >= SR_MSG_COUNT ||
 	    m->len != sr_chan_payload_size((enum sr_msg_type)m->type) ||
 	    (size_t)k != offsetof(struct sr_msg, u) + m->len) {
@@ -174,6 +118,6 @@ sr_chan_recv(int fd, struct sr_msg *m, int *fds, int *nfds)
 		errno = EPROTO;
 		return -1;
 	}
-	*nfds = n;
+	*nfds = (int)n;
 	return 1;
 }

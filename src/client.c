@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "fdpass.h"
 #include "serve_proto.h"
 #include "serve_sock.h"
 #include "util.h"
@@ -41,32 +42,11 @@ recv_within(int fd, void *buf, size_t len, int ms)
 static int
 send_fds(int fd, const void *buf, size_t len, const int *fds, size_t n)
 {
-	union {
-		char b[CMSG_SPACE(SR_SERVE_NFDS * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *cm;
 	struct pollfd p = { fd, POLLOUT, 0 };
-	ssize_t r;
 
-	memset(&ctl, 0, sizeof(ctl));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.b;
-	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
 	if (poll(&p, 1, HELLO_TIMEOUT_MS) <= 0)
 		return -1;
-	do
-		r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (r < 0 && errno == EINTR);
-	return r == (ssize_t)len ? 0 : -1;
+	return sr_fdpass_send(fd, buf, len, MSG_DONTWAIT, fds, n);
 }
 
 /* Connected, same uid, greeted with our protocol and RUN: the fd, and

@@ -20,6 +20,7 @@
 #include "mcp_exec.h"
 #include "mcp_proto.h"
 #include "mcp_tools.h"
+#include "mcp_serve.h"
 #include "policy.h"
 #include "util.h"
 
@@ -531,6 +532,17 @@ sr_mcp_main(int argc, char **argv)
 		free_offers(&s);
 		return 125;
 	}
+	/* The warm pool: forked before any thread exists. */
+	{
+		char **names = sr_xcalloc(s.n_offers + 1, sizeof(*names));
+
+		for (size_t i = 0; i < s.n_offers; i++)
+			names[i] = s.offers[i].name;
+		r = sr_mcp_serve_start(names, s.n_offers, &d);
+		free(names);
+		if (r < 0)
+			warn("warm pool: %s (calls run cold)", d.msg);
+	}
 	/* Signals end the loop through a signalfd; threads inherit the mask
 	 * and the child sandrun gets a clean one (mcp_exec.c). */
 	sigemptyset(&mask);
@@ -542,10 +554,12 @@ sr_mcp_main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		warn("signalfd: %s", strerror(errno));
+		sr_mcp_serve_stop();
 		free_offers(&s);
 		return 125;
 	}
 	drain(&s, serve(&s, sfd));
+	sr_mcp_serve_stop();
 	close(sfd);
 	free_offers(&s);
 	return 0;

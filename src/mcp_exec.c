@@ -1,4 +1,4 @@
-/* mcp_exec.c - one tool call, one cold run of this binary (mcp_exec.h). */
+/* mcp_exec.c - one tool call, one run of this binary (mcp_exec.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "mcp_exec.h"
+#include "mcp_serve.h"
 #include "policy.h"
 #include "util.h"
 
@@ -130,7 +131,7 @@ prepare(const struct sr_mcp_call *c, const char *dir, char ***argvp,
 	argv[n++] = sr_xstrdup("--quiet");
 	argv[n++] = sr_xstrdup("--json");
 	argv[n++] = sr_xstrdup("--policy");
-	argv[n++] = sr_xstrdup(c->policy_path);
+	argv[n++] = sr_xstrdup(c->policy);
 	sr_xasprintf(&argv[n++], "--inline-files=%llu",
 	    (unsigned long long)c->inline_max);
 	if (c->timeout_ms > 0) {
@@ -193,7 +194,8 @@ spawn(char **argv, struct sr_mcp_ctl *ctl, int *rfd, struct sr_diag *d)
 	if (ctl->cancelled)
 		e = ECANCELED;
 	else
-		e = posix_spawn(&pid, SELF, &fa, &at, argv, environ);
+		e = posix_spawn(&pid, SELF, &fa, &at, argv,
+		    (char **)sr_mcp_serve_env());
 	if (e == 0)
 		ctl->pid = pid;
 	pthread_mutex_unlock(&ctl->mu);

@@ -1,13 +1,13 @@
 /* mcp_exec.h - how sandrun mcp runs one tool call: the narrow interface
  * between the MCP front end and the sandbox.
  *
- * Today each call is one cold run of this same binary (resolved once at
- * start, /proc/self/exe) with a precise argv: --json, -p POLICY, -t, one
- * --file per input file and --stdin, all from a private temporary
- * directory (0700, removed afterwards); the result object is read from
- * its stdout.  A warm pool can replace this file without touching the
- * protocol side: it only has to honour sr_mcp_exec() and the control
- * block.
+ * Each call is one run of this same binary (resolved once at start,
+ * /proc/self/exe) with a precise argv: --json, -p POLICY, -t, one --file
+ * per input file and --stdin, all from a private temporary directory
+ * (0700, removed afterwards); the result object is read from its stdout.
+ * Its environment names the MCP server's private warm pool
+ * (mcp_serve.h), so the run is handed to a ready sandbox when one fits
+ * it exactly, and is cold otherwise.
  */
 #ifndef SR_MCP_EXEC_H
 #define SR_MCP_EXEC_H
@@ -30,7 +30,7 @@ struct sr_mcp_file {
 
 /* One run_code call, validated (mcp_tools.c builds it). */
 struct sr_mcp_call {
-	const char *policy_path;	/* borrowed: resolved at start */
+	const char *policy;		/* borrowed: an offered policy's name */
 	char *code;
 	size_t code_len;
 	struct sr_mcp_file *files;

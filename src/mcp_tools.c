@@ -358,7 +358,7 @@ run_args(const cJSON *args, const struct sr_mcp_offer *v, size_t n,
 		return bad(why, wl, "policy: '%s' is not offered by this "
 		    "server", sr_printable(name, 32, buf, sizeof(buf)));
 	}
-	c->policy_path = o->path;
+	c->policy = o->name;
 	if ((x = cJSON_GetObjectItemCaseSensitive(args, "files")) != NULL &&
 	    files_arg(x, c, why, wl) < 0)
 		return -1;

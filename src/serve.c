@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "serve.h"
 #include "serve_sock.h"
 #include "util.h"
@@ -246,41 +247,8 @@ send_status(struct server *s, int fd)
 static ssize_t
 recv_msg(int fd, void *buf, size_t len, int *fds, size_t *nfds, bool *trunc)
 {
-	union {
-		char b[CMSG_SPACE(MAX_FDS_IN * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, len };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *cm;
-	ssize_t n;
-	size_t k;
-
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.b;
-	mh.msg_controllen = sizeof(ctl.b);
-	*nfds = 0;
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT | MSG_TRUNC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (k = 0; k < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
-			int f;
-
-			memcpy(&f, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
-			if (*nfds < MAX_FDS_IN)
-				fds[(*nfds)++] = f;
-			else
-				close(f);
-		}
-	}
-	*trunc = (size_t)n > len || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
-	return n;
+	return sr_fdpass_recv(fd, buf, len, MSG_DONTWAIT | MSG_TRUNC, fds,
+	    MAX_FDS_IN, nfds, trunc);
 }
 
 static void

@@ -29,6 +29,7 @@
 
 #include "box.h"
 #include "cli.h"
+#include "fdpass.h"
 #include "plan.h"
 #include "policy.h"
 #include "run.h"
@@ -134,37 +135,6 @@ worker_adopt(const struct sr_serve_request *req, int *fds, size_t nfds)
 	return 0;
 }
 
-static ssize_t
-recv_call(char *buf, size_t len, int *fds, size_t *nfds)
-{
-	union {
-		char b[CMSG_SPACE(SR_SERVE_NFDS * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, len };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.b;
-	mh.msg_controllen = sizeof(ctl.b);
-	*nfds = 0;
-	do
-		n = recvmsg(W_SOCK, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	cm = CMSG_FIRSTHDR(&mh);
-	if (n > 0 && cm != NULL && cm->cmsg_level == SOL_SOCKET &&
-	    cm->cmsg_type == SCM_RIGHTS) {
-		*nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (*nfds > SR_SERVE_NFDS)
-			*nfds = SR_SERVE_NFDS;
-		memcpy(fds, CMSG_DATA(cm), *nfds * sizeof(int));
-	}
-	return n;
-}
-
 /* The call: parse it as main would, run it, say W or C.  Returns the
  * exit status. */
 static int
@@ -181,7 +151,8 @@ worker_call(struct sr_box **b, const struct sr_plan *plan,
 	size_t nfds, i;
 	ssize_t n;
 
-	n = recv_call(buf, sizeof(buf), fds, &nfds);
+	n = sr_fdpass_recv(W_SOCK, buf, sizeof(buf), 0, fds, SR_SERVE_NFDS,
+	    &nfds, NULL);
 	if (n <= 0 || sr_serve_request_parse(buf, (size_t)n, nfds, &req,
 	    &d) < 0 || req.type != SR_SERVE_REQ_RUN ||
 	    worker_adopt(&req, fds, nfds) < 0)

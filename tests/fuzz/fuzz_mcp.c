@@ -3,9 +3,7 @@
  * src/mcp_tools.c, src/mcp_result.c).
  *
  * Built with -fsanitize=fuzzer (--enable-fuzzing) it is a libFuzzer target.
- * Built with -DSR_FUZZ_REPLAY it has a main() that replays every file in
- * $SANDRUN_SRCDIR/tests/fuzz/corpus_mcp and prints TAP, so `make check`
- * runs the corpus without libFuzzer.
+ * Linked with replay.c it replays tests/fuzz/corpus_mcp for `make check`.
  */
 #include "config.h"
 
@@ -61,69 +59,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	return 0;
 }
-
-#ifdef SR_FUZZ_REPLAY
-#include <dirent.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
-#include <unistd.h>
-
-#include "util.h"
-
-static int
-count(const char *dir)
-{
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (dp == NULL)
-		return -1;
-	while ((de = readdir(dp)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dp);
-	return n;
-}
-
-int
-main(void)
-{
-	const char *src = getenv("SANDRUN_SRCDIR");
-	char dir[PATH_MAX], path[PATH_MAX * 2];
-	struct dirent *de;
-	DIR *dp;
-	int n = 0, plan;
-
-	snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus_mcp",
-	    src != NULL && *src != '\0' ? src : ".");
-	if ((plan = count(dir)) < 0 || (dp = opendir(dir)) == NULL) {
-		printf("1..0 # SKIP no corpus at %s\n", dir);
-		return 0;
-	}
-	printf("1..%d\n", plan);
-	while ((de = readdir(dp)) != NULL && n < plan) {
-		char *buf = NULL;
-		size_t len = 0;
-		int fd, ok = 0;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0 && sr_read_fd(fd, 16 << 20, &buf, &len) == 0) {
-			LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
-			free(buf);
-			ok = 1;
-		}
-		if (fd >= 0)
-			close(fd);
-		printf("%sok %d - %s\n", ok ? "" : "not ", ++n, de->d_name);
-	}
-	closedir(dp);
-	while (n < plan)
-		printf("not ok %d - corpus changed while replaying\n", ++n);
-	return 0;
-}
-#endif

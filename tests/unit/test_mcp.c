@@ -141,7 +141,7 @@ test_args(void)
 	    "\"content\":\"a,b\\n\"},{\"path\":\"x.bin\",\"content\":\"AAEC\","
 	    "\"encoding\":\"base64\"}],\"stdin\":\"in\",\"timeout_s\":2.5}",
 	    &c, why, sizeof(why)) == 0, "valid arguments %s", why);
-	ok(strcmp(c.policy_path, "/p/python.json") == 0 && c.n_files == 2 &&
+	ok(strcmp(c.policy, "python") == 0 && c.n_files == 2 &&
 	    c.files[0].len == 4 && c.files[1].len == 3 &&
 	    c.files[1].data[2] == 2 && c.timeout_ms == 2500 &&
 	    c.stdin_len == 2, "arguments converted");
