@@ -667,7 +667,8 @@ parse_warm(struct sr_pctx *c, const cJSON *w, struct sr_policy *pol)
 
 	if (!sr_pcheck_object(c, w, "warm", keys, keys))
 		return;
-	v = sr_pget(w, "command");
+	if ((v = sr_pget(w, "command")) == NULL)
+		return;		/* sr_pcheck_object said it is missing */
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
 		sr_perr(c, "warm.command", "must be a non-empty list of strings");
 		return;
