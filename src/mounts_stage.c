@@ -63,10 +63,12 @@ sr_mounts_stage_open(struct sr_mount_plan *pl, int root, struct sr_diag *d)
 	if (!pl->stage)
 		return 0;
 	/* The clone lives in an anonymous mount namespace, which counts
-	 * against the sandbox's max_mnt_namespaces (0, quota.h): room for
-	 * it, then 0 again, so the sandbox can create no more than a cold
-	 * one can.  The clone stays open as long as init lives. */
-	if (sr_quota_set("max_mnt_namespaces", 1, d) < 0)
+	 * against the sandbox's max_mnt_namespaces (0, quota.h; per uid,
+	 * and without privilege the sandbox's own mount namespace counts
+	 * under the same uid): room for it while only init runs, then 0
+	 * again, so the sandbox can create no more than a cold one.  The
+	 * clone stays open as long as init lives. */
+	if (sr_quota_set("max_mnt_namespaces", 16, d) < 0)
 		return -1;
 #ifdef SYS_open_tree
 	pl->stage_fd = (int)syscall(SYS_open_tree, root, "",
