@@ -16,7 +16,7 @@ PACKAGES="build-essential autoconf automake pkg-config
 	libseccomp-dev libcjson-dev libbsd-dev libmd-dev
 	python3 python3-numpy python3-pandas python3-matplotlib python3-pil
 	bats bats-assert bats-support jq mandoc shellcheck python3-jsonschema
-	bash-completion zsh fish procps iproute2 time"
+	bash-completion zsh fish procps iproute2 time uidmap"
 # Node.js and npm for the MCP tests, from Debian unless the host already has
 # an npm (NodeSource's nodejs bundles it and conflicts with Debian's npm).
 command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"

@@ -16,6 +16,8 @@
 
 #include "cgroup.h"
 #include "hostcheck.h"
+#include "ns.h"
+#include "quota.h"
 #include "util.h"
 
 #ifndef LANDLOCK_CREATE_RULESET_VERSION
@@ -132,6 +134,42 @@ probe_userns(struct sr_host *h)
 		sr_host_userns_why(err, h->userns_why, sizeof(h->userns_why));
 }
 
+/* Whether the sandbox gets a uid other than ours: as root 65534; else a
+ * subordinate uid, tried for real on a user namespace made for it. */
+static void
+probe_own_uid(struct sr_host *h)
+{
+	struct sr_diag d;
+	unsigned id;
+	int p[2], ws, r;
+	char c;
+	pid_t pid;
+
+	id = sr_quota_subuid(h->uid_why, sizeof(h->uid_why));
+	h->own_uid = geteuid() == 0;
+	if (id == 0 || !h->userns || pipe2(p, O_CLOEXEC) < 0)
+		return;
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL,
+	    NULL, 0);
+	if (pid == 0) {
+		close(p[1]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	r = pid > 0 ? sr_ns_map_subuid(pid, 1000, id, &d) : -1;
+	close(p[1]);
+	if (pid > 0)
+		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+			;
+	h->own_uid = r == 1;
+	if (r != 1)
+		snprintf(h->uid_why, sizeof(h->uid_why),
+		    "the sandbox shares your uid: %.400s", pid > 0 ? d.msg :
+		    "cannot make a user namespace to try newuidmap on");
+}
+
 /* Which cgroup case applies to this process (cgroup.c decides, the same
  * way a run would, without changing anything). */
 static void
@@ -161,6 +199,7 @@ sr_host_probe(struct sr_host *h)
 	h->landlock_abi = v > 0 ? (int)v : 0;
 	h->pidfd = syscall(SYS_pidfd_open, getpid(), 0) >= 0;
 	probe_cgroups(h);
+	probe_own_uid(h);
 }
 
 static void
@@ -185,6 +224,7 @@ sr_host_print(FILE *f, const struct sr_host *h)
 	    "not available (boot with lsm=...,landlock)");
 	line(f, h->cgroup2_delegated || h->cgroup1, "cgroups", h->cgroup_why);
 	line(f, h->pidfd, "pidfd", h->pidfd ? "available" : "not available");
+	line(f, h->own_uid, "user quotas", h->uid_why);
 	return h->userns && h->seccomp ? 0 : 1;
 }
 

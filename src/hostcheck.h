@@ -17,6 +17,8 @@ struct sr_host {
 	bool cgroup2, cgroup2_delegated, cgroup1;
 	char cgroup_why[512];
 	bool pidfd;
+	bool own_uid;		/* the sandbox runs as a uid other than ours */
+	char uid_why[512];	/* which, or what is missing (quota.h) */
 };
 
 /* Probe the host (forks a short-lived child for the userns test). */

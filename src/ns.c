@@ -5,17 +5,21 @@
 #include <grp.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
 
 #include "ns.h"
+#include "quota.h"
 #include "util.h"
 
 static int
@@ -37,21 +41,115 @@ write_proc(pid_t pid, const char *file, const char *data, struct sr_diag *d)
 	return 0;
 }
 
+/* Read back pid's uid_map: 1 when it is exactly "uid host 1", 0 when
+ * it is empty, -1 otherwise. */
+static int
+uid_map_is(pid_t pid, unsigned uid, unsigned host)
+{
+	char path[64], buf[128];
+	unsigned a, b, c;
+	ssize_t n;
+	int fd, k;
+
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	buf[n] = '\0';
+	k = 0;
+	if (sscanf(buf, " %u %u %u %n", &a, &b, &c, &k) != 3 || buf[k] != '\0')
+		return -1;
+	return a == uid && b == host && c == 1 ? 1 : -1;
+}
+
 int
-sr_ns_write_maps(pid_t pid, unsigned uid, unsigned gid, struct sr_diag *d)
+sr_ns_map_subuid(pid_t pid, unsigned uid, unsigned host, struct sr_diag *d)
+{
+	char spid[16], sin[16], sout[16], err[160], name[] = "newuidmap",
+	    one[] = "1";
+	char *argv[] = { name, spid, sin, sout, one, NULL };
+	char *envp[] = { NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none;
+	pid_t k;
+	int p[2], st = -1, rc;
+	ssize_t n;
+
+	snprintf(spid, sizeof(spid), "%d", (int)pid);
+	snprintf(sin, sizeof(sin), "%u", uid);
+	snprintf(sout, sizeof(sout), "%u", host);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sr_diag_errno(d, "pipe for newuidmap");
+	sigemptyset(&none);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+	rc = posix_spawn(&k, SR_NEWUIDMAP, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(p[1]);
+	err[0] = '\0';
+	if (rc == 0) {
+		n = read(p[0], err, sizeof(err) - 1);
+		err[n > 0 ? n : 0] = '\0';
+		err[strcspn(err, "\n")] = '\0';
+		while (waitpid(k, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(p[0]);
+	switch (uid_map_is(pid, uid, host)) {
+	case 1:
+		return 1;
+	case 0:
+		sr_diag_set(d, "%s refused%s%s", SR_NEWUIDMAP,
+		    err[0] ? ": " : "", err);
+		return 0;
+	default:
+		return sr_diag_set(d, "%s %s %s %s 1 left an unexpected uid map%s%s",
+		    SR_NEWUIDMAP, spid, sin, sout, err[0] ? ": " : "", err);
+	}
+}
+
+int
+sr_ns_write_maps(pid_t pid, unsigned uid, unsigned gid, unsigned sub_uid,
+    enum sr_host_uid *got, struct sr_diag *d)
 {
 	char map[64];
 	bool root = geteuid() == 0;
 	unsigned host_uid = root ? SR_ROOT_MAP_ID : (unsigned)geteuid();
 	unsigned host_gid = root ? SR_ROOT_MAP_ID : (unsigned)getegid();
+	struct sr_diag refused;
+	int r = 0;
 
-	snprintf(map, sizeof(map), "%u %u 1\n", uid, host_uid);
-	if (write_proc(pid, "uid_map", map, d) < 0)
+	/* refused: our own uid, as without a range (reported in *got) */
+	if (!root && sub_uid != 0 &&
+	    (r = sr_ns_map_subuid(pid, uid, sub_uid, &refused)) < 0) {
+		*d = refused;
 		return -1;
+	}
+	if (r == 0) {
+		snprintf(map, sizeof(map), "%u %u 1\n", uid, host_uid);
+		if (write_proc(pid, "uid_map", map, d) < 0)
+			return -1;
+	}
 	if (!root && write_proc(pid, "setgroups", "deny\n", d) < 0)
 		return -1;
 	snprintf(map, sizeof(map), "%u %u 1\n", gid, host_gid);
-	return write_proc(pid, "gid_map", map, d);
+	if (write_proc(pid, "gid_map", map, d) < 0)
+		return -1;
+	*got = root ? SR_HOST_UID_NOBODY : r == 1 ? SR_HOST_UID_SUBORDINATE :
+	    SR_HOST_UID_CALLER;
+	return 0;
 }
 
 int

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "quota.h"
 #include "util.h"
 
 #define SR_CODE_MAX (64u * 1024 * 1024)
@@ -145,6 +146,7 @@ sr_plan_build(struct sr_plan *plan, const struct sr_policy *p,
 	}
 	if (build_argv(plan, p, o, d) < 0)
 		return -1;
+	plan->sub_uid = sr_quota_run_uid(&plan->mounts, o->n_binds);
 	plan->export = !sr_mounts_workdir_bound(&plan->mounts) &&
 	    (o->format != SR_FORMAT_TEXT || o->out_dir != NULL);
 	return 0;

@@ -32,6 +32,8 @@ struct sr_plan {
 	char *code_path;	/* where the program finds it (owned) */
 	bool code_from_stdin;	/* the code was read from our stdin */
 	const char *cgroup_override;	/* --cgroup PATH or NULL */
+	unsigned sub_uid;	/* host uid of the sandbox's user from the
+				 * caller's /etc/subuid, 0: none (quota.h) */
 	bool export;		/* collect the work dir's files */
 	bool warm;		/* create starts the policy's warm driver
 				 * (a pool's ready sandbox; driver.h) */

@@ -263,6 +263,12 @@ isolation_json(const struct sr_isolation *s)
 	cJSON_AddBoolToObject(o, "landlock", s->landlock);
 	cJSON_AddBoolToObject(o, "cgroup", s->cgroup);
 	cJSON_AddBoolToObject(o, "caps_dropped", s->caps_dropped);
+	if (s->host_uid == SR_HOST_UID_NONE)
+		cJSON_AddNullToObject(o, "host_uid");
+	else
+		cJSON_AddStringToObject(o, "host_uid",
+		    s->host_uid == SR_HOST_UID_CALLER ? "caller" :
+		    s->host_uid == SR_HOST_UID_NOBODY ? "nobody" : "subordinate");
 	return o;
 }
 

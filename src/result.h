@@ -54,8 +54,17 @@ struct sr_limit_report {
 };
 
 /* Which isolation layers were really set up. */
+/* The host uid the sandbox's user has (none: no sandbox was made). */
+enum sr_host_uid {
+	SR_HOST_UID_NONE,
+	SR_HOST_UID_CALLER,	/* the caller's own */
+	SR_HOST_UID_NOBODY,	/* 65534: sandrun runs as root */
+	SR_HOST_UID_SUBORDINATE,	/* from the caller's /etc/subuid range */
+};
+
 struct sr_isolation {
 	bool user_ns, mount_ns, pid_ns, net_ns, ipc_ns, uts_ns, cgroup_ns;
+	enum sr_host_uid host_uid;
 	bool seccomp, no_new_privs, landlock, cgroup;
 	bool caps_dropped;
 };

@@ -384,7 +384,8 @@ start(struct sr_box *b, struct sr_diag *d)
 	/* clone(2) with these flags succeeded: the namespaces exist */
 	b->iso.user_ns = b->iso.mount_ns = b->iso.pid_ns = b->iso.net_ns =
 	    b->iso.ipc_ns = b->iso.uts_ns = b->iso.cgroup_ns = true;
-	if (sr_ns_write_maps(b->pid, b->child.uid, b->child.gid, d) < 0)
+	if (sr_ns_write_maps(b->pid, b->child.uid, b->child.gid,
+	    b->plan->sub_uid, &b->iso.host_uid, d) < 0)
 		return fail_after_clone(b, d);
 	if (sr_chan_send(b->chan, SR_MSG_GO, NULL, 0, NULL, 0) < 0) {
 		sr_diag_errno(d, "start the sandbox");

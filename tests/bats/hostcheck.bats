@@ -28,7 +28,8 @@ require_denied() {
 	assert_line --regexp '^(ok|no) +landlock +[^ ]'
 	assert_line --regexp '^(ok|no) +cgroups +[^ ]'
 	assert_line --regexp '^(ok|no) +pidfd +[^ ]'
-	[ "${#lines[@]}" = 6 ]
+	assert_line --regexp '^(ok|no) +user quotas +[^ ]'
+	[ "${#lines[@]}" = 7 ]
 }
 
 @test "hostcheck: --check-host exits 0 when a sandbox can be built" {

@@ -35,6 +35,60 @@ fd = ctypes.CDLL(None, use_errno=True).inotify_init1(0)
 print(fcntl.fcntl(w, 1032), "ok" if fd >= 0 else "errno%d" % ctypes.get_errno())'
 }
 
+# during_run SECS ARGS...: sandrun --json ARGS (the program on stdin) in
+# the background; after SECS seconds the caller's probe into $probe, then
+# the run's JSON into $output.
+during_run() {
+	local secs=$1 pid
+	shift
+	# a background job's stdin is /dev/null unless redirected
+	cat >"$WORK/prog.py"
+	"${AS[@]}" "$SANDRUN" --json "$@" <"$WORK/prog.py" >"$WORK/out.json" &
+	pid=$!
+	sleep "$secs"
+	run -0 caller_probe
+	probe=$output
+	wait "$pid"
+	output=$(cat "$WORK/out.json")
+}
+
+# pipe_hog FORKS SLEEP: a program that forks FORKS more processes, each
+# holding as many pipes as it can (write ends closed) and asking 1 MiB for
+# each; each prints "HELD ENLARGED" in one write (the lines of the
+# processes do not interleave), then sleeps SLEEP seconds.
+pipe_hog() {
+	cat <<EOF
+import fcntl, os, time
+held, enlarged = [], 0
+for _ in range($1):
+    try:
+        if os.fork() == 0:
+            break
+    except OSError:
+        break
+while True:
+    try:
+        r, w = os.pipe()
+    except OSError:
+        break
+    os.close(w)
+    try:
+        fcntl.fcntl(r, 1031, 1 << 20)
+        enlarged += 1
+    except OSError:
+        pass
+    held.append(r)
+os.write(1, b"%d %d\n" % (len(held), enlarged))
+time.sleep($2)
+EOF
+}
+
+# The pipes pipe_hog's processes held, from $output; fails when one of
+# them could enlarge a pipe.
+pipes_held() {
+	json '.stdout.text' | awk 'NF == 2 { if ($2 != 0) exit 1; t += $1 } END { print t + 0 }'
+}
+
 @test "quotas: a sandbox cannot enlarge a pipe (F_SETPIPE_SZ refused)" {
 	run -0 "${AS[@]}" "$SANDRUN" --json -p python <<<'import fcntl, os
 r, w = os.pipe()
@@ -56,44 +110,50 @@ except PermissionError:
 	[ "$soft" -ge 8192 ] || skip "pipe-user-pages-soft is $soft on this host"
 	pol="$WORK/small.json"
 	echo '{"extends": "python", "limits": {"processes": 4, "open_files": 64}}' >"$pol"
-	"${AS[@]}" "$SANDRUN" --json -p "$pol" -t 30s <<<'import fcntl, os, time
-held, enlarged = [], 0
-for _ in range(3):
-    try:
-        if os.fork() == 0:
-            break
-    except OSError:
-        break
-while True:
-    try:
-        r, w = os.pipe()
-    except OSError:
-        break
-    os.close(w)
-    try:
-        fcntl.fcntl(r, 1031, 1 << 20)
-        enlarged += 1
-    except OSError:
-        pass
-    held.append(r)
-# one write per process: the lines of the 4 processes do not interleave
-os.write(1, b"%d %d\n" % (len(held), enlarged))
-time.sleep(4)' >"$WORK/out.json" &
-	pid=$!
-	sleep 2.5
-	run -0 caller_probe
-	probe=$output
-	wait "$pid"
-	output=$(cat "$WORK/out.json")
+	during_run 2.5 -p "$pol" -t 30s <<<"$(pipe_hog 3 4)"
 	echo "caller: $probe; sandbox: $(json .stdout.text)"
 	# the sandbox really held many pipes, none enlarged
-	total=0
-	while read -r n e; do
-		[ "$e" = 0 ]
-		total=$((total + n))
-	done <<<"$(json .stdout.text)"
+	total=$(pipes_held)
 	[ "$total" -ge 150 ]
 	[ "$probe" = "65536 ok" ]
+}
+
+# Whether the sandbox's user gets a uid of the caller's /etc/subuid range.
+require_own_uid() {
+	"${AS[@]}" "$SANDRUN" --check-host | grep -q '^ok *user quotas' ||
+		need "no uid of its own for the sandbox: $("${AS[@]}" "$SANDRUN" --check-host | sed -n 's/^no *user quotas *//p')"
+}
+
+@test "quotas: a sandbox holding thousands of pipes leaves the caller 64 KiB pipes (a uid of its own)" {
+	require_own_uid
+	# the shipped limits (64 processes x 256 files): 63 pipes' worth of
+	# pages per file, far past pipe-user-pages-soft, which under the
+	# caller's uid drops the caller's next pipe to 8 KiB
+	soft=$(cat /proc/sys/fs/pipe-user-pages-soft)
+	[ "$soft" -gt 0 ] || skip "pipe-user-pages-soft is 0: no per-user pipe limit on this host"
+	during_run 3.5 -p python -t 60s <<<"$(pipe_hog 63 5)"
+	total=$(pipes_held)
+	echo "caller: $probe; sandbox: $total pipes as $(json .isolation.host_uid), soft limit $soft pages"
+	[ "$(json .isolation.host_uid)" = subordinate ]
+	# enough pipes of 16 pages to cross the soft limit by far
+	[ "$total" -gt $((soft / 16 + 1000)) ]
+	[ "$probe" = "65536 ok" ]
+}
+
+@test "quotas: a read-write bind keeps the caller's uid, and the files are the caller's" {
+	require_own_uid
+	mkdir "$WORK/rw" "$WORK/out"
+	chmod 700 "$WORK/rw" "$WORK/out"
+	[ -z "${AS[*]}" ] || chown sandrun-ci: "$WORK/rw" "$WORK/out"
+	run -0 "${AS[@]}" "$SANDRUN" --json -p python --bind-rw "$WORK/rw:/mnt" <<<'open("/mnt/out.txt", "w").write("x")'
+	[ "$(json .isolation.host_uid)" = caller ]
+	[ "$(stat -c %u "$WORK/rw/out.txt")" = "$("${AS[@]}" id -u)" ]
+	# without it, the same program runs as the subordinate uid; what it
+	# leaves in its work dir reaches the caller as the caller's
+	run -0 "${AS[@]}" "$SANDRUN" --json -p python --out "$WORK/out" <<<'open("out.txt", "w").write("x")'
+	[ "$(json .isolation.host_uid)" = subordinate ]
+	[ "$(json '.files[0].path')" = out.txt ]
+	[ "$(stat -c %u "$WORK/out/out.txt")" = "$("${AS[@]}" id -u)" ]
 }
 
 @test "quotas: inotify instances are bounded inside the sandbox's user namespace" {
@@ -102,19 +162,13 @@ time.sleep(4)' >"$WORK/out.json" &
 	max=$(cat /proc/sys/fs/inotify/max_user_instances)
 	pol="$WORK/inotify.json"
 	echo '{"extends": "python", "syscalls": {"allow": ["@python", "inotify_init1"]}}' >"$pol"
-	"${AS[@]}" "$SANDRUN" --json -p "$pol" -t 30s <<<'import ctypes, time
+	during_run 2.5 -p "$pol" -t 30s <<<'import ctypes, time
 libc = ctypes.CDLL(None, use_errno=True)
 n = 0
 while libc.inotify_init1(0) >= 0:
     n += 1
 print(n, ctypes.get_errno(), flush=True)
-time.sleep(4)' >"$WORK/out.json" &
-	pid=$!
-	sleep 2.5
-	run -0 caller_probe
-	probe=$output
-	wait "$pid"
-	output=$(cat "$WORK/out.json")
+time.sleep(4)'
 	echo "caller: $probe; sandbox: $(json .stdout.text)"
 	# EMFILE: the user namespace's max_inotify_instances
 	[ "$(json .stdout.text)" = "$((max / 4)) 24" ]

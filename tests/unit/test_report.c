@@ -56,6 +56,7 @@ base(struct sr_result *r, uint64_t cap)
 	r->limits[SR_LIM_OPEN_FILES] = (struct sr_limit_report){ 256, SR_MECH_NONE };
 	r->iso.user_ns = r->iso.mount_ns = r->iso.pid_ns = r->iso.net_ns = true;
 	r->iso.seccomp = r->iso.no_new_privs = true;
+	r->iso.host_uid = SR_HOST_UID_SUBORDINATE;
 }
 
 static void
@@ -214,8 +215,9 @@ test_ok(void)
 	    "ok: one key per limit");
 	ok(cJSON_IsTrue(jget(o, "isolation.user_ns")) &&
 	    cJSON_IsFalse(jget(o, "isolation.landlock")) &&
-	    cJSON_GetArraySize(jget(o, "isolation")) == 12,
+	    cJSON_GetArraySize(jget(o, "isolation")) == 13,
 	    "ok: isolation booleans");
+	is_str(jstr(o, "isolation.host_uid"), "subordinate", "ok: host uid");
 	ok(cJSON_IsArray(jget(o, "files")) && cJSON_GetArraySize(jget(o, "files")) == 0 &&
 	    cJSON_IsArray(jget(o, "denied")) && cJSON_IsArray(jget(o, "skipped")),
 	    "ok: empty arrays");
@@ -700,7 +702,7 @@ test_escape_random(void)
 int
 main(void)
 {
-	TAP_PLAN(168);
+	TAP_PLAN(169);
 	test_ok();
 	test_exit3();
 	test_signal();
