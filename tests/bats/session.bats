@@ -451,6 +451,7 @@ print("valid")
 	sp=$(session_pid sk)
 	ip=$(init_pid sk)
 	kill -KILL "$sp"
+	while kill -0 "$sp" 2>/dev/null; do sleep 0.05; done
 	# init (asleep) must not keep the session's socket answering
 	run -1 timeout 20 "$SANDRUN" -p sh --session sk --json --exec -- cat f
 	[ "$(json .session.call)" = 1 ]
