@@ -9,8 +9,9 @@
 #                      entry (seconds faster under TCG)
 #   initrd.img         busybox + the modules needed to mount /dev/vda
 #   root.img           ext4 root: systemd (cgroup v2), user `tester` (uid
-#                      1000, lingering so user@1000.service runs), bats, jq,
-#                      python3 and sandrun's runtime libraries, and
+#                      1000, lingering so user@1000.service runs, with an
+#                      /etc/subuid range for newuidmap), bats, jq,
+#                      python3, uidmap and sandrun's runtime libraries, and
 #                      vm-guest.service, which runs the host's command
 #                      (see run.sh) and powers off
 # Root only; needs debootstrap, mkfs.ext4 and a Debian mirror (the host's
@@ -42,7 +43,7 @@ log() { echo "[setup +$(($(date +%s) - t0))s] $*" >&2; }
 pkgs=systemd,systemd-sysv,udev,dbus,dbus-user-session,libpam-systemd
 pkgs+=,linux-image-amd64,initramfs-tools,kmod,busybox-static,procps
 pkgs+=,python3,bats,bats-assert,bats-support,jq,file,psmisc,iproute2
-pkgs+=,libseccomp2,libcjson1,libbsd0,libmd0
+pkgs+=,libseccomp2,libcjson1,libbsd0,libmd0,uidmap
 log "debootstrap bookworm from $mirror"
 if ! debootstrap --variant=minbase --include="$pkgs" bookworm "$root" \
 	"$mirror" >"$work/debootstrap.log" 2>&1; then
@@ -55,6 +56,10 @@ echo sandrun-vm >"$root/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 sandrun-vm\n' >"$root/etc/hosts"
 echo '/dev/vda / ext4 rw,noatime 0 0' >"$root/etc/fstab"
 chroot "$root" useradd -m -u 1000 -s /bin/bash tester
+# a subordinate uid range, as Debian's useradd gives a new user when
+# /etc/subuid exists: tester's sandboxes get a uid of their own (#16)
+grep -q '^tester:' "$root/etc/subuid" 2>/dev/null ||
+	chroot "$root" usermod --add-subuids 100000-165535 --add-subgids 100000-165535 tester
 chroot "$root" passwd -d root >/dev/null
 mkdir -p "$root/var/lib/systemd/linger"
 touch "$root/var/lib/systemd/linger/tester"
