@@ -269,6 +269,21 @@ run_program(const struct sr_sandbox *sb, const struct run_fds *f,
 	exec_program(&f->pv, d);
 }
 
+/* AddressSanitizer cannot follow a task that starts on a stack of its
+ * own in shared memory (it warns of a stack switch on every ending of
+ * such a task, on stderr): sanitizer builds fork.  The installed build
+ * shares init's memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPAWN_SHARES_VM 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPAWN_SHARES_VM 0
+#endif
+#endif
+#ifndef SPAWN_SHARES_VM
+#define SPAWN_SHARES_VM 1
+#endif
+
 /* The program's stack while it shares init's memory (spawn_program). */
 static char spawn_stack[128 * 1024] __attribute__((aligned(64)));
 
@@ -304,7 +319,8 @@ spawn_program(const struct sr_sandbox *sb, const struct run_fds *f,
 	sigset_t all, old;
 	pid_t pid;
 
-	if (f->notify >= 0 && !sb->filter->send_listener) {
+	if (!SPAWN_SHARES_VM ||
+	    (f->notify >= 0 && !sb->filter->send_listener)) {
 		pid = fork();
 		if (pid == 0)
 			program_main(&s);
