@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "chan.h"
 #include "child.h"
 #include "notify.h"
 #include "plan.h"
@@ -25,6 +26,12 @@ struct sr_box {
 	 * only where the sandbox confirmed it (supervise.c). */
 	struct sr_limit_report limits[SR_LIM_COUNT];
 	struct sr_isolation iso;	/* observed at create: namespaces, cgroup */
+	/* A warm driver (plan->warm): its FACTS at create (no rlimits: init
+	 * reads them back at the call), the cgroup's CPU at the call. */
+	bool warm, have_warm_facts;
+	size_t create_steps;	/* mount steps of the plan at create */
+	struct sr_msg_facts warm_facts;
+	struct sr_cgroup_stats cpu_base;
 	pid_t pid;		/* init, -1 when reaped */
 	int chan;		/* our end of the channel */
 	int init_ws;		/* init's wait status once reaped */

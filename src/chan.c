@@ -16,6 +16,7 @@ sr_chan_payload_size(enum sr_msg_type type)
 {
 	switch (type) {
 	case SR_MSG_RUN:
+	case SR_MSG_WARM:
 		return sizeof(struct sr_msg_run);
 	case SR_MSG_FACTS:
 		return sizeof(struct sr_msg_facts);
@@ -35,7 +36,7 @@ sr_chan_type_name(enum sr_msg_type type)
 		[SR_MSG_GO] = "go", [SR_MSG_READY] = "ready",
 		[SR_MSG_RUN] = "run", [SR_MSG_FACTS] = "facts",
 		[SR_MSG_DIAG] = "diag", [SR_MSG_STATUS] = "status",
-		[SR_MSG_EXIT] = "exit",
+		[SR_MSG_EXIT] = "exit", [SR_MSG_WARM] = "warm",
 	};
 
 	if ((unsigned)type >= SR_MSG_COUNT || names[type] == NULL)

@@ -29,6 +29,9 @@ enum sr_msg_type {
 	SR_MSG_DIAG,		/* init or program -> supervisor: a step failed */
 	SR_MSG_STATUS,		/* init -> supervisor: the program ended */
 	SR_MSG_EXIT,		/* supervisor -> init: no more runs */
+	SR_MSG_WARM,		/* supervisor -> init: start the warm driver
+				 * (driver.h), then READY again; payload
+				 * sr_msg_run, fds: its memfd, [notify] */
 	SR_MSG_COUNT
 };
 
@@ -36,10 +39,11 @@ enum sr_msg_type {
 #define SR_RUN_STDIN (1u << 0)	/* else /dev/null inside */
 #define SR_RUN_NOTIFY (1u << 1)	/* the program's end of the notify socket */
 #define SR_RUN_EXPORT (1u << 2)	/* memfd for the work dir's files */
+#define SR_RUN_FILES (1u << 3)	/* --file copies made at run (mounts.h) */
 struct sr_msg_run {
 	uint32_t fds;		/* SR_RUN_* (stdout, stderr and the program's
 				 * memfd (program.h) always come first, then
-				 * stdin, notify, export) */
+				 * stdin, notify, export, files) */
 	uint32_t pad;
 	uint64_t export_max;	/* bytes the export may copy */
 };
@@ -50,11 +54,18 @@ struct sr_msg_run {
 #define SR_FACT_CAPS_DROPPED (1u << 1)	/* capget: all sets empty, bounding empty */
 #define SR_FACT_SECCOMP (1u << 2)	/* filter loaded (PR_GET_SECCOMP == 2) */
 #define SR_FACT_RLIMITS (1u << 3)	/* every planned rlimit read back */
+#define SR_FACT_WARM (1u << 4)	/* from init at a warm call: the driver's
+				 * rlimits read back (prlimit) after RLIMIT_CPU
+				 * was moved by cpu_base_s; the other flags
+				 * came with the driver's own FACTS at create */
 struct sr_msg_facts {
 	uint32_t flags;		/* SR_FACT_* */
 	uint32_t n_rlimits;
 	int resource[8];	/* getrlimit after setrlimit */
 	struct rlimit value[8];
+	uint64_t cpu_base_s;	/* SR_FACT_WARM: CPU seconds the driver used
+				 * before the call (rounded up), added to
+				 * RLIMIT_CPU so the call gets its whole limit */
 };
 
 /* SR_MSG_STATUS */

@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/param.h>
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "chan.h"
 #include "child.h"
+#include "driver.h"
 #include "export.h"
 #include "notify.h"
 #include "ns.h"
@@ -26,6 +29,8 @@
 #define NOTIFY_FD 5		/* so the listener will be fd 4 (notify.h) */
 
 static volatile pid_t program_pid;
+static pid_t driver_pid;	/* the warm driver (driver.h), 0: none */
+static int driver_ctl = -1;	/* init's end of its control socket */
 static struct sock_filter filter_insns[BPF_MAXINSNS];
 static struct sr_filter filter_copy;
 static enum sr_child_step inject_step, stall_step;
@@ -145,6 +150,8 @@ exec_program(const struct sr_program_view *pv, struct sr_diag *d)
 /* The descriptors of one RUN message, by role. */
 struct run_fds {
 	int out, err, program, in, notify, export;
+	int ctl;		/* the warm driver's control socket, or -1 */
+	int files;		/* --file copies to make (memfd), or -1 */
 	uint64_t export_max;
 	struct sr_program_view pv;
 };
@@ -155,7 +162,7 @@ static int
 program_fds(const struct sr_sandbox *sb, const struct run_fds *f,
     struct sr_diag *d)
 {
-	int fd, nfd = -1;
+	int fd, nfd = -1, cfd = -1;
 
 	fd = f->in >= 0 ? f->in : open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (injected(SR_STEP_STDIO, d) < 0)
@@ -166,17 +173,22 @@ program_fds(const struct sr_sandbox *sb, const struct run_fds *f,
 	if (f->notify >= 0 &&
 	    (nfd = fcntl(f->notify, F_DUPFD_CLOEXEC, 10)) < 0)
 		return sr_diag_errno(d, "dup notify socket");
+	if (f->ctl >= 0 && (cfd = fcntl(f->ctl, F_DUPFD_CLOEXEC, 10)) < 0)
+		return sr_diag_errno(d, "dup the driver's socket");
 	if (sb->chan != CHAN_FD && dup3(sb->chan, CHAN_FD, O_CLOEXEC) < 0)
 		return sr_diag_errno(d, "dup the channel");
 	((struct sr_sandbox *)sb)->chan = CHAN_FD;
-	if (nfd >= 0) {
-		if (dup3(nfd, NOTIFY_FD, O_CLOEXEC) < 0)
-			return sr_diag_errno(d, "dup notify socket");
-		close(4);
-		closefrom(NOTIFY_FD + 1);
-	} else {
-		closefrom(CHAN_FD + 1);
-	}
+	if (nfd >= 0 && dup3(nfd, NOTIFY_FD, O_CLOEXEC) < 0)
+		return sr_diag_errno(d, "dup notify socket");
+	/* the warm driver keeps its socket across execve */
+	if (cfd >= 0 && dup2(cfd, SR_DRIVER_FD) < 0)
+		return sr_diag_errno(d, "dup the driver's socket");
+	close(4);
+	if (nfd < 0)
+		close(NOTIFY_FD);
+	if (cfd < 0)
+		close(SR_DRIVER_FD);
+	closefrom(SR_DRIVER_FD + 1);
 	return 0;
 }
 
@@ -312,7 +324,7 @@ take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
     struct run_fds *f)
 {
 	int want = 3 + !!(m->fds & SR_RUN_STDIN) + !!(m->fds & SR_RUN_NOTIFY) +
-	    !!(m->fds & SR_RUN_EXPORT), i = 3;
+	    !!(m->fds & SR_RUN_EXPORT) + !!(m->fds & SR_RUN_FILES), i = 3;
 
 	if (nfds != want)
 		return -1;
@@ -322,7 +334,9 @@ take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
 	f->in = m->fds & SR_RUN_STDIN ? fds[i++] : -1;
 	f->notify = m->fds & SR_RUN_NOTIFY ? fds[i++] : -1;
 	f->export = m->fds & SR_RUN_EXPORT ? fds[i++] : -1;
+	f->files = m->fds & SR_RUN_FILES ? fds[i++] : -1;
 	f->export_max = m->export_max;
+	f->ctl = -1;
 	return 0;
 }
 
@@ -407,12 +421,159 @@ take_filter(struct sr_sandbox *sb, struct sr_diag *d)
 	return 0;
 }
 
+/* Init, at a warm call: the driver's rlimits as the plan says, but
+ * RLIMIT_CPU moved by the CPU seconds the driver used before the call,
+ * so the call gets its whole limit; each read back (prlimit) for FACTS. */
+static int
+relimit(const struct sr_sandbox *sb, uint64_t base_s, struct sr_msg_facts *f,
+    struct sr_diag *d)
+{
+	const struct sr_rlimits *rl = sb->rlimits;
+	bool all = true;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	f->flags = SR_FACT_WARM;
+	f->cpu_base_s = base_s;
+	for (i = 0; i < rl->n && i < 8; i++) {
+		struct rlimit want = rl->value[i];
+
+		if (rl->resource[i] == RLIMIT_CPU) {
+			if (want.rlim_cur != RLIM_INFINITY)
+				want.rlim_cur += base_s;
+			if (want.rlim_max != RLIM_INFINITY)
+				want.rlim_max += base_s;
+			if (prlimit(driver_pid, RLIMIT_CPU, &want, NULL) < 0)
+				return sr_diag_errno(d, "warm driver: RLIMIT_CPU");
+		}
+		f->resource[i] = rl->resource[i];
+		if (prlimit(driver_pid, rl->resource[i], NULL, &f->value[i]) < 0 ||
+		    f->value[i].rlim_cur != want.rlim_cur ||
+		    f->value[i].rlim_max != want.rlim_max)
+			all = false;
+	}
+	f->n_rlimits = (uint32_t)i;
+	if (all && i == rl->n)
+		f->flags |= SR_FACT_RLIMITS;
+	return 0;
+}
+
+/* Init, at RUN in a sandbox with a warm driver: the call instead of a
+ * fork.  The limits first (relimit, FACTS), then the call (driver.h):
+ * the code file init just wrote, argv, environment and the run's stdio.
+ * The driver runs it and exits; init reaps it as the program.  *used is
+ * the CPU time it had used, which is not the call's. */
+static int
+call_driver(struct sr_sandbox *sb, const struct run_fds *f,
+    struct timeval used[2], struct sr_diag *d)
+{
+	struct sr_msg_facts facts;
+	unsigned long long ut, st;
+	char code[PATH_MAX], *req;
+	int stdio[3], null = -1, rc;
+
+	if (f->pv.code_name == NULL ||
+	    snprintf(code, sizeof(code), "%s/%s", sb->plan->workdir,
+	    f->pv.code_name) >= (int)sizeof(code))
+		return sr_diag_set(d, "warm driver: no code file");
+	if (sr_driver_cpu_used(driver_pid, &ut, &st) < 0)
+		return sr_diag_errno(d, "warm driver: its CPU time");
+	used[0].tv_sec = (time_t)(ut / 1000000);
+	used[0].tv_usec = (suseconds_t)(ut % 1000000);
+	used[1].tv_sec = (time_t)(st / 1000000);
+	used[1].tv_usec = (suseconds_t)(st % 1000000);
+	if (relimit(sb, MIN((ut + st + 999999) / 1000000,
+	    SR_DRIVER_WARMUP_CPU_S), &facts, d) < 0)
+		return -1;
+	(void)sr_chan_write(sb->chan, SR_MSG_FACTS, &facts, sizeof(facts));
+	if ((stdio[0] = f->in) < 0 &&
+	    (stdio[0] = null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		return sr_diag_errno(d, "/dev/null");
+	stdio[1] = f->out;
+	stdio[2] = f->err;
+	req = sr_driver_request(f->pv.argv, f->pv.envp, sb->plan->workdir,
+	    code, false);
+	rc = sr_driver_call(driver_ctl, stdio, req, d);
+	free(req);
+	if (null >= 0)
+		close(null);
+	close(driver_ctl);	/* one call: nothing more to say */
+	driver_ctl = -1;
+	return rc;
+}
+
+/* Init, at WARM (a ready sandbox of a pool): start the policy's warm
+ * driver exactly as a program is started (run_program: new session,
+ * rlimits, capabilities, no_new_privs, seccomp, FACTS), with stdio on
+ * /dev/null and its control socket, then READY once it said ready. */
+static void
+start_driver(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
+    int nfds)
+{
+	struct run_fds f;
+	struct sr_diag d;
+	int sv[2] = { -1, -1 }, i;
+	pid_t pid;
+
+	memset(&d, 0, sizeof(d));
+	memset(&f, 0, sizeof(f));
+	f.in = f.export = f.notify = -1;
+	f.program = fds[0];
+	if (m->fds & SR_RUN_NOTIFY)
+		f.notify = fds[1];
+	if (driver_pid > 0 || nfds != 1 + !!(m->fds & SR_RUN_NOTIFY) ||
+	    (m->fds & ~SR_RUN_NOTIFY))
+		sr_diag_set(&d, "warm: %d descriptors for mask %#x", nfds,
+		    m->fds);
+	else if ((f.out = f.err = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		sr_diag_errno(&d, "/dev/null");
+	if (d.msg[0] || take_filter(sb, &d) < 0 ||
+	    sr_program_map(f.program, &f.pv, &d) < 0 ||
+	    sr_driver_pair(sv, &d) < 0)
+		fail(sb->chan, &d, 125);
+	f.ctl = sv[1];
+	if ((pid = fork()) < 0) {
+		sr_diag_errno(&d, "fork the warm driver");
+		fail(sb->chan, &d, 125);
+	}
+	if (pid == 0) {
+		/* the plan's rlimits, RLIMIT_CPU with room for the warm-up
+		 * (SR_DRIVER_WARMUP_CPU_S; relimit lowers it at the call) */
+		struct sr_rlimits rl = *sb->rlimits;
+
+		for (i = 0; i < rl.n; i++)
+			if (rl.resource[i] == RLIMIT_CPU &&
+			    rl.value[i].rlim_max != RLIM_INFINITY) {
+				rl.value[i].rlim_cur += SR_DRIVER_WARMUP_CPU_S;
+				rl.value[i].rlim_max += SR_DRIVER_WARMUP_CPU_S;
+			}
+		sb->rlimits = &rl;
+		run_program(sb, &f, &d);
+		fail(sb->chan, &d, d.kind == SR_DIAG_EXEC_NOENT ? 127 :
+		    d.kind == SR_DIAG_EXEC_FAIL ? 126 : 125);
+	}
+	program_pid = driver_pid = pid;
+	driver_ctl = sv[0];
+	close(sv[1]);
+	close(f.out);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	sr_program_unmap(&f.pv);
+	if (sr_driver_wait_ready(driver_ctl, SR_DRIVER_READY_MS, &d) < 0) {
+		kill(pid, SIGKILL);
+		fail(sb->chan, &d, 125);
+	}
+	if (sr_chan_send(sb->chan, SR_MSG_READY, NULL, 0, NULL, 0) < 0)
+		_exit(125);
+}
+
 /* Init: one RUN message, to the STATUS record. */
 static void
 serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
     int nfds)
 {
 	struct sr_msg_status st;
+	struct timeval used[2] = { { 0, 0 }, { 0, 0 } };
 	struct run_fds f;
 	struct sr_diag d;
 	pid_t pid;
@@ -425,6 +586,9 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		    m->fds);
 		fail(sb->chan, &d, 125);
 	}
+	/* --file copies first, as create makes them before any code */
+	if (f.files >= 0 && sr_mounts_copy_at_run(sb->plan, f.files, &d) < 0)
+		fail(sb->chan, &d, 125);
 	if (take_filter(sb, &d) < 0 || sr_program_map(f.program, &f.pv, &d) < 0 ||
 	    write_code(sb, &f.pv, &d) < 0)
 		fail(sb->chan, &d, 125);
@@ -434,7 +598,9 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	st.exec_ns = sr_now_ns();
 	if (injected(SR_STEP_FORK, &d) < 0)
 		fail(sb->chan, &d, 125);
-	pid = spawn_program(sb, &f, &d);
+	if (driver_pid > 0 && call_driver(sb, &f, used, &d) < 0)
+		fail(sb->chan, &d, 125);
+	pid = driver_pid > 0 ? driver_pid : spawn_program(sb, &f, &d);
 	if (pid < 0) {
 		sr_diag_errno(&d, "fork the program");
 		fail(sb->chan, &d, 125);
@@ -444,6 +610,14 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		if (fds[i] != f.export)
 			close(fds[i]);
 	reap(sb, &f, pid, &st);
+	/* a warm driver's CPU before the call is not the call's */
+	timersub(&st.ru.ru_utime, &used[0], &st.ru.ru_utime);
+	timersub(&st.ru.ru_stime, &used[1], &st.ru.ru_stime);
+	if (st.ru.ru_utime.tv_sec < 0)
+		timerclear(&st.ru.ru_utime);
+	if (st.ru.ru_stime.tv_sec < 0)
+		timerclear(&st.ru.ru_stime);
+	driver_pid = 0;
 	sr_program_unmap(&f.pv);
 	if (f.export >= 0)
 		close(f.export);
@@ -541,6 +715,10 @@ sr_child_init(void *arg)
 			serve_run(sb, &m.u.run, fds, nfds);
 			if (sb->one_run)
 				_exit(0);	/* no EXIT round trip */
+			continue;
+		}
+		if (k == 1 && m.type == SR_MSG_WARM) {
+			start_driver(sb, &m.u.run, fds, nfds);
 			continue;
 		}
 		for (i = 0; i < nfds; i++)

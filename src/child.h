@@ -6,10 +6,16 @@
  *     wait for GO (the uid/gid maps are written) -> open the bind
  *     sources -> become the sandbox user -> mounts and pivot_root ->
  *     hostname -> loopback -> send READY
+ *   init, at WARM (a pool's sandbox whose policy has a warm driver,
+ *   driver.h): fork the driver as a program (below) with stdio on
+ *   /dev/null and its control socket -> wait for its ready record ->
+ *   send READY again
  *   init, then, for every RUN message (the seccomp filter is in the
  *   page the supervisor filled while init set up, struct sr_filter_shm;
  *   argv, environment and code come in the message's memfd, program.h):
- *     map the program -> write the code file -> fork the program ->
+ *     make the --file copies of a pool's sandbox (mounts_stage.c) ->
+ *     map the program -> write the code file -> fork the program (with
+ *     a warm driver: lower its RLIMIT_CPU, FACTS, send it the call) ->
  *     reap everything -> kill what is left -> export
  *     the work dir's files -> send STATUS -> wait for the next message
  *     (EXIT or EOF: exit; a cold run's init exits after STATUS)

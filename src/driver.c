@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "driver.h"
+#include "fdpass.h"
 #include "json_scan.h"
 #include "utf8.h"
 #include "util.h"
@@ -168,32 +169,12 @@ int
 sr_driver_call(int ctl, const int stdio[3], const char *request,
     struct sr_diag *d)
 {
-	union {
-		char b[CMSG_SPACE(3 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl_buf;
-	struct iovec iov = { (void *)request, strlen(request) };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *cm;
-	ssize_t n;
+	size_t len = strlen(request);
 
-	if (iov.iov_len > SR_DRIVER_CALL_MAX)
+	if (len > SR_DRIVER_CALL_MAX)
 		return sr_diag_set(d, "warm driver: call of %zu bytes (at most %u)",
-		    iov.iov_len, SR_DRIVER_CALL_MAX);
-	memset(&ctl_buf, 0, sizeof(ctl_buf));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl_buf.b;
-	mh.msg_controllen = sizeof(ctl_buf.b);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
-	memcpy(CMSG_DATA(cm), stdio, 3 * sizeof(int));
-	do
-		n = sendmsg(ctl, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
+		    len, SR_DRIVER_CALL_MAX);
+	if (sr_fdpass_send(ctl, request, len, 0, stdio, 3) < 0)
 		return sr_diag_errno(d, "warm driver: send the call");
 	return 0;
 }

@@ -39,6 +39,11 @@
 #define SR_DRIVER_CALL_MAX (1u << 20)	/* bytes of a call record */
 #define SR_DRIVER_DONE_MAX (16u << 20)	/* bytes of a done record */
 #define SR_DRIVER_READY_MS 120000	/* warm-up until ready, at most */
+/* CPU seconds the warm-up may use on top of the planned RLIMIT_CPU: the
+ * driver starts with the sum, and at the call init lowers it to the
+ * planned limit plus what the driver used (lowering needs no privilege,
+ * raising would need CAP_SYS_RESOURCE, which init does not hold). */
+#define SR_DRIVER_WARMUP_CPU_S 60
 
 /* A done record (loop mode). */
 struct sr_driver_done {

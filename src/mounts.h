@@ -60,7 +60,13 @@ struct sr_mount_plan {
 	bool exec_tmp, exec_work, exec_shm;	/* policy "exec" */
 	char *meminfo;		/* /proc/meminfo shown inside, or NULL */
 	unsigned uid, gid;
+	/* A pool's sandbox: init keeps a writable clone of the mount tree
+	 * so --file copies can be made at run (mounts_stage.c). */
+	bool stage;
+	int stage_fd;		/* init: the clone, or -1 */
 };
+
+#define SR_MOUNTS_COPIES_MAX (64u << 20)	/* --file bytes made at run */
 
 /* Check every source of the policy's filesystem list and the command
  * line's --bind/--file options (--file sources are opened here), compute
@@ -108,6 +114,25 @@ int sr_mounts_open_sources(struct sr_mount_plan *plan, struct sr_diag *d);
  * Allocates nothing; stores the fds it opens in the plan (init's copy). */
 int sr_mounts_apply(struct sr_mount_plan *plan, const char *code_name,
     const char *code, size_t code_len, struct sr_diag *d);
+
+/* In init, before pivot_root (mounts_stage.c): with plan->stage, the
+ * clone of the tree at ROOT into plan->stage_fd.  0 or -1 with d. */
+int sr_mounts_stage_open(struct sr_mount_plan *plan, int root,
+    struct sr_diag *d);
+
+/* Supervisor: whether the steps of plan from FIRST on (a call's --file
+ * copies beyond its ready sandbox's plan) can all be made at run:
+ * regular files, at most SR_MOUNTS_COPIES_MAX bytes. */
+bool sr_mounts_copies_fit(const struct sr_mount_plan *plan, size_t first);
+
+/* Supervisor: those copies in a sealed memfd for RUN.  fd or -1 with d. */
+int sr_mounts_pack_copies(const struct sr_mount_plan *plan, size_t first,
+    struct sr_diag *d);
+
+/* In init, at RUN: make the copies packed in fd, through the clone, as
+ * a cold run makes them at create.  0 or -1 with d. */
+int sr_mounts_copy_at_run(const struct sr_mount_plan *plan, int fd,
+    struct sr_diag *d);
 
 /* True when path p is prefix or below it ("/usr/x" is under "/usr",
  * "/usrx" is not). */

@@ -623,6 +623,8 @@ sr_mounts_apply(struct sr_mount_plan *pl, const char *code_name,
 	if (root < 0)
 		return sr_diag_errno(d, "open the new root");
 	rc = apply_in_root(pl, root, code_name, code, code_len, d);
+	if (rc == 0)
+		rc = sr_mounts_stage_open(pl, root, d);
 	close(root);
 	if (rc < 0)
 		return -1;

@@ -259,6 +259,14 @@ sr_notify_handle(struct sr_notify *n, short revents)
 }
 
 void
+sr_notify_forget(struct sr_notify *n)
+{
+	free(n->denied);
+	n->denied = NULL;
+	n->n_denied = 0;
+}
+
+void
 sr_notify_finish(struct sr_notify *n, struct sr_result *r, bool verbose)
 {
 	size_t i;

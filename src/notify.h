@@ -69,6 +69,9 @@ int sr_notify_pollfd(const struct sr_notify *n);
 /* Supervisor loop: the fd from sr_notify_pollfd() is ready. */
 void sr_notify_handle(struct sr_notify *n, short revents);
 
+/* Supervisor: drop the counts so far (a warm driver's warm-up). */
+void sr_notify_forget(struct sr_notify *n);
+
 /* Supervisor, at the end: move the counts into r (NULL: discard), print
  * "sandrun: denied NAME (COUNT)" lines when verbose, close everything. */
 void sr_notify_finish(struct sr_notify *n, struct sr_result *r,

@@ -35,6 +35,8 @@ struct sr_plan {
 	unsigned sub_uid;	/* host uid of the sandbox's user from the
 				 * caller's /etc/subuid, 0: none (quota.h) */
 	bool export;		/* collect the work dir's files */
+	bool warm;		/* create starts the policy's warm driver
+				 * (a pool's ready sandbox; driver.h) */
 	char *args_area;	/* sandrun's argv+environ strings, which init */
 	size_t args_len;	/* wipes (its /proc/1/cmdline shows nothing) */
 	enum sr_format format;

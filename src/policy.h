@@ -101,6 +101,11 @@ struct sr_policy {
 	size_t n_command;
 	char *code_name;	/* file name of the code in the work dir, e.g. "main.py" */
 	char *workdir;		/* absolute, e.g. "/sandbox" */
+	/* warm: the driver a ready sandbox of `sandrun serve` starts at
+	 * create, waiting for the code (driver.h); NULL: none, the program
+	 * starts at run */
+	char **warm_command;	/* NULL-terminated argv */
+	size_t n_warm_command;
 
 	struct sr_limits limits;
 	struct sr_mount *mounts;	/* ordered, applied in this order */

@@ -86,6 +86,11 @@ sr_policy_to_json(const struct sr_policy *p)
 	cJSON_AddItemToObject(o, "command", strv_json(p->command, p->n_command));
 	cJSON_AddStringToObject(o, "code_name", p->code_name ? p->code_name : "");
 	cJSON_AddStringToObject(o, "workdir", p->workdir ? p->workdir : "");
+	if (p->warm_command != NULL) {
+		o = cJSON_AddObjectToObject(root, "warm");
+		cJSON_AddItemToObject(o, "command",
+		    strv_json(p->warm_command, p->n_warm_command));
+	}
 
 	o = cJSON_AddObjectToObject(root, "limits");
 	cJSON_AddItemToObject(o, "wall_time", fmt_duration(l->wall_ms));
@@ -210,6 +215,7 @@ sr_policy_free(struct sr_policy *p)
 	free(p->description);
 	free(p->extends);
 	sr_strv_free(p->command);
+	sr_strv_free(p->warm_command);
 	free(p->code_name);
 	free(p->workdir);
 	for (size_t i = 0; i < p->n_mounts; i++) {

@@ -655,6 +655,44 @@ parse_run(struct sr_pctx *c, const cJSON *r, struct sr_policy *pol)
 		c->workdir_bad = true;
 }
 
+/* "warm": {"command": [ABSOLUTE, ARG...]} (driver.h).  No placeholders:
+ * the driver gets the code path and the arguments with each call. */
+static void
+parse_warm(struct sr_pctx *c, const cJSON *w, struct sr_policy *pol)
+{
+	static const char *const keys[] = { "command", NULL };
+	const cJSON *v, *e;
+	char p[64];
+	size_t i = 0;
+
+	if (!sr_pcheck_object(c, w, "warm", keys, keys))
+		return;
+	if ((v = sr_pget(w, "command")) == NULL)
+		return;		/* sr_pcheck_object said it is missing */
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
+		sr_perr(c, "warm.command", "must be a non-empty list of strings");
+		return;
+	}
+	pol->warm_command = sr_xcalloc((size_t)cJSON_GetArraySize(v) + 1,
+	    sizeof(char *));
+	for (e = v->child; e != NULL; e = e->next, i++) {
+		snprintf(p, sizeof(p), "warm.command[%zu]", i);
+		if (!cJSON_IsString(e)) {
+			sr_perr(c, p, "must be a string");
+			continue;
+		}
+		if (strcmp(e->valuestring, "{code}") == 0 ||
+		    strcmp(e->valuestring, "{args}") == 0)
+			sr_perr(c, p, "%s is not expanded here: the driver "
+			    "gets the code and its arguments with each call",
+			    e->valuestring);
+		pol->warm_command[pol->n_warm_command++] =
+		    sr_xstrdup(e->valuestring);
+		if (i == 0)
+			sr_pcheck_abs_path(c, p, e->valuestring);
+	}
+}
+
 static void
 check_workdir_overlap(struct sr_pctx *c, struct sr_policy *pol)
 {
@@ -724,7 +762,7 @@ convert(struct sr_pctx *c, const cJSON *root, struct sr_policy *pol)
 {
 	static const char *const keys[] = { "description", "extends", "run",
 		"limits", "filesystem", "network", "syscalls", "env",
-		"hostname", "user", "errors", "exec", NULL };
+		"hostname", "user", "errors", "exec", "warm", NULL };
 	static const char *const req[] = { "run", "limits", "filesystem",
 		"network", "syscalls", "env", "hostname", "user", NULL };
 	const cJSON *v;
@@ -747,6 +785,8 @@ convert(struct sr_pctx *c, const cJSON *root, struct sr_policy *pol)
 		    sr_printable(pol->extends, 48, b, sizeof(b)));
 	if ((v = sr_pget(root, "run")) != NULL)
 		parse_run(c, v, pol);
+	if ((v = sr_pget(root, "warm")) != NULL)
+		parse_warm(c, v, pol);
 	pol->limits.cpus = SR_UNLIMITED;
 	if ((v = sr_pget(root, "limits")) != NULL)
 		parse_limits(c, v, &pol->limits);

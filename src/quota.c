@@ -103,6 +103,12 @@ sr_quota_bound_userns(struct sr_diag *d)
 	return 0;
 }
 
+int
+sr_quota_set(const char *name, long value, struct sr_diag *d)
+{
+	return write_counter(name, value, d) < 0 ? -1 : 0;
+}
+
 /* One unsigned decimal field of a subuid line ending at END. */
 static bool
 field_u32(const char *s, const char *end, unsigned long long *v)

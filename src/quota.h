@@ -25,6 +25,10 @@
  * unless a policy allows them (docs/cgroups.md).  No allocation. */
 int sr_quota_bound_userns(struct sr_diag *d);
 
+/* In init: set one counter of the namespace (NAME under /proc/sys/user)
+ * to VALUE; a missing or read-only file is skipped.  0 or -1 with d. */
+int sr_quota_set(const char *name, long value, struct sr_diag *d);
+
 /* In TEXT (LEN bytes, /etc/subuid: "NAME-or-UID:FIRST:COUNT" lines), the
  * last id of the first range of NAME or UID into *out.  Returns 1, or 0
  * when there is none (malformed lines, empty ranges, ranges that reach

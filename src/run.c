@@ -234,12 +234,20 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	struct sr_limits saved = p->limits;
 	bool same;
 
-	if (ready->box == NULL || o->n_files || o->n_binds || o->verbose ||
+	if (ready->box == NULL || o->n_binds || o->verbose ||
 	    (o->set & (SR_SET_MEMORY | SR_SET_CPU | SR_SET_CPUS |
 	    SR_SET_PIDS | SR_SET_NETWORK | SR_SET_CGROUP)) ||
 	    plan->cgroup_override ||
 	    sr_mounts_workdir_bound(&plan->mounts) ||
 	    sr_mounts_workdir_bound(&ready->plan->mounts))
+		return false;
+	/* a warm driver runs code files: not --exec */
+	if (ready->plan->warm && plan->code == NULL)
+		return false;
+	/* --file copies: made at run, where create would have made them */
+	if (o->n_files && (!ready->plan->mounts.stage ||
+	    !sr_mounts_copies_fit(&plan->mounts,
+	    ready->plan->mounts.n_steps)))
 		return false;
 	p->limits.wall_ms = pool->limits.wall_ms;
 	p->limits.output = pool->limits.output;

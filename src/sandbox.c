@@ -18,6 +18,7 @@
 
 #include "box.h"
 #include "chan.h"
+#include "driver.h"
 #include "export.h"
 #include "filter_cache.h"
 #include "hostcheck.h"
@@ -274,6 +275,89 @@ compile_filter(struct sr_box *b, struct sr_diag *d)
 	return 0;
 }
 
+/* Until the warm driver is ready: its FACTS (kept for the call), init's
+ * READY, the listener hand-over of its filter meanwhile. */
+static int
+wait_warm(struct sr_box *b, struct sr_diag *d)
+{
+	struct sr_msg m;
+	int fds[SR_CHAN_MAX_FDS], nfds, i, k;
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = b->chan, .events = POLLIN },
+			{ .fd = sr_notify_pollfd(&b->nt), .events = POLLIN } };
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			sr_diag_errno(d, "poll");
+			return fail_after_clone(b, d);
+		}
+		if (p[1].revents)
+			sr_notify_handle(&b->nt, p[1].revents);
+		if (!p[0].revents)
+			continue;
+		k = sr_chan_recv(b->chan, &m, fds, &nfds);
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (k != 1 || m.type != SR_MSG_FACTS)
+			break;
+		b->warm_facts = m.u.facts;
+		b->warm_facts.n_rlimits = 0;
+		b->have_warm_facts = true;
+	}
+	if (k == 1 && m.type == SR_MSG_READY)
+		return 0;
+	if (k == 1 && m.type == SR_MSG_DIAG)
+		*d = m.u.diag;
+	else
+		sr_diag_set(d, "the warm driver did not start (init %s)",
+		    k == 0 ? "ended" : "sent something else");
+	sr_box_reap(b, true);
+	return -1;
+}
+
+/* A pool's sandbox of a policy with "warm": WARM brings init the
+ * driver's argv and environment (the policy's, and where its control
+ * socket is) and the notify socket of its filter. */
+static int
+start_warm(struct sr_box *b, struct sr_diag *d)
+{
+	const struct sr_policy *p = b->plan->policy;
+	struct sr_program prog;
+	struct sr_msg_run m;
+	char **env = sr_xcalloc(p->n_env + 2, sizeof(char *));
+	int fds[2], nfds = 1, rc;
+	size_t i;
+
+	for (i = 0; i < p->n_env; i++)
+		env[i] = p->env[i];
+	env[i] = (char *)SR_DRIVER_ENV;
+	memset(&prog, 0, sizeof(prog));
+	memset(&m, 0, sizeof(m));
+	prog.argv = p->warm_command;
+	prog.envp = env;
+	prog.stdin_fd = -1;
+	fds[0] = sr_program_pack(&prog, d);
+	free(env);
+	if (fds[0] < 0)
+		return fail_after_clone(b, d);
+	sr_notify_prepare(&b->nt, &b->filter, p->syscalls.errno_value);
+	if (b->nt.child_sock >= 0) {
+		fds[nfds++] = b->nt.child_sock;
+		m.fds |= SR_RUN_NOTIFY;
+	}
+	rc = sr_chan_send(b->chan, SR_MSG_WARM, &m, sizeof(m), fds, nfds);
+	close(fds[0]);
+	close_fd(&b->nt.child_sock);
+	if (rc < 0) {
+		sr_diag_errno(d, "start the warm driver");
+		return fail_after_clone(b, d);
+	}
+	b->warm = true;
+	return wait_warm(b, d);
+}
+
 /* READY, then (unless seen already) init in its v1 cgroup leaves, which
  * it joined before GO.  Always before RUN: init is alive to be seen. */
 static int
@@ -364,7 +448,10 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 		b->ready_pending = true;	/* sr_sandbox_run reads READY */
 		return 0;
 	}
-	return ready(b, d);
+	if (ready(b, d) < 0)
+		return -1;
+	return b->plan->warm && b->plan->policy->warm_command != NULL ?
+	    start_warm(b, d) : 0;
 }
 
 static int
@@ -375,6 +462,7 @@ create(const struct sr_plan *plan, bool wait, struct sr_box **out,
 	struct sr_box *b = sr_xcalloc(1, sizeof(*b));
 
 	b->plan = plan;
+	b->create_steps = plan->mounts.n_steps;
 	b->pid = -1;
 	b->chan = b->out_fd = b->err_fd = b->in_src = b->in_pipe = -1;
 	b->export_fd = -1;
@@ -461,9 +549,15 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 		fds[n++] = in[0];
 		*mask |= SR_RUN_STDIN;
 	}
-	sr_notify_finish(&b->nt, NULL, false);
-	sr_notify_prepare(&b->nt, &b->filter,
-	    b->plan->policy->syscalls.errno_value);
+	if (b->warm) {
+		/* the driver's filter and listener are from create; what
+		 * the trusted warm-up was refused is not the call's */
+		sr_notify_forget(&b->nt);
+	} else {
+		sr_notify_finish(&b->nt, NULL, false);
+		sr_notify_prepare(&b->nt, &b->filter,
+		    b->plan->policy->syscalls.errno_value);
+	}
 	if (b->nt.child_sock >= 0) {
 		fds[n++] = b->nt.child_sock;
 		*mask |= SR_RUN_NOTIFY;
@@ -473,6 +567,13 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 			return -1;
 		fds[n++] = b->export_fd;
 		*mask |= SR_RUN_EXPORT;
+	}
+	/* a call's --file copies, in a sandbox created before it */
+	if (b->plan->mounts.n_steps > b->create_steps) {
+		if ((fds[n++] = sr_mounts_pack_copies(&b->plan->mounts,
+		    b->create_steps, d)) < 0)
+			return -1;
+		*mask |= SR_RUN_FILES;
 	}
 	return n;
 }
@@ -496,6 +597,10 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 	} else if (n >= 0) {
 		m.export_max = sr_export_total_max(
 		    b->plan->policy->limits.tmpfs_work);
+		/* the CPU of the warm-up is not the call's */
+		memset(&b->cpu_base, 0, sizeof(b->cpu_base));
+		if (b->warm && b->cg.kind != SR_CGROUP_NONE)
+			(void)sr_cgroup_stats(&b->cg, &b->cpu_base);
 		b->start = sr_now_ms();
 		if (sr_chan_send(b->chan, SR_MSG_RUN, &m, sizeof(m), fds,
 		    n) == 0) {

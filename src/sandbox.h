@@ -30,7 +30,8 @@
 struct sr_box;
 
 /* Build the sandbox of plan (which must outlive it) and wait until init
- * is ready for a program.  Returns 0 with *out, or -1 with d carrying the
+ * is ready for a program (with plan->warm and a policy "warm" section,
+ * until the warm driver is ready too: driver.h).  Returns 0 with *out, or -1 with d carrying the
  * first failure on either side (init's own message when init failed). */
 int sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
     struct sr_diag *d);

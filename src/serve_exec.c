@@ -66,7 +66,8 @@ sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
 }
 
 /* Whether the call's options leave it a chance to fit a ready sandbox:
- * nothing that changes what create builds (serve_pool.c's worker then
+ * nothing that changes what create builds (--file copies may be made at
+ * run: mounts_stage.c; serve_pool.c's worker then
  * compares the whole policy). */
 static bool
 may_fit(const struct sr_serve_request *req)
@@ -77,7 +78,7 @@ may_fit(const struct sr_serve_request *req)
 	bool ok;
 
 	ok = sr_cli_parse((int)req->argc + 1, v, &o, &d) == 0 &&
-	    o.n_files == 0 && o.n_binds == 0 && o.verbose == 0 &&
+	    o.n_binds == 0 && o.verbose == 0 &&
 	    !(o.set & (SR_SET_MEMORY | SR_SET_CPU | SR_SET_CPUS |
 	    SR_SET_PIDS | SR_SET_NETWORK | SR_SET_CGROUP));
 	sr_cli_free(&o);

@@ -211,7 +211,7 @@ print_text(const char *path, const struct sr_serve_stats *st,
 	    (unsigned long long)st->unpooled_served,
 	    (unsigned long long)st->declined, (unsigned long long)st->refused,
 	    (unsigned long long)st->bad_requests);
-	puts("memory/ready: a ready sandbox's init and worker, PSS (smaps_rollup; RSS where init's PSS is closed to the server's user)");
+	puts("memory/ready: a ready sandbox's init, warm driver and worker, PSS (smaps_rollup; RSS where init's PSS is closed to the server's user)");
 }
 
 static void

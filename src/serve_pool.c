@@ -42,7 +42,8 @@
 
 struct ready_msg {
 	char tag;		/* 'R' */
-	int64_t memory;		/* the worker's and init's (memory_of), or -1 */
+	int64_t memory;		/* the worker's, init's and its warm driver's
+				 * (memory_of), or -1 */
 	uint64_t refill_us;	/* worker start to ready */
 };
 
@@ -89,6 +90,31 @@ memory_of(pid_t pid)
 	return m >= 0 ? m : proc_kb(pid, "status", "VmRSS:");
 }
 
+/* The memory of init's children (a warm driver with what it imported),
+ * 0 when it has none, -1 when one cannot be read. */
+static int64_t
+children_memory(pid_t init)
+{
+	char path[64];
+	int64_t sum = 0, m;
+	long long c;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)init,
+	    (long)init);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fscanf(f, "%lld", &c) == 1)
+		if ((m = memory_of((pid_t)c)) < 0) {
+			sum = -1;
+			break;
+		} else {
+			sum += m;
+		}
+	fclose(f);
+	return sum;
+}
+
 /* The pool's sandbox, as a call with no options would build it. */
 static int
 worker_create(const char *policy, struct sr_policy **p, struct sr_opts *o,
@@ -103,6 +129,10 @@ worker_create(const char *policy, struct sr_policy **p, struct sr_opts *o,
 	sr_policy_hash(*p);
 	if (sr_plan_build(plan, *p, o, d) < 0)
 		return -1;
+	/* the policy's warm driver, if it has one, waits in the sandbox */
+	plan->warm = (*p)->warm_command != NULL;
+	/* and --file copies of a call can be made at run */
+	plan->mounts.stage = true;
 	/* init wipes them, as in a cold run: its /proc/1/cmdline shows
 	 * nothing of the server's command line or environment */
 	plan->args_area = args_area;
@@ -211,8 +241,9 @@ worker_main(const char *policy, int sock, pid_t parent)
 	}
 	m.refill_us = sr_now_ns() / 1000 - t0;
 	m.memory = memory_of(getpid());
-	if (m.memory >= 0 && memory_of(b->pid) >= 0)
-		m.memory += memory_of(b->pid);
+	if (m.memory >= 0 && memory_of(b->pid) >= 0 &&
+	    children_memory(b->pid) >= 0)
+		m.memory += memory_of(b->pid) + children_memory(b->pid);
 	else
 		m.memory = -1;
 	if (send(W_SOCK, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m))

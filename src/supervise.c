@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/param.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -200,6 +201,9 @@ watch_start(struct watch *w, struct sr_box *b, struct sr_diag *d)
 	w->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (w->ncpu < 1)
 		w->ncpu = 1;
+	/* a warm driver sent its FACTS at create; its rlimits come now */
+	w->facts = b->warm_facts;
+	w->have_facts = b->have_warm_facts;
 	return 0;
 }
 
@@ -272,6 +276,13 @@ read_chan(struct watch *w)
 	}
 	switch (m.type) {
 	case SR_MSG_FACTS:
+		if ((m.u.facts.flags & SR_FACT_WARM) && w->have_facts) {
+			/* init read the driver's rlimits back at the call */
+			m.u.facts.flags |= w->facts.flags & ~SR_FACT_RLIMITS;
+			m.u.facts.flags &= ~SR_FACT_WARM;
+		} else if (m.u.facts.flags & SR_FACT_WARM) {
+			m.u.facts.flags = 0;	/* no driver FACTS: claim nothing */
+		}
 		w->facts = m.u.facts;
 		w->have_facts = true;
 		break;
@@ -312,7 +323,8 @@ check_cpu(struct watch *w, uint64_t now)
 		/* the program ended, or another cause stops it */
 	} else if (sr_cgroup_cpu_usage(&w->b->cg, &us) < 0) {
 		w->cpu_at = now + CPU_POLL_MS;
-	} else if (us / 1000 >= limit) {
+	} else if ((us -= MIN(us, w->b->cpu_base.cpu_usage_us)) / 1000 >=
+	    limit) {
 		w->cpu_over = true;
 		stop_sandbox(w, now);
 	} else {
@@ -502,7 +514,14 @@ usage(struct watch *w, struct sr_result *r, struct sr_cgroup_stats *cs)
 		return;
 	if (b->pid <= 0)
 		sr_cgroup_kill(&b->cg);	/* init died: leave nothing behind */
-	if (sr_cgroup_stats(&b->cg, cs) == 0 && cs->have_peak) {
+	if (sr_cgroup_stats(&b->cg, cs) == 0 && b->warm) {
+		/* the call's CPU only: not the warm driver's warm-up */
+		cs->cpu_usage_us -= MIN(cs->cpu_usage_us,
+		    b->cpu_base.cpu_usage_us);
+		cs->cpu_user_us -= MIN(cs->cpu_user_us, b->cpu_base.cpu_user_us);
+		cs->cpu_sys_us -= MIN(cs->cpu_sys_us, b->cpu_base.cpu_sys_us);
+	}
+	if (cs->have_peak) {
 		r->memory_peak = cs->memory_peak;
 		r->memory_peak_source = b->cg.kind == SR_CGROUP_V2 ?
 		    SR_MECH_CGROUP2 : SR_MECH_CGROUP1;
@@ -557,8 +576,12 @@ rlimit_confirmed(const struct watch *w, int res)
 		return false;
 	for (i = 0; i < w->facts.n_rlimits; i++)
 		if (w->facts.resource[i] == res)
+			/* a warm driver's RLIMIT_CPU, moved by its CPU
+			 * before the call (cpu_base_s, 0 otherwise) */
 			return w->facts.value[i].rlim_cur ==
-			    rl->value[j].rlim_cur;
+			    rl->value[j].rlim_cur + (res == RLIMIT_CPU &&
+			    rl->value[j].rlim_cur != RLIM_INFINITY ?
+			    w->facts.cpu_base_s : 0);
 	return false;
 }
 

@@ -79,6 +79,11 @@ same() {
 	assert_output --partial '"exit": 7'
 }
 
+@test "driver: threads joined, atexit run, streams flushed at the end" {
+	run -0 same ending
+	assert_output --partial 'no newline, bufferedthread joined\natexit ran\n'
+}
+
 @test "driver: KeyboardInterrupt ends by SIGINT, as cold" {
 	run -0 same interrupt
 	assert_output --partial '"exit": -2'

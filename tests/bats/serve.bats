@@ -588,12 +588,16 @@ pool_json() {
 	[ "$(pool_json warm)" -ge 7 ]
 }
 
-@test "warm: --file, a limit set at create or another umask runs cold, exactly" {
+@test "warm: --file is made at run; a limit set at create or another umask runs cold, exactly" {
 	require_userns
 	start_server --pool python=1
 	cp "$SEED/analysis.py" "$SOCKDIR/in"
 	ready 1
 	run -0 same_as_cold --json --file "$SEED/dataset.csv:/code/dataset.csv"
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	# a directory tree is made at create only
+	ready 1
+	run -0 same_as_cold --json --file "$SEED:/code"
 	[ "$(cat "$SOCKDIR/w.warm")" = false ]
 	printf 'print(1)\n' >"$SOCKDIR/in"
 	ready 1
@@ -602,7 +606,7 @@ pool_json() {
 	ready 1
 	(umask 077; "$SANDRUN" --json <"$SOCKDIR/in" >"$SOCKDIR/u.out")
 	[ "$(jq .warm "$SOCKDIR/u.out")" = false ]
-	[ "$(pool_json warm)" = 0 ]
+	[ "$(pool_json warm)" = 1 ]
 	[ "$(pool_json cold_fallbacks)" = 3 ]
 }
 

@@ -4,9 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -152,6 +156,146 @@ test_call(void)
 	close(sv[0]);
 }
 
+/* The python policy's file entry ending in NAME, written into dir. */
+static int
+extract(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 64], *buf;
+	cJSON *root, *e;
+	FILE *f;
+	long n;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/python.json", SR_SRC_POLICYDIR);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	fclose(f);
+	root = cJSON_Parse(buf);
+	free(buf);
+	e = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "filesystem"),
+	    "append");
+	for (e = e ? e->child : NULL; e != NULL; e = e->next) {
+		cJSON *dst = cJSON_GetObjectItem(e, "dst");
+
+		if (!cJSON_IsString(dst) ||
+		    strcmp(strrchr(dst->valuestring, '/') + 1, name) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if ((f = fopen(path, "w")) != NULL) {
+			fputs(cJSON_GetObjectItem(e, "content")->valuestring, f);
+			rc = fclose(f);
+		}
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* Init's side against the real python driver in loop mode (sessions):
+ * the request sr_driver_request builds is what the driver parses, and
+ * its done records are what sr_driver_wait_done accepts. */
+static void
+test_python_loop(void)
+{
+	char dir[] = "/tmp/sr-test-driver.XXXXXX", env_pp[PATH_MAX + 16],
+	    script[PATH_MAX + 32], code[PATH_MAX + 32], out[256];
+	char *envp[] = { env_pp, (char *)"MPLBACKEND=Agg",
+		(char *)"PYTHONUNBUFFERED=1", NULL };
+	char env_mpl[PATH_MAX + 32], rm[PATH_MAX + 16];
+	char *cenv[] = { env_pp, (char *)"MPLBACKEND=Agg", env_mpl,
+		(char *)SR_DRIVER_ENV, NULL };
+	char *argv[] = { (char *)"/usr/bin/python3", (char *)"-B", script,
+		NULL };
+	struct sr_driver_done dn;
+	struct sr_diag d;
+	int sv[2], p[2], stdio[3], st = -1;
+	ssize_t n;
+	pid_t pid;
+	char *req;
+	FILE *f;
+
+	memset(&d, 0, sizeof(d));
+	if (access("/usr/bin/python3", X_OK) != 0 || mkdtemp(dir) == NULL ||
+	    extract(dir, "sandrun_driver.py") < 0) {
+		skip(6, "no python3 or no driver in the python policy");
+		return;
+	}
+	snprintf(env_pp, sizeof(env_pp), "PYTHONPATH=%s", dir);
+	snprintf(env_mpl, sizeof(env_mpl), "MPLCONFIGDIR=%s/mpl", dir);
+	snprintf(script, sizeof(script), "%s/sandrun_driver.py", dir);
+	snprintf(code, sizeof(code), "%s/main.py", dir);
+	if (sr_driver_pair(sv, &d) < 0 || (pid = fork()) < 0)
+		return;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		dup2(sv[1], SR_DRIVER_FD);	/* without close-on-exec */
+		execve(argv[0], argv, cenv);
+		_exit(127);
+	}
+	close(sv[1]);
+	ok(sr_driver_wait_ready(sv[0], 60000, &d) == 0,
+	    "python driver: ready (%s)", d.msg);
+	stdio[0] = open("/dev/null", O_RDONLY);
+	if (pipe(p) < 0)
+		return;
+	stdio[1] = stdio[2] = p[1];
+	f = fopen(code, "w");
+	fputs("import sys\nn = 6\nprint(sys.argv[1:], flush=True)\nn * 7\n", f);
+	fclose(f);
+	argv[2] = code;
+	{
+		char *cargv[] = { argv[0], argv[1], code, (char *)"x y", NULL };
+
+		req = sr_driver_request(cargv, envp, dir, code, true);
+	}
+	ok(sr_driver_call(sv[0], stdio, req, &d) == 0 &&
+	    sr_driver_wait_done(sv[0], 60000, &dn, &d) == 0 &&
+	    dn.status == 0 && dn.value != NULL && strcmp(dn.value, "42") == 0,
+	    "python driver: loop call 1 is done, its value 42 (%s)", d.msg);
+	sr_driver_done_free(&dn);
+	free(req);
+	close(p[1]);
+	n = read(p[0], out, sizeof(out) - 1);
+	out[n > 0 ? n : 0] = '\0';
+	is_str(out, "['x y']\n", "python driver: stdout through the call's pipe");
+	close(p[0]);
+	f = fopen(code, "w");
+	fputs("n += 1\nraise SystemExit(n)\n", f);
+	fclose(f);
+	if (pipe(p) < 0)
+		return;
+	stdio[1] = stdio[2] = p[1];
+	{
+		char *cargv[] = { argv[0], argv[1], code, NULL };
+
+		req = sr_driver_request(cargv, envp, dir, code, true);
+	}
+	ok(sr_driver_call(sv[0], stdio, req, &d) == 0 &&
+	    sr_driver_wait_done(sv[0], 60000, &dn, &d) == 0 &&
+	    dn.status == 7 && dn.value == NULL,
+	    "python driver: call 2 sees call 1's globals, SystemExit(7)");
+	sr_driver_done_free(&dn);
+	free(req);
+	close(p[1]);
+	close(p[0]);
+	close(stdio[0]);
+	close(sv[0]);
+	ok(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "python driver: exits 0 at EOF");
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	ok(system(rm) == 0 && access(dir, F_OK) < 0,
+	    "python driver: its directory removed");
+}
+
 int
 main(void)
 {
@@ -162,9 +306,10 @@ main(void)
 	unsigned long i;
 	const char *rec;
 
-	TAP_PLAN(28);
+	TAP_PLAN(34);
 	test_request();
 	test_call();
+	test_python_loop();
 
 	memset(&d, 0, sizeof(d));
 	ok(sr_driver_parse_done("{\"done\":0,\"value\":null,\"value_png\":null}",
