@@ -125,7 +125,12 @@ run_job(void *arg)
 	s->n_running--;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
-	if (r == 0) {
+	if (r == 0 && j->call.end) {
+		snprintf(msg, sizeof(msg), out.ended ? "session %s ended" :
+		    "session %s: no such session (never started, or it ended "
+		    "by itself: idle, lifetime or call limit)", j->call.session);
+		res = sr_mcp_tools_text(msg, !out.ended);
+	} else if (r == 0) {
 		res = sr_mcp_tools_result(out.json, out.len, SR_MCP_MSG_MAX);
 		if (res == NULL)
 			res = sr_mcp_tools_error("sandrun: the sandbox "
@@ -241,8 +246,10 @@ tools_call(struct server *s, const cJSON *id, const cJSON *params)
 		return;
 	}
 	if (strcmp(name->valuestring, "end_session") == 0) {
-		sr_mcp_tools_end_args(args, why, sizeof(why));
-		send_line(s, sr_mcp_result(id, sr_mcp_tools_error(why)));
+		if (sr_mcp_tools_end_args(args, &c, why, sizeof(why)) < 0)
+			send_line(s, sr_mcp_result(id, sr_mcp_tools_error(why)));
+		else
+			start_job(s, id, &c);
 		return;
 	}
 	if (strcmp(name->valuestring, "run_code") != 0) {
@@ -559,6 +566,7 @@ sr_mcp_main(int argc, char **argv)
 		return 125;
 	}
 	drain(&s, serve(&s, sfd));
+	sr_mcp_exec_end_sessions();
 	sr_mcp_serve_stop();
 	close(sfd);
 	free_offers(&s);

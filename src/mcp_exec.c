@@ -37,7 +37,43 @@ sr_mcp_call_free(struct sr_mcp_call *c)
 	}
 	free(c->files);
 	free(c->stdin_data);
+	free(c->session);
 	memset(c, 0, sizeof(*c));
+}
+
+/* The sessions this server started, by their full names. */
+static pthread_mutex_t sessions_mu = PTHREAD_MUTEX_INITIALIZER;
+static char **sessions;
+static size_t n_sessions;
+
+/* The CLI's name of the model's session: this server's own, so two MCP
+ * servers of one user (two agent hosts) never share a session. */
+static char *
+session_name(const char *name)
+{
+	char *full;
+
+	sr_xasprintf(&full, "mcp%ld-%s", (long)getpid(), name);
+	return full;
+}
+
+static void
+session_note(const char *full, bool add)
+{
+	size_t i;
+
+	pthread_mutex_lock(&sessions_mu);
+	for (i = 0; i < n_sessions && strcmp(sessions[i], full) != 0; i++)
+		;
+	if (add && i == n_sessions) {
+		sessions = sr_xrealloc(sessions, (n_sessions + 1) *
+		    sizeof(*sessions));
+		sessions[n_sessions++] = sr_xstrdup(full);
+	} else if (!add && i < n_sessions) {
+		free(sessions[i]);
+		sessions[i] = sessions[--n_sessions];
+	}
+	pthread_mutex_unlock(&sessions_mu);
 }
 
 void
@@ -119,7 +155,7 @@ prepare(const struct sr_mcp_call *c, const char *dir, char ***argvp,
     struct sr_diag *d)
 {
 	_cleanup_close_ int dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	size_t n = 0, max = 16 + 2 * c->n_files;
+	size_t n = 0, max = 18 + 2 * c->n_files;
 	char **argv = sr_xcalloc(max, sizeof(*argv));
 	char name[32];
 
@@ -128,6 +164,17 @@ prepare(const struct sr_mcp_call *c, const char *dir, char ***argvp,
 		return sr_diag_errno(d, "%s", dir);
 	}
 	argv[n++] = sr_xstrdup("sandrun");
+	if (c->end) {
+		argv[n++] = sr_xstrdup("--end-session");
+		argv[n++] = session_name(c->session);
+		*argvp = argv;
+		return 0;
+	}
+	if (c->session != NULL) {
+		argv[n++] = sr_xstrdup("--session");
+		argv[n++] = session_name(c->session);
+		session_note(argv[n - 1], true);
+	}
 	argv[n++] = sr_xstrdup("--quiet");
 	argv[n++] = sr_xstrdup("--json");
 	argv[n++] = sr_xstrdup("--policy");
@@ -299,6 +346,16 @@ sr_mcp_exec(const struct sr_mcp_call *c, struct sr_mcp_ctl *ctl,
 	pthread_mutex_unlock(&ctl->mu);
 	if (r < 0)
 		goto done;
+	if (c->end && !cancelled) {
+		out->ended = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		if (out->ended) {
+			char *full = session_name(c->session);
+
+			session_note(full, false);
+			free(full);
+		}
+		goto done;
+	}
 	r = -1;
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
@@ -324,4 +381,33 @@ done:
 	remove_dir(dir, c->n_files);
 	free(dir);
 	return r;
+}
+
+void
+sr_mcp_exec_end_sessions(void)
+{
+	char *argv[] = { (char *)"sandrun", (char *)"--end-session", NULL,
+	    NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pthread_mutex_lock(&sessions_mu);
+	for (size_t i = 0; i < n_sessions; i++) {
+		argv[2] = sessions[i];
+		if (posix_spawn(&pid, SELF, &fa, NULL, argv,
+		    (char **)sr_mcp_serve_env()) == 0)
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+		free(sessions[i]);
+	}
+	free(sessions);
+	sessions = NULL;
+	n_sessions = 0;
+	pthread_mutex_unlock(&sessions_mu);
+	posix_spawn_file_actions_destroy(&fa);
 }

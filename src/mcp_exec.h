@@ -39,6 +39,8 @@ struct sr_mcp_call {
 	size_t stdin_len;
 	uint64_t timeout_ms;		/* 0: the policy's */
 	uint64_t inline_max;		/* bytes of a created file put inline */
+	char *session;			/* the model's session name, or NULL */
+	bool end;			/* end_session: end session, run nothing */
 };
 
 void sr_mcp_call_free(struct sr_mcp_call *c);
@@ -56,11 +58,17 @@ struct sr_mcp_ctl {
 void sr_mcp_ctl_cancel(struct sr_mcp_ctl *ctl);
 
 /* The outcome: the result object text exactly as sandrun printed it
- * (one line, without its newline; caller frees). */
+ * (one line, without its newline; caller frees).  For an end call: json
+ * NULL, ended true when the session existed and is gone. */
 struct sr_mcp_outcome {
 	char *json;
 	size_t len;
+	bool ended;
 };
+
+/* End every session this server started (at its end).  Not thread-safe
+ * with sr_mcp_exec: call once no call runs. */
+void sr_mcp_exec_end_sessions(void);
 
 /* Resolve the binary to spawn, once, before any thread starts (the file
  * may be replaced on disk later; /proc/self/exe keeps pointing at ours).

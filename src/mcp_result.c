@@ -232,7 +232,7 @@ sr_mcp_tools_result(const char *json, size_t len, size_t max)
 }
 
 cJSON *
-sr_mcp_tools_error(const char *text)
+sr_mcp_tools_text(const char *text, bool error)
 {
 	cJSON *r = cJSON_CreateObject(), *c = cJSON_AddArrayToObject(r, "content");
 	cJSON *item = cJSON_CreateObject();
@@ -240,6 +240,12 @@ sr_mcp_tools_error(const char *text)
 	cJSON_AddStringToObject(item, "type", "text");
 	cJSON_AddStringToObject(item, "text", text);
 	cJSON_AddItemToArray(c, item);
-	cJSON_AddBoolToObject(r, "isError", true);
+	cJSON_AddBoolToObject(r, "isError", error);
 	return r;
+}
+
+cJSON *
+sr_mcp_tools_error(const char *text)
+{
+	return sr_mcp_tools_text(text, true);
 }

@@ -33,8 +33,11 @@ static const char run_schema[] =
 "\"timeout_s\":{\"type\":\"number\",\"exclusiveMinimum\":0,"
 "\"description\":\"Wall-clock limit in seconds; it can lower the "
 "policy's limit, never raise it.\"},"
-"\"session\":{\"type\":\"string\",\"description\":\"Run in a named "
-"session that keeps state across calls (not available in this build).\"}"
+"\"session\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._-]{1,48}$\","
+"\"description\":\"Run in a named session: the first call creates it, "
+"later calls with the same name run in the same sandbox, so files (and, "
+"for python, variables and imports) survive between calls. End it with "
+"end_session; it also ends after a while idle.\"}"
 "}}";
 
 static const char end_schema[] =
@@ -42,8 +45,6 @@ static const char end_schema[] =
 "\"properties\":{\"session\":{\"type\":\"string\",\"description\":\"The "
 "session to end.\"}}}";
 
-static const char no_sessions[] =
-    "session: sessions are not available in this build; leave session out";
 
 static const char *
 default_policy(const struct sr_mcp_offer *v, size_t n)
@@ -106,7 +107,7 @@ sr_mcp_tools_list(const struct sr_mcp_offer *v, size_t n)
 	cJSON_AddStringToObject(t, "name", "end_session");
 	cJSON_AddStringToObject(t, "title", "End a sandbox session");
 	cJSON_AddStringToObject(t, "description", "End a session started "
-	    "by run_code (sessions are not available in this build).");
+	    "by run_code: its sandbox, files and interpreter are gone.");
 	cJSON_AddItemToObject(t, "inputSchema", cJSON_Parse(end_schema));
 	cJSON_AddItemToArray(a, t);
 	return r;
@@ -313,6 +314,27 @@ string_arg(const cJSON *v, const char *name, size_t max, char **out,
 	return 0;
 }
 
+/* A session name the model chose: the CLI's rules, with room for the
+ * server's prefix (mcp_exec.c). */
+static int
+session_arg(const cJSON *x, char **out, char *why, size_t wl)
+{
+	const char *v;
+	size_t n;
+
+	if (!cJSON_IsString(x))
+		return bad(why, wl, "session: must be a string");
+	v = x->valuestring;
+	n = strlen(v);
+	if (n == 0 || n > SR_MCP_SESSION_MAX ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") != n)
+		return bad(why, wl, "session: 1 to %d of A-Z a-z 0-9 . _ -",
+		    SR_MCP_SESSION_MAX);
+	*out = sr_xstrdup(v);
+	return 0;
+}
+
 static const char *const run_keys[] = {
 	"code", "policy", "files", "stdin", "timeout_s", "session", NULL,
 };
@@ -337,8 +359,9 @@ run_args(const cJSON *args, const struct sr_mcp_offer *v, size_t n,
 			    "policy, files, stdin, timeout_s, session)",
 			    k->string);
 	}
-	if (cJSON_GetObjectItemCaseSensitive(args, "session") != NULL)
-		return bad(why, wl, "%s", no_sessions);
+	if ((x = cJSON_GetObjectItemCaseSensitive(args, "session")) != NULL &&
+	    session_arg(x, &c->session, why, wl) < 0)
+		return -1;
 	x = cJSON_GetObjectItemCaseSensitive(args, "code");
 	if (x == NULL)
 		return bad(why, wl, "code: required (the program to run)");
@@ -388,11 +411,23 @@ sr_mcp_tools_run_args(const cJSON *args, const struct sr_mcp_offer *v,
 }
 
 int
-sr_mcp_tools_end_args(const cJSON *args, char *why, size_t whylen)
+sr_mcp_tools_end_args(const cJSON *args, struct sr_mcp_call *c, char *why,
+    size_t whylen)
 {
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(args, "session");
+	const cJSON *k, *s = cJSON_GetObjectItemCaseSensitive(args, "session");
+	struct sr_mcp_call t = { 0 };
 
-	if (!cJSON_IsString(s))
+	if (args != NULL && !cJSON_IsObject(args))
+		return bad(why, whylen, "arguments: must be an object");
+	cJSON_ArrayForEach(k, args)
+		if (strcmp(k->string, "session") != 0)
+			return bad(why, whylen, "%.64s: unknown argument "
+			    "(session)", k->string);
+	if (s == NULL)
 		return bad(why, whylen, "session: required, a string");
-	return bad(why, whylen, "%s", no_sessions);
+	if (session_arg(s, &t.session, why, whylen) < 0)
+		return -1;
+	t.end = true;
+	*c = t;
+	return 0;
 }

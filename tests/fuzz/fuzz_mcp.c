@@ -43,7 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sr_mcp_tools_run_args(args, offers, 2, &c, why,
 		    sizeof(why)) == 0)
 			sr_mcp_call_free(&c);
-		sr_mcp_tools_end_args(args, why, sizeof(why));
+		if (sr_mcp_tools_end_args(args, &c, why, sizeof(why)) == 0)
+			sr_mcp_call_free(&c);
 		free(sr_mcp_id_key(m.id));
 		sr_mcp_version(cJSON_IsString(v) ? v->valuestring : NULL);
 		free(sr_mcp_result(m.id, cJSON_CreateObject()));

@@ -170,9 +170,44 @@ test_args(void)
 	    "duplicate path");
 	bad_args("{\"code\":\"x\",\"files\":[{\"path\":\"a\",\"content\":\"\","
 	    "\"mode\":1}]}", "files[0].mode: unknown key", "unknown file key");
-	bad_args("{\"code\":\"x\",\"session\":\"s\"}", "session: sessions are "
-	    "not available", "session");
+	bad_args("{\"code\":\"x\",\"session\":\"a/b\"}", "session: 1 to 48 of",
+	    "session name with a slash");
+	bad_args("{\"code\":\"x\",\"session\":\"\"}", "session: 1 to 48 of",
+	    "empty session name");
+	bad_args("{\"code\":\"x\",\"session\":\"0123456789012345678901234567890"
+	    "123456789012345678\"}", "session: 1 to 48 of", "session name too long");
+	bad_args("{\"code\":\"x\",\"session\":7}", "session: must be a string",
+	    "session type");
 	bad_args("[1]", "arguments: must be an object", "arguments array");
+}
+
+static void
+test_sessions(void)
+{
+	struct sr_mcp_call c = { 0 };
+	char why[512] = "";
+	cJSON *a;
+	int r;
+
+	ok(args("{\"code\":\"x=1\",\"session\":\"work.1_a-b\"}", &c, why,
+	    sizeof(why)) == 0 && c.session != NULL &&
+	    strcmp(c.session, "work.1_a-b") == 0 && !c.end,
+	    "run_code: a session name is kept %s", why);
+	sr_mcp_call_free(&c);
+	a = cJSON_Parse("{\"session\":\"s1\"}");
+	r = sr_mcp_tools_end_args(a, &c, why, sizeof(why));
+	ok(r == 0 && c.end && strcmp(c.session, "s1") == 0,
+	    "end_session: an end call for s1 %s", why);
+	sr_mcp_call_free(&c);
+	cJSON_Delete(a);
+	a = cJSON_Parse("{\"session\":\"s1\",\"x\":1}");
+	ok(sr_mcp_tools_end_args(a, &c, why, sizeof(why)) < 0 &&
+	    strstr(why, "x: unknown argument") != NULL,
+	    "end_session: unknown argument named: %s", why);
+	cJSON_Delete(a);
+	ok(sr_mcp_tools_end_args(NULL, &c, why, sizeof(why)) < 0 &&
+	    strstr(why, "session: required") != NULL,
+	    "end_session: session required: %s", why);
 }
 
 static void
@@ -213,10 +248,11 @@ test_result(void)
 int
 main(void)
 {
-	TAP_PLAN(19 + 5 + 15 + 6);
+	TAP_PLAN(19 + 5 + 15 + 6 + 3 + 4);
 	test_parse();
 	test_version();
 	test_args();
+	test_sessions();
 	test_result();
 	return tap_done();
 }
