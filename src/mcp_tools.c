@@ -35,9 +35,10 @@ static const char run_schema[] =
 "policy's limit, never raise it.\"},"
 "\"session\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._-]{1,48}$\","
 "\"description\":\"Run in a named session: the first call creates it, "
-"later calls with the same name run in the same sandbox, so files (and, "
-"for python, variables and imports) survive between calls. End it with "
-"end_session; it also ends after a while idle.\"}"
+"later calls with the same name run in the same sandbox, so files in "
+"the work directory and /tmp survive between calls (each call is a new "
+"interpreter: variables do not). End it with end_session; it also ends "
+"after a while idle.\"}"
 "}}";
 
 static const char end_schema[] =

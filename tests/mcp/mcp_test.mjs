@@ -17,7 +17,7 @@ const dataset = readFileSync(join(seedDir, 'dataset.csv'), 'utf8');
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const SEED_ANSWER = 'Seattle with an average salary of 73500.0';
 
-const PLAN = 24;
+const PLAN = 26;
 let n = 0, failed = 0;
 console.log(`1..${PLAN}`);
 function ok(cond, name, diag) {
@@ -173,10 +173,24 @@ async function sdkTests() {
 	ok(r.isError === true && text(r).startsWith('files[0].path:'), 'bad arguments: file path checked', r);
 	r = await client.callTool({ name: 'run_code', arguments: { code: 'x', policy: 'nonesuch' } });
 	ok(r.isError === true && text(r).startsWith('policy:'), 'bad arguments: policy not offered', r);
-	r = await client.callTool({ name: 'run_code', arguments: { code: 'x', session: 's1' } });
-	ok(r.isError === true && text(r).includes('sessions are not available in this build'), 'session: clear tool error', r);
+	// a session over two calls: what the first call made, the second sees
+	// (files, in the work dir and /tmp; python variables do not yet)
+	r = await client.callTool({ name: 'run_code', arguments: { session: 's1',
+		code: 'open("state.txt", "w").write("kept")\nopen("/tmp/t", "w").write("41")\n' } });
+	const first = r.structuredContent;
+	r = await client.callTool({ name: 'run_code', arguments: { session: 's1',
+		code: 'print(open("state.txt").read(), int(open("/tmp/t").read()) + 1)\n' } });
+	ok(first?.status === 'ok' && first.session?.call === 1 &&
+		r.structuredContent?.stdout.text === 'kept 42\n' && r.structuredContent.session?.call === 2,
+		'session: files survive between calls', { first, second: r.structuredContent });
+	r = await client.callTool({ name: 'run_code', arguments: { code: 'print(x)', session: 'no/slash' } });
+	ok(r.isError === true && /^session: 1 to 48 of/.test(text(r)), 'session: a bad name is a tool error', r);
 	r = await client.callTool({ name: 'end_session', arguments: { session: 's1' } });
-	ok(r.isError === true && text(r).includes('sessions are not available in this build'), 'end_session: clear tool error', r);
+	const ended = r;
+	r = await client.callTool({ name: 'end_session', arguments: { session: 's1' } });
+	ok(ended.isError === false && /session s1 ended/.test(text(ended)) &&
+		r.isError === true && /no such session/.test(text(r)), 'end_session: ends it once, then no such session',
+		{ ended, again: r });
 
 	// an unknown tool
 	let err = null;
@@ -207,7 +221,20 @@ async function sdkTests() {
 	r = await client.callTool({ name: 'run_code', arguments: { code: 'print("still here")' } });
 	ok(r.structuredContent?.stdout.text === 'still here\n', 'server still answers after a cancel');
 
+	// end of input ends the sessions this server started
+	r = await client.callTool({ name: 'run_code', arguments: { session: 's2', code: 'pass' } });
+	const mine = `mcp${pid}-s2`;
+	const listed = () => JSON.parse(execFileSync(SANDRUN, ['--list-sessions', '--json'], { encoding: 'utf8' }))
+		.some((x) => x.name === mine);
+	const before = listed();
 	await client.close();
+	let still = true;
+	for (let i = 0; i < 50 && still; i++) {
+		await new Promise((res) => setTimeout(res, 200));
+		still = listed();
+	}
+	ok(r.structuredContent?.session?.name === mine && before && !still,
+		'end of input: the server ends its sessions', { session: r.structuredContent?.session, before, still });
 }
 
 // Raw lines straight to the server's stdin, no SDK.
