@@ -52,13 +52,15 @@ start_bg() {
 	return 1
 }
 
-# cgroup leaves named after a sandrun pid that no longer exists.
+# cgroup leaves named after a sandrun pid that no longer exists
+# (sandrun-PID-..., or a session's freezer sandrun-session-PID).
 stale_cgroups() {
 	local d pid
 	for d in /sys/fs/cgroup/*/sandrun-* /sys/fs/cgroup/*/*/sandrun-* \
 		/sys/fs/cgroup/*/*/*/sandrun-* /sys/fs/cgroup/sandrun-*; do
 		[ -d "$d" ] || continue
 		pid=${d##*/sandrun-}
+		pid=${pid#session-}
 		pid=${pid%%-*}
 		[ -d "/proc/$pid" ] || echo "$d"
 	done
