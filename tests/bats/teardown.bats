@@ -66,6 +66,13 @@ stale_cgroups() {
 	done
 }
 
+# tmp_entries: sandrun's entries in the temporary directory, but for the
+# sessions' rendezvous directory of a user (sandrun-sessions-UID, 0700,
+# kept like tmux's), which session.bats may create meanwhile.
+tmp_entries() {
+	ls -A "${TMPDIR:-/tmp}" | grep sandrun | grep -vc '^sandrun-sessions-[0-9]*$' || true
+}
+
 # stale_swept: a dead sandrun's leaf cannot be removed by itself; the next
 # runs remove it (a killed session's freezer leaf: the next session).
 # Suites running in parallel (serve.bats kills servers, session.bats
@@ -195,7 +202,7 @@ EOF
 
 @test "200 sequential and 20 concurrent runs leave the host as found" {
 	mounts_before=$(wc -l </proc/self/mountinfo)
-	tmp_before=$(ls -A "${TMPDIR:-/tmp}" | grep -c sandrun || true)
+	tmp_before=$(tmp_entries)
 	for ((i = 0; i < 200; i++)); do
 		"$SANDRUN" -p sh --exec -- sh -c 'sleep 30 "$0" & echo ok' \
 			"$NONCE" >/dev/null || {
@@ -217,5 +224,5 @@ time.sleep(0.3)' &
 	gone_within 20
 	stale_swept
 	[ "$(wc -l </proc/self/mountinfo)" = "$mounts_before" ]
-	[ "$(ls -A "${TMPDIR:-/tmp}" | grep -c sandrun || true)" = "$tmp_before" ]
+	[ "$(tmp_entries)" = "$tmp_before" ]
 }
