@@ -130,5 +130,33 @@ fi
 
 # shellcheck disable=SC2086
 /usr/bin/python3 "$here/bench.py" render $passes >"$work/benchmarks.md"
+
+# ---- MCP --------------------------------------------------------------------
+# The seed case's tool-call round trip through `sandrun mcp` (its own warm
+# pool) from the official SDK client, against bare python3 in the same run
+# (#14: target <= 0.05x), when node and the pinned SDK are installed.
+modules=${SANDRUN_MCP_MODULES:-$srcdir/tests/mcp/node_modules}
+if command -v node >/dev/null 2>&1 &&
+    [ -f "$modules/@modelcontextprotocol/sdk/package.json" ]; then
+	mkdir -p "$work/mcp"
+	cp "$srcdir/tests/mcp/bench.mjs" "$srcdir/tests/mcp/package.json" "$work/mcp/"
+	ln -s "$(cd "$modules" && pwd)" "$work/mcp/node_modules"
+	n=30
+	[ -n "$quick" ] && n=5
+	if SANDRUN="$bin/sandrun" SANDRUN_SRCDIR=$srcdir \
+	    node "$work/mcp/bench.mjs" "$n" >"$work/mcp.txt" 2>"$work/mcp.err"; then
+		{
+			printf '\n## MCP tool-call round trip\n\n'
+			# shellcheck disable=SC2016
+			printf 'The seed case as a `run_code` call through `sandrun mcp` (which keeps its own pool of ready sandboxes) from the official MCP TypeScript SDK client, after two warm-up calls, interleaved with bare runs (`tests/mcp/bench.mjs`, as %s, load average %s). Target: round trip <= 0.05 x bare.\n\n```\n' "$(id -un)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+			cat "$work/mcp.txt"
+			printf '```\n'
+		} >>"$work/benchmarks.md"
+	else
+		echo "bench: note: the MCP round trip failed: $(tail -n 1 "$work/mcp.err")" >&2
+	fi
+else
+	echo "bench: note: node or the MCP SDK missing; no MCP round trip (cd tests/mcp && npm ci)" >&2
+fi
 cp "$work/benchmarks.md" "$BENCH_OUT"
 echo "bench: wrote $BENCH_OUT" >&2

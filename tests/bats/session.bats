@@ -16,7 +16,9 @@ setup() {
 
 teardown() {
 	local n
-	for n in $("$SANDRUN" --list-sessions --json 2>/dev/null | jq -r '.[].name'); do
+	# ours: not an MCP server's (mcpPID-NAME), whose tests may run now
+	for n in $("$SANDRUN" --list-sessions --json 2>/dev/null |
+		jq -r '.[].name | select(test("^mcp[0-9]+-") | not)'); do
 		"$SANDRUN" --end-session "$n" 2>/dev/null || true
 	done
 }

@@ -52,26 +52,37 @@ start_bg() {
 	return 1
 }
 
-# cgroup leaves named after a sandrun pid that no longer exists.
+# cgroup leaves named after a sandrun pid that no longer exists
+# (sandrun-PID-..., or a session's freezer sandrun-session-PID).
 stale_cgroups() {
 	local d pid
 	for d in /sys/fs/cgroup/*/sandrun-* /sys/fs/cgroup/*/*/sandrun-* \
 		/sys/fs/cgroup/*/*/*/sandrun-* /sys/fs/cgroup/sandrun-*; do
 		[ -d "$d" ] || continue
 		pid=${d##*/sandrun-}
+		pid=${pid#session-}
 		pid=${pid%%-*}
 		[ -d "/proc/$pid" ] || echo "$d"
 	done
 }
 
 # stale_swept: a dead sandrun's leaf cannot be removed by itself; the next
-# runs remove it.  Suites running in parallel (serve.bats kills servers)
-# may leave a leaf just after a sweep, so sweep and look a few times.
+# runs remove it (a killed session's freezer leaf: the next session).
+# Suites running in parallel (serve.bats kills servers, session.bats
+# sessions) may leave a leaf just after a sweep, so sweep and look a few
+# times.
 stale_swept() {
-	local i
+	local i stale
 	for i in 1 2 3 4 5; do
-		[ -z "$(stale_cgroups)" ] && return 0
+		stale=$(stale_cgroups)
+		[ -z "$stale" ] && return 0
 		"$SANDRUN" -p sh --exec -- true >/dev/null 2>&1
+		case $stale in
+		*sandrun-session-*)
+			"$SANDRUN" --session "sweep$$" -p sh --exec -- true \
+				>/dev/null 2>&1
+			"$SANDRUN" --end-session "sweep$$" >/dev/null 2>&1 ;;
+		esac
 		sleep 0.5
 	done
 	echo "stale cgroups: $(stale_cgroups)" >&2

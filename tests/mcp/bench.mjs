@@ -32,6 +32,7 @@ for (let i = 0; i < 2; i++) {	// warm-up: page cache, the server's threads
 	execFileSync(PYTHON, [join(dir, 'analysis.py')]);
 }
 const mcp = [], bare = [], inner = [];
+let warm = 0;
 for (let i = 0; i < N; i++) {	// interleaved, so load hits both alike
 	let t0 = process.hrtime.bigint();
 	const r = await client.callTool({ name: 'run_code', arguments: args });
@@ -39,6 +40,7 @@ for (let i = 0; i < N; i++) {	// interleaved, so load hits both alike
 	if (r.structuredContent?.status !== 'ok')
 		throw new Error(JSON.stringify(r.content));
 	inner.push(r.structuredContent.time.wall_ms);
+	warm += r.structuredContent.warm === true;
 	t0 = process.hrtime.bigint();
 	execFileSync(PYTHON, [join(dir, 'analysis.py')]);
 	bare.push(ms(t0));
@@ -48,7 +50,7 @@ await client.close();
 const m = stats(mcp), b = stats(bare), w = stats(inner);
 const f = (s) => `median ${s.median.toFixed(0)} ms (p10 ${s.p10.toFixed(0)}, p90 ${s.p90.toFixed(0)})`;
 console.log(`seed case, ${N} runs each, interleaved`);
-console.log(`  MCP tools/call round trip (cold sandbox): ${f(m)}`);
+console.log(`  MCP tools/call round trip (${warm} of ${N} warm): ${f(m)}`);
 console.log(`  program wall time inside the sandbox:     ${f(w)}`);
 console.log(`  bare ${PYTHON} analysis.py:           ${f(b)}`);
 console.log(`  ratio MCP / bare: ${(m.median / b.median).toFixed(2)}`);
