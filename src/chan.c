@@ -24,6 +24,8 @@ sr_chan_payload_size(enum sr_msg_type type)
 		return sizeof(struct sr_msg_status);
 	case SR_MSG_DIAG:
 		return sizeof(struct sr_diag);
+	case SR_MSG_VALUE:
+		return sizeof(struct sr_msg_value);
 	default:
 		return 0;
 	}
@@ -37,6 +39,7 @@ sr_chan_type_name(enum sr_msg_type type)
 		[SR_MSG_RUN] = "run", [SR_MSG_FACTS] = "facts",
 		[SR_MSG_DIAG] = "diag", [SR_MSG_STATUS] = "status",
 		[SR_MSG_EXIT] = "exit", [SR_MSG_WARM] = "warm",
+		[SR_MSG_VALUE] = "value",
 	};
 
 	if ((unsigned)type >= SR_MSG_COUNT || names[type] == NULL)

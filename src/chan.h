@@ -32,6 +32,9 @@ enum sr_msg_type {
 	SR_MSG_WARM,		/* supervisor -> init: start the warm driver
 				 * (driver.h), then READY again; payload
 				 * sr_msg_run, fds: its memfd, [notify] */
+	SR_MSG_VALUE,		/* init -> supervisor, before STATUS: a
+				 * session call's value (value.h); fd: a
+				 * sealed memfd */
 	SR_MSG_COUNT
 };
 
@@ -40,11 +43,13 @@ enum sr_msg_type {
 #define SR_RUN_NOTIFY (1u << 1)	/* the program's end of the notify socket */
 #define SR_RUN_EXPORT (1u << 2)	/* memfd for the work dir's files */
 #define SR_RUN_FILES (1u << 3)	/* --file copies made at run (mounts.h) */
+#define SR_RUNF_LOOP (1u << 0)	/* a session's call: the warm driver runs it
+				 * in loop mode and lives on (driver.h) */
 struct sr_msg_run {
 	uint32_t fds;		/* SR_RUN_* (stdout, stderr and the program's
 				 * memfd (program.h) always come first, then
 				 * stdin, notify, export, files) */
-	uint32_t pad;
+	uint32_t flags;		/* SR_RUNF_* */
 	uint64_t export_max;	/* bytes the export may copy */
 };
 
@@ -69,11 +74,24 @@ struct sr_msg_facts {
 };
 
 /* SR_MSG_STATUS */
+#define SR_STATUS_INIT_ENDS (1 << 0)	/* init exits after this record (a
+					 * session's driver ended: the
+					 * sandbox goes with it) */
 struct sr_msg_status {
 	int wstatus;		/* from wait4 on the program */
-	int pad;
+	int flags;		/* SR_STATUS_* */
 	struct rusage ru;	/* the program's own */
 	uint64_t exec_ns;	/* monotonic time of the fork of the program */
+};
+
+/* SR_MSG_VALUE: the memfd holds len bytes of repr, then png_len bytes
+ * of base64 PNG (value.h bounds both). */
+#define SR_VALUE_HAS_TEXT (1u << 0)
+#define SR_VALUE_HAS_PNG (1u << 1)
+struct sr_msg_value {
+	uint32_t present;	/* SR_VALUE_HAS_* */
+	uint32_t pad;
+	uint64_t len, png_len;
 };
 
 struct sr_msg {
@@ -83,6 +101,7 @@ struct sr_msg {
 		struct sr_msg_run run;
 		struct sr_msg_facts facts;
 		struct sr_msg_status status;
+		struct sr_msg_value value;
 		struct sr_diag diag;
 	} u;
 };

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -7,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/param.h>
@@ -24,6 +26,7 @@
 #include "quota.h"
 #include "program.h"
 #include "util.h"
+#include "value.h"
 
 #define CHAN_FD 3		/* the program's copy of the channel */
 #define NOTIFY_FD 5		/* so the listener will be fd 4 (notify.h) */
@@ -441,8 +444,8 @@ take_filter(struct sr_sandbox *sb, struct sr_diag *d)
  * RLIMIT_CPU moved by the CPU seconds the driver used before the call,
  * so the call gets its whole limit; each read back (prlimit) for FACTS. */
 static int
-relimit(const struct sr_sandbox *sb, uint64_t base_s, struct sr_msg_facts *f,
-    struct sr_diag *d)
+relimit(const struct sr_sandbox *sb, uint64_t base_s, bool loop,
+    struct sr_msg_facts *f, struct sr_diag *d)
 {
 	const struct sr_rlimits *rl = sb->rlimits;
 	bool all = true;
@@ -455,10 +458,21 @@ relimit(const struct sr_sandbox *sb, uint64_t base_s, struct sr_msg_facts *f,
 		struct rlimit want = rl->value[i];
 
 		if (rl->resource[i] == RLIMIT_CPU) {
+			struct rlimit cur;
+
 			if (want.rlim_cur != RLIM_INFINITY)
 				want.rlim_cur += base_s;
 			if (want.rlim_max != RLIM_INFINITY)
 				want.rlim_max += base_s;
+			/* A session's driver (loop): left as started, the
+			 * planned limit plus the warm-up's room for all its
+			 * calls (raising it later needs a privilege init
+			 * does not hold); each call's own CPU limit is the
+			 * cgroup's (supervise.c).  Never raised either way. */
+			if (prlimit(driver_pid, RLIMIT_CPU, NULL, &cur) == 0 &&
+			    (loop || want.rlim_cur > cur.rlim_cur ||
+			    want.rlim_max > cur.rlim_max))
+				want = cur;
 			if (prlimit(driver_pid, RLIMIT_CPU, &want, NULL) < 0)
 				return sr_diag_errno(d, "warm driver: RLIMIT_CPU");
 		}
@@ -480,7 +494,7 @@ relimit(const struct sr_sandbox *sb, uint64_t base_s, struct sr_msg_facts *f,
  * The driver runs it and exits; init reaps it as the program.  *used is
  * the CPU time it had used, which is not the call's. */
 static int
-call_driver(struct sr_sandbox *sb, const struct run_fds *f,
+call_driver(struct sr_sandbox *sb, const struct run_fds *f, bool loop,
     struct timeval used[2], struct sr_diag *d)
 {
 	struct sr_msg_facts facts;
@@ -499,7 +513,7 @@ call_driver(struct sr_sandbox *sb, const struct run_fds *f,
 	used[1].tv_sec = (time_t)(st / 1000000);
 	used[1].tv_usec = (suseconds_t)(st % 1000000);
 	if (relimit(sb, MIN((ut + st + 999999) / 1000000,
-	    SR_DRIVER_WARMUP_CPU_S), &facts, d) < 0)
+	    SR_DRIVER_WARMUP_CPU_S), loop, &facts, d) < 0)
 		return -1;
 	(void)sr_chan_write(sb->chan, SR_MSG_FACTS, &facts, sizeof(facts));
 	if ((stdio[0] = f->in) < 0 &&
@@ -508,14 +522,145 @@ call_driver(struct sr_sandbox *sb, const struct run_fds *f,
 	stdio[1] = f->out;
 	stdio[2] = f->err;
 	req = sr_driver_request(f->pv.argv, f->pv.envp, sb->plan->workdir,
-	    code, false);
+	    code, loop);
 	rc = sr_driver_call(driver_ctl, stdio, req, d);
 	free(req);
 	if (null >= 0)
 		close(null);
-	close(driver_ctl);	/* one call: nothing more to say */
-	driver_ctl = -1;
+	if (!loop) {
+		close(driver_ctl);	/* one call: nothing more to say */
+		driver_ctl = -1;
+	}
 	return rc;
+}
+
+/* Init, in loop mode: the driver's done record, or its end.  Returns 1
+ * with *dn, or 0 with its wait status in *ws (a record init cannot
+ * parse ends it too).  Other processes that end meanwhile are reaped. */
+static int
+loop_wait(struct sr_driver_done *dn, int *ws, struct rusage *ru)
+{
+	struct sr_diag d;
+	pid_t w;
+
+	for (;;) {
+		struct pollfd p = { .fd = driver_ctl, .events = POLLIN };
+
+		if (poll(&p, 1, 50) > 0) {
+			memset(&d, 0, sizeof(d));
+			if (sr_driver_wait_done(driver_ctl, 0, dn, &d) == 0)
+				return 1;
+			kill(driver_pid, SIGKILL);
+			while (wait4(driver_pid, ws, 0, ru) < 0 && errno == EINTR)
+				;
+			return 0;
+		}
+		while ((w = wait4(-1, ws, WNOHANG, ru)) > 0)
+			if (w == driver_pid)
+				return 0;
+	}
+}
+
+/* An ended process not yet reaped (the driver's children stay so until
+ * it waits for them: nothing to kill). */
+static bool
+zombie(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return true;	/* gone */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* Init, after a call in loop mode: kill every process of the sandbox
+ * but init and the driver (its own pid namespace: /proc lists them)
+ * and reap them, until none is left.  Returns -1 when the driver ended
+ * meanwhile. */
+static int
+kill_others(void)
+{
+	int round, n, rc = 0;
+	pid_t w;
+
+	for (round = 0; round < 1000; round++) {
+		DIR *dir = opendir("/proc");
+		struct dirent *e;
+
+		if (dir == NULL)
+			return rc;
+		n = 0;
+		while ((e = readdir(dir)) != NULL) {
+			char *end;
+			long pid = strtol(e->d_name, &end, 10);
+
+			if (*end != '\0' || pid <= 1 || pid == driver_pid ||
+			    zombie((pid_t)pid))
+				continue;
+			kill((pid_t)pid, SIGKILL);
+			n++;
+		}
+		closedir(dir);
+		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
+			if (w == driver_pid)
+				rc = -1;
+		if (n == 0)
+			return rc;
+		usleep(1000);
+	}
+	return rc;
+}
+
+/* Init, at a session's call with a driver: wait for its done record
+ * (the done status as the wait status) or its end (its own status; no
+ * driver from here on: the session restarts), then nothing else left
+ * running, then export.  st->ru has the driver's CPU time so far. */
+static void
+loop_reap(const struct sr_sandbox *sb, const struct run_fds *f,
+    struct sr_msg_status *st)
+{
+	struct sr_driver_done dn = { 0, NULL, NULL };
+	unsigned long long ut = 0, stime = 0;
+	int ws = 0, alive;
+
+	alive = loop_wait(&dn, &ws, &st->ru);
+	program_pid = 0;
+	if (alive)
+		(void)sr_value_send(sb->chan, dn.value, dn.value_png);
+	if (alive) {
+		st->wstatus = W_EXITCODE(dn.status & 0xff, 0);
+		memset(&st->ru, 0, sizeof(st->ru));
+		if (sr_driver_cpu_used(driver_pid, &ut, &stime) == 0) {
+			st->ru.ru_utime.tv_sec = (time_t)(ut / 1000000);
+			st->ru.ru_utime.tv_usec = (suseconds_t)(ut % 1000000);
+			st->ru.ru_stime.tv_sec = (time_t)(stime / 1000000);
+			st->ru.ru_stime.tv_usec = (suseconds_t)(stime % 1000000);
+		}
+		if (kill_others() < 0)
+			alive = 0;
+	} else {
+		st->wstatus = ws;
+		kill(-1, SIGKILL);
+		while (wait(NULL) > 0 || errno == EINTR)
+			;
+	}
+	if (!alive) {
+		close(driver_ctl);
+		driver_ctl = -1;
+		driver_pid = 0;
+	}
+	sr_driver_done_free(&dn);
+	if (f->export >= 0)
+		sr_export_walk(f->export, sb->plan->workdir, f->export_max);
 }
 
 /* Init, at WARM (a ready sandbox of a pool): start the policy's warm
@@ -593,6 +738,7 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	struct run_fds f;
 	struct sr_diag d;
 	pid_t pid;
+	bool loop;
 	int i;
 
 	memset(&d, 0, sizeof(d));
@@ -614,7 +760,18 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	st.exec_ns = sr_now_ns();
 	if (injected(SR_STEP_FORK, &d) < 0)
 		fail(sb->chan, &d, 125);
-	if (driver_pid > 0 && call_driver(sb, &f, used, &d) < 0)
+	loop = driver_pid > 0 && (m->flags & SR_RUNF_LOOP) &&
+	    f.pv.code_name != NULL;
+	if (driver_pid > 0 && !loop && (m->flags & SR_RUNF_LOOP)) {
+		/* --exec in a session: the program is not the driver's */
+		kill(driver_pid, SIGKILL);
+		while (waitpid(driver_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		close(driver_ctl);
+		driver_ctl = -1;
+		driver_pid = 0;
+	}
+	if (driver_pid > 0 && call_driver(sb, &f, loop, used, &d) < 0)
 		fail(sb->chan, &d, 125);
 	pid = driver_pid > 0 ? driver_pid : spawn_program(sb, &f, &d);
 	if (pid < 0) {
@@ -625,7 +782,10 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	for (i = 0; i < nfds; i++)
 		if (fds[i] != f.export)
 			close(fds[i]);
-	reap(sb, &f, pid, &st);
+	if (loop)
+		loop_reap(sb, &f, &st);
+	else
+		reap(sb, &f, pid, &st);
 	/* a warm driver's CPU before the call is not the call's */
 	timersub(&st.ru.ru_utime, &used[0], &st.ru.ru_utime);
 	timersub(&st.ru.ru_stime, &used[1], &st.ru.ru_stime);
@@ -633,11 +793,22 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		timerclear(&st.ru.ru_utime);
 	if (st.ru.ru_stime.tv_sec < 0)
 		timerclear(&st.ru.ru_stime);
-	driver_pid = 0;
+	if (!loop) {
+		driver_pid = 0;
+		if (driver_ctl >= 0)
+			close(driver_ctl);
+		driver_ctl = -1;
+	}
 	sr_program_unmap(&f.pv);
 	if (f.export >= 0)
 		close(f.export);
+	if (loop && driver_pid == 0)
+		st.flags |= SR_STATUS_INIT_ENDS;
 	(void)sr_chan_send(sb->chan, SR_MSG_STATUS, &st, sizeof(st), NULL, 0);
+	/* A session's driver ended with its interpreter's state: so does
+	 * the sandbox, and the next call restarts it. */
+	if (loop && driver_pid == 0)
+		_exit(0);	/* STATUS said so (SR_STATUS_INIT_ENDS) */
 }
 
 /* Init, once: from GO to a root filesystem ready for programs. */

@@ -158,6 +158,8 @@ build(cJSON *res, bool images, const char *note)
 	add_head(&t, res);
 	add_stream(&t, res, "stdout");
 	add_stream(&t, res, "stderr");
+	if (str(res, "value") != NULL)	/* a session call's last expression */
+		addf(&t, "value: %s\n", str(res, "value"));
 	add_files(&t, res);
 	if (note != NULL)
 		addf(&t, "note: %s\n", note);
@@ -181,6 +183,14 @@ build(cJSON *res, bool images, const char *note)
 		cJSON_AddStringToObject(item, "mimeType", "image/png");
 		cJSON_AddItemToArray(content, item);
 		n_img++;
+	}
+	if (images && str(res, "value_png") != NULL &&
+	    n_img < SR_MCP_IMAGES_MAX) {
+		item = cJSON_CreateObject();
+		cJSON_AddStringToObject(item, "type", "image");
+		cJSON_AddStringToObject(item, "data", str(res, "value_png"));
+		cJSON_AddStringToObject(item, "mimeType", "image/png");
+		cJSON_AddItemToArray(content, item);
 	}
 	cJSON_AddItemReferenceToObject(r, "structuredContent", res);
 	cJSON_AddBoolToObject(r, "isError", status == NULL ||
@@ -226,6 +236,8 @@ sr_mcp_tools_result(const char *json, size_t len, size_t max)
 		cJSON_DeleteItemFromObjectCaseSensitive(f, "encoding");
 		cJSON_DeleteItemFromObjectCaseSensitive(f, "invalid_utf8");
 	}
+	cJSON_ReplaceItemInObjectCaseSensitive(res, "value_png",
+	    cJSON_CreateNull());
 	r = build(res, false, "file contents left out: the result would "
 	    "pass the 10 MiB message limit");
 	return finish(r, res);

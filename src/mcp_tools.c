@@ -36,9 +36,10 @@ static const char run_schema[] =
 "\"session\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._-]{1,48}$\","
 "\"description\":\"Run in a named session: the first call creates it, "
 "later calls with the same name run in the same sandbox, so files in "
-"the work directory and /tmp survive between calls (each call is a new "
-"interpreter: variables do not). End it with end_session; it also ends "
-"after a while idle.\"}"
+"the work directory and /tmp survive between calls, and in python the "
+"interpreter too: variables, imports and functions persist, and the value "
+"of the last expression is returned (as in a notebook). End it with "
+"end_session; it also ends after a while idle.\"}"
 "}}";
 
 static const char end_schema[] =

@@ -37,6 +37,8 @@ struct sr_plan {
 	bool export;		/* collect the work dir's files */
 	bool warm;		/* create starts the policy's warm driver
 				 * (a pool's ready sandbox; driver.h) */
+	bool loop;		/* with warm: a session's, whose driver keeps
+				 * its interpreter across calls (loop mode) */
 	char *args_area;	/* sandrun's argv+environ strings, which init */
 	size_t args_len;	/* wipes (its /proc/1/cmdline shows nothing) */
 	enum sr_format format;

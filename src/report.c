@@ -165,6 +165,9 @@ sr_result_free(struct sr_result *r)
 		return;
 	sr_capture_free(&r->out);
 	sr_capture_free(&r->err);
+	free(r->value);
+	free(r->value_png);
+	r->value = r->value_png = NULL;
 	for (i = 0; i < r->n_files; i++) {
 		free(r->files[i].path);
 		free(r->files[i].content);

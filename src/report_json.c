@@ -451,6 +451,8 @@ sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 		cJSON_AddItemToObject(o, "session", session_json(r));
 	else
 		cJSON_AddNullToObject(o, "session");
+	add_str(o, "value", r->value);
+	add_str(o, "value_png", r->value_png);
 	if (policy != NULL) {
 		t = cJSON_AddObjectToObject(o, "policy");
 		add_str(t, "name", policy->name);

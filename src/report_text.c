@@ -219,6 +219,15 @@ sr_report_tool(FILE *f, const struct sr_result *r)
 		put_safe(f, r->diag.msg, strnlen(r->diag.msg, sizeof(r->diag.msg)));
 		fputc('\n', f);
 	}
+	if (r->value != NULL) {
+		/* a session call's last expression, as a notebook shows it */
+		fputs("value: ", f);
+		put_safe(f, r->value, strlen(r->value));
+		fputc('\n', f);
+	}
+	if (r->value_png != NULL)
+		fprintf(f, "value: a figure (PNG, %zu bytes of base64 in the JSON result)\n",
+		    strlen(r->value_png));
 	status_word(r, false, st, sizeof(st));
 	fmt_secs(r->wall_ms, wall, sizeof(wall));
 	sr_fmt_size(r->memory_peak, peak, sizeof(peak));

@@ -123,6 +123,9 @@ struct sr_result {
 		const char *sleep;	/* how it sleeps between calls */
 		int slept;	/* the last sleep observed: 1, 0, -1 none yet */
 	} session;
+	char *value;		/* a session call's last expression (repr),
+				 * or NULL (value.h) */
+	char *value_png;	/* its figure as base64 PNG, or NULL */
 	struct sr_file *files;
 	size_t n_files;
 	struct sr_skipped *skipped;

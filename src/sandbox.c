@@ -597,6 +597,8 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 	} else if (n >= 0) {
 		m.export_max = sr_export_total_max(
 		    b->plan->policy->limits.tmpfs_work);
+		if (b->warm && b->plan->loop)
+			m.flags |= SR_RUNF_LOOP;
 		/* the CPU of the warm-up (or a session's earlier calls:
 		 * plan.cpu_delta) is not the call's */
 		memset(&b->cpu_base, 0, sizeof(b->cpu_base));

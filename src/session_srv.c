@@ -263,6 +263,9 @@ sr_session_run(struct sr_plan *plan, struct sr_policy **policy,
 
 	plan->interrupt_ms = SR_SESSION_INTERRUPT_MS;
 	plan->cpu_delta = true;
+	/* the policy's warm driver keeps the interpreter across calls */
+	plan->warm = (*policy)->warm_command != NULL;
+	plan->loop = true;
 
 	if (S.box != NULL && !same_policy(*policy))
 		return sr_diag_kind(d, SR_DIAG_USAGE,

@@ -21,6 +21,7 @@
 #include "report.h"
 #include "sandbox.h"
 #include "util.h"
+#include "value.h"
 
 #define GRACE_MS 1000		/* SIGTERM to SIGKILL after an interrupt */
 #define STOP_GRACE_MS 2000	/* init's time to clean up after a limit */
@@ -141,6 +142,7 @@ struct watch {
 	uint64_t deadline, kill_at, drain_until, cpu_at, stop_at;
 	bool timed_out, interrupted, output_over, cpu_over, killed;
 	bool have_status, have_facts, have_diag, chan_done;
+	char *value, *value_png;	/* a session call's (value.h) */
 	struct sr_msg_status st;
 	struct sr_msg_facts facts;
 	struct sr_diag diag;	/* the first DIAG record */
@@ -265,6 +267,10 @@ read_chan(struct watch *w)
 	int fds[SR_CHAN_MAX_FDS], nfds, i, k;
 
 	k = sr_chan_recv(w->b->chan, &m, fds, &nfds);
+	if (k == 1 && m.type == SR_MSG_VALUE && nfds == 1 &&
+	    w->value == NULL && w->value_png == NULL)
+		(void)sr_value_take(fds[0], &m.u.value, &w->value,
+		    &w->value_png);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	if (k < 0 && (errno == EINTR || errno == EAGAIN))
@@ -689,6 +695,10 @@ sr_sandbox_collect(struct sr_box *b, struct sr_result *r, struct sr_diag *d)
 	b->running = false;
 	if (w->killed && b->pid > 0)
 		sr_box_reap(b, true);
+	/* init ends right after this STATUS: wait for it (a session sees
+	 * its sandbox gone, not a frozen init about to exit) */
+	if (w->have_status && (w->st.flags & SR_STATUS_INIT_ENDS) && b->pid > 0)
+		sr_box_reap(b, false);
 	sr_notify_finish(&b->nt, r, w->pl->verbose > 0);
 	relay_stop(w);
 	if (w->pfd[P_SIG].fd >= 0)
@@ -698,6 +708,13 @@ sr_sandbox_collect(struct sr_box *b, struct sr_result *r, struct sr_diag *d)
 	close_fd(&w->pfd[P_ERR].fd);
 	close_fd(&w->fast.in_fd);
 	close_fd(&w->fast.null_fd);
+	if (rc == 0 && w->have_status) {
+		r->value = w->value;
+		r->value_png = w->value_png;
+		w->value = w->value_png = NULL;
+	}
+	free(w->value);
+	free(w->value_png);
 	free(w);
 	return rc;
 }

@@ -467,3 +467,85 @@ print("valid")
 	done
 	! kill -0 "$ip" 2>/dev/null
 }
+
+@test "session (python): variables and imports persist across calls" {
+	echo 'import math; x = 41' > a.py
+	echo 'print(x + 1, math.floor(2.5))' > b.py
+	run -0 "$SANDRUN" --session v1 --json a.py
+	[ "$(json .value)" = null ]
+	run -0 "$SANDRUN" --session v1 b.py
+	assert_output '42 2'
+}
+
+@test "session (python): the value of a last expression is returned, not printed" {
+	echo 'x = 41' > a.py
+	echo 'x + 1' > e.py
+	run -0 "$SANDRUN" --session v2 a.py
+	run -0 "$SANDRUN" --session v2 --json e.py
+	[ "$(json .value)" = 42 ]
+	[ "$(json .value_png)" = null ]
+	[ "$(json .stdout.text)" = "" ]
+	run -0 "$SANDRUN" --session v2 e.py
+	assert_output ''
+	run -0 "$SANDRUN" --session v2 --format tool e.py
+	assert_line 'value: 42'
+	# a cold run has no value (nor x)
+	run -1 "$SANDRUN" --json e.py
+	[ "$(json .value)" = null ]
+}
+
+@test "session (python): a crash of the interpreter restarts the session" {
+	echo 'x = 41' > a.py
+	echo 'import os; os._exit(3)' > c.py
+	echo 'print(x + 1)' > b.py
+	run -0 "$SANDRUN" --session v3 a.py
+	run -3 "$SANDRUN" --session v3 --json c.py
+	[ "$(json .exit_code)" = 3 ]
+	[ "$(json .session.lost)" = true ]
+	run -1 "$SANDRUN" --session v3 --json b.py
+	[ "$(json .session.restarted)" = true ]
+	[[ "$(json .stderr.text)" == *"NameError"* ]]
+}
+
+@test "session (python): a timed-out call is interrupted, the session keeps its state" {
+	echo 'x = 41' > a.py
+	echo 'while True: pass' > t.py
+	echo 'print(x + 1)' > b.py
+	run -0 "$SANDRUN" --session v4 a.py
+	run "$SANDRUN" --session v4 --json -t 1s t.py
+	[ "$(json .status)" = timeout ]
+	[[ "$(json .stderr.text)" == *KeyboardInterrupt* ]]
+	[ "$(json .session.lost)" = false ]
+	run -0 "$SANDRUN" --session v4 --json b.py
+	[ "$(json .stdout.text)" = 42 ]
+	[ "$(json .session.restarted)" = false ]
+}
+
+@test "session (python): a timeout not survived restarts the session" {
+	echo 'x = 41' > a.py
+	printf 'import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass\n' > k.py
+	echo 'print(x + 1)' > b.py
+	run -0 "$SANDRUN" --session v7 a.py
+	run "$SANDRUN" --session v7 --json -t 1s k.py
+	[ "$(json .status)" = timeout ]
+	[ "$(json .session.lost)" = true ]
+	run -1 "$SANDRUN" --session v7 --json b.py
+	[ "$(json .session.restarted)" = true ]
+}
+
+@test "session (python): nothing a call started outlives it" {
+	printf 'import subprocess\nsubprocess.Popen(["sleep", "100"])\ny = 1\n' > s.py
+	# (a killed child stays a zombie until the interpreter reaps it)
+	echo 'import os; print([p for p in os.listdir("/proc") if p.isdigit() and b"sleep" in open("/proc/%s/cmdline" % p, "rb").read()], y)' > b.py
+	run -0 "$SANDRUN" --session v5 s.py
+	run -0 "$SANDRUN" --session v5 b.py
+	assert_output '[] 1'
+}
+
+@test "session (python): a figure value is returned as a PNG" {
+	require_python_module matplotlib
+	printf 'import matplotlib.pyplot as plt\nfig = plt.figure()\nplt.plot([1, 2])\nfig\n' > f.py
+	run -0 "$SANDRUN" --session v6 --json f.py
+	[[ "$(json .value)" == "<Figure size"* ]]
+	json .value_png | base64 -d | head -c 8 | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'
+}

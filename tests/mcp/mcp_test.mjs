@@ -17,7 +17,7 @@ const dataset = readFileSync(join(seedDir, 'dataset.csv'), 'utf8');
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const SEED_ANSWER = 'Seattle with an average salary of 73500.0';
 
-const PLAN = 26;
+const PLAN = 27;
 let n = 0, failed = 0;
 console.log(`1..${PLAN}`);
 function ok(cond, name, diag) {
@@ -174,7 +174,7 @@ async function sdkTests() {
 	r = await client.callTool({ name: 'run_code', arguments: { code: 'x', policy: 'nonesuch' } });
 	ok(r.isError === true && text(r).startsWith('policy:'), 'bad arguments: policy not offered', r);
 	// a session over two calls: what the first call made, the second sees
-	// (files, in the work dir and /tmp; python variables do not yet)
+	// (files, in the work dir and /tmp)
 	r = await client.callTool({ name: 'run_code', arguments: { session: 's1',
 		code: 'open("state.txt", "w").write("kept")\nopen("/tmp/t", "w").write("41")\n' } });
 	const first = r.structuredContent;
@@ -183,6 +183,14 @@ async function sdkTests() {
 	ok(first?.status === 'ok' && first.session?.call === 1 &&
 		r.structuredContent?.stdout.text === 'kept 42\n' && r.structuredContent.session?.call === 2,
 		'session: files survive between calls', { first, second: r.structuredContent });
+	// and python's variables; a last expression's value comes back
+	r = await client.callTool({ name: 'run_code', arguments: { session: 's1', code: 'x = 41\n' } });
+	const setx = r.structuredContent;
+	r = await client.callTool({ name: 'run_code', arguments: { session: 's1', code: 'print(x + 1)\nx + 1\n' } });
+	ok(setx?.status === 'ok' && r.structuredContent?.stdout.text === '42\n' &&
+		r.structuredContent.value === '42' && /^value: 42$/m.test(text(r)) &&
+		r.structuredContent.session?.restarted === false,
+		'session: variables survive between calls, the value comes back', { setx, second: r.structuredContent });
 	r = await client.callTool({ name: 'run_code', arguments: { code: 'print(x)', session: 'no/slash' } });
 	ok(r.isError === true && /^session: 1 to 48 of/.test(text(r)), 'session: a bad name is a tool error', r);
 	r = await client.callTool({ name: 'end_session', arguments: { session: 's1' } });

@@ -27,7 +27,7 @@ static const char *const top_keys[] = { "schema", "status", "limit_hit",
 	"exit_code", "signal", "signal_number", "exit_status", "error",
 	"stdout", "stderr", "time", "memory", "oom_killed", "alloc_failed",
 	"limits", "isolation", "files", "skipped", "denied",
-	"denied_observable", "warm", "session", "policy" };
+	"denied_observable", "warm", "session", "value", "value_png", "policy" };
 
 static void
 base(struct sr_result *r, uint64_t cap)
