@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cli.h"
 #include "diag.h"
@@ -103,6 +104,12 @@ int sr_mounts_dir_in(int root, const char *path, unsigned mode,
  * component (points into PATH).  -1 with d. */
 int sr_mounts_parent_in(int root, const char *path, const char **name,
     struct sr_diag *d);
+
+/* Copy size bytes of src from offset off to a new file PATH inside ROOT
+ * (0644, never over an existing file or through a link), owned by
+ * uid:gid.  0, or -1 with d. */
+int sr_mounts_copy_in(int root, int src, off_t off, uint64_t size,
+    const char *path, unsigned uid, unsigned gid, struct sr_diag *d);
 
 /* In init, inside the new namespaces but before it becomes the sandbox
  * user (whose host uid may not reach the sources' parent directories):

@@ -214,12 +214,12 @@ write_in(int root, const char *path, const char *data, size_t len,
 	return rc;
 }
 
-static int
-copy_in(int root, int src, const char *path, uint64_t size, unsigned uid,
-    unsigned gid, struct sr_diag *d)
+int
+sr_mounts_copy_in(int root, int src, off_t off, uint64_t size,
+    const char *path, unsigned uid, unsigned gid, struct sr_diag *d)
 {
 	const char *name;
-	off_t off = 0;
+	uint64_t end = (uint64_t)off + size;
 	ssize_t n;
 	int dfd, fd;
 
@@ -230,9 +230,9 @@ copy_in(int root, int src, const char *path, uint64_t size, unsigned uid,
 	close(dfd);
 	if (fd < 0)
 		return sr_diag_errno(d, "copy to %s", path);
-	while ((uint64_t)off < size) {
-		n = sendfile(fd, src, &off, size - (uint64_t)off > (1u << 30) ?
-		    (1u << 30) : size - (uint64_t)off);
+	while ((uint64_t)off < end) {
+		n = sendfile(fd, src, &off, end - (uint64_t)off > (1u << 30) ?
+		    (1u << 30) : end - (uint64_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -488,8 +488,8 @@ apply_step(const struct sr_mount_plan *pl, int root, const struct sr_step *s,
 		return write_in(root, s->dst, s->text, s->text_len, s->mode,
 		    -1, -1, d);
 	case SR_STEP_COPY:
-		return copy_in(root, s->src_fd, s->dst, s->size, pl->uid,
-		    pl->gid, d);
+		return sr_mounts_copy_in(root, s->src_fd, 0, s->size, s->dst,
+		    pl->uid, pl->gid, d);
 	}
 	return 0;
 }

@@ -149,43 +149,6 @@ fail:
 	return -1;
 }
 
-/* One copy: as mounts_apply.c's copy_in, from offset off of src. */
-static int
-copy_one(const struct sr_mount_plan *pl, int src, off_t off, uint64_t size,
-    const char *path, struct sr_diag *d)
-{
-	const char *name;
-	uint64_t end = (uint64_t)off + size;
-	ssize_t n;
-	int dfd, fd;
-
-	if ((dfd = sr_mounts_parent_in(pl->stage_fd, path, &name, d)) < 0)
-		return -1;
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-	    O_NOFOLLOW, 0644);
-	close(dfd);
-	if (fd < 0)
-		return sr_diag_errno(d, "copy to %s", path);
-	while ((uint64_t)off < end) {
-		n = sendfile(fd, src, &off, end - (uint64_t)off > (1u << 30) ?
-		    (1u << 30) : end - (uint64_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			sr_diag_errno(d, "copy to %s%s", path,
-			    n == 0 ? ": source shrank" : "");
-			close(fd);
-			return -1;
-		}
-	}
-	if (fchown(fd, pl->uid, pl->gid) < 0) {
-		sr_diag_errno(d, "chown %s", path);
-		close(fd);
-		return -1;
-	}
-	return close(fd);
-}
-
 int
 sr_mounts_copy_at_run(const struct sr_mount_plan *pl, int fd,
     struct sr_diag *d)
@@ -209,7 +172,8 @@ sr_mounts_copy_at_run(const struct sr_mount_plan *pl, int fd,
 			return sr_diag_set(d, "--file at run: malformed copies");
 		off += (off_t)(sizeof(h) + h.dst_len);
 		if ((uint64_t)off + h.size > (uint64_t)st.st_size ||
-		    copy_one(pl, fd, off, h.size, dst, d) < 0)
+		    sr_mounts_copy_in(pl->stage_fd, fd, off, h.size, dst,
+		    pl->uid, pl->gid, d) < 0)
 			return d->msg[0] ? -1 :
 			    sr_diag_set(d, "--file at run: malformed copies");
 		off += (off_t)h.size;
