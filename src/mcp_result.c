@@ -236,8 +236,9 @@ sr_mcp_tools_result(const char *json, size_t len, size_t max)
 		cJSON_DeleteItemFromObjectCaseSensitive(f, "encoding");
 		cJSON_DeleteItemFromObjectCaseSensitive(f, "invalid_utf8");
 	}
-	cJSON_ReplaceItemInObjectCaseSensitive(res, "value_png",
-	    cJSON_CreateNull());
+	if ((f = cJSON_CreateNull()) != NULL &&
+	    !cJSON_ReplaceItemInObjectCaseSensitive(res, "value_png", f))
+		cJSON_Delete(f);	/* no value_png to drop */
 	r = build(res, false, "file contents left out: the result would "
 	    "pass the 10 MiB message limit");
 	return finish(r, res);
