@@ -146,7 +146,10 @@ EOF
 	ms=$(( (t1 - t0) / 1000000 ))
 	# 1 s grace, then SIGKILL: well under 3 s in all
 	[ "$ms" -ge 900 ] && [ "$ms" -lt 3000 ]
-	output=$(grep '^{' "$OUT")
+	output=$(grep '^{' "$OUT") || {
+		echo "rc=$rc, no JSON line in: $(cat "$OUT")" >&2
+		return 1
+	}
 	[ "$(json .status)" = signal ]
 	[ "$(json .limit_hit)" = null ]
 	[ "$rc" = "$(json .exit_status)" ]
