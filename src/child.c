@@ -527,10 +527,6 @@ call_driver(struct sr_sandbox *sb, const struct run_fds *f, bool loop,
 	free(req);
 	if (null >= 0)
 		close(null);
-	if (!loop) {
-		close(driver_ctl);	/* one call: nothing more to say */
-		driver_ctl = -1;
-	}
 	return rc;
 }
 
@@ -663,6 +659,53 @@ loop_reap(const struct sr_sandbox *sb, const struct run_fds *f,
 		sr_export_walk(f->export, sb->plan->workdir, f->export_max);
 }
 
+/* Init, after a pool's one call to its driver: the done record (sent
+ * once python has ended as it ends and closed every descriptor but the
+ * socket) or the driver's end.  On the record the driver is stopped, not
+ * killed: its exit, the teardown of everything it imported, would cost
+ * milliseconds before the result; it dies with the sandbox at destroy.
+ * Stopped (every thread, WUNTRACED) it runs nothing while everything
+ * else is killed and the files are exported, as after its exit. */
+static void
+driver_reap(const struct sr_sandbox *sb, const struct run_fds *f,
+    struct sr_msg_status *st)
+{
+	struct sr_driver_done dn = { 0, NULL, NULL };
+	struct rusage ru;
+	int ws = 0, alive;
+	pid_t w = -1;
+
+	alive = loop_wait(&dn, &ws, &st->ru);
+	program_pid = 0;
+	if (alive && kill(driver_pid, SIGSTOP) == 0)
+		while ((w = wait4(driver_pid, &ws, WUNTRACED, &ru)) < 0 &&
+		    errno == EINTR)
+			;
+	if (alive && w == driver_pid) {
+		/* the usage of a stopped child is its own and its reaped
+		 * children's, as at its end (wait_task_stopped) */
+		st->wstatus = W_EXITCODE(dn.status & 0xff, 0);
+		st->ru = ru;
+		(void)kill_others();
+	} else {
+		if (alive) {	/* not seen stopped: as if it had not said */
+			kill(driver_pid, SIGKILL);
+			while (wait4(driver_pid, &ws, 0, &st->ru) < 0 &&
+			    errno == EINTR)
+				;
+			st->wstatus = ws;
+		} else {
+			st->wstatus = ws;
+		}
+		kill(-1, SIGKILL);
+		while (wait(NULL) > 0 || errno == EINTR)
+			;
+	}
+	sr_driver_done_free(&dn);
+	if (f->export >= 0)
+		sr_export_walk(f->export, sb->plan->workdir, f->export_max);
+}
+
 /* Init, at WARM (a ready sandbox of a pool): start the policy's warm
  * driver exactly as a program is started (run_program: new session,
  * rlimits, capabilities, no_new_privs, seccomp, FACTS), with stdio on
@@ -784,6 +827,8 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 			close(fds[i]);
 	if (loop)
 		loop_reap(sb, &f, &st);
+	else if (driver_pid > 0)
+		driver_reap(sb, &f, &st);
 	else
 		reap(sb, &f, pid, &st);
 	/* a warm driver's CPU before the call is not the call's */
