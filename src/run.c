@@ -292,7 +292,13 @@ box_run(const struct sr_opts *o, const struct sr_plan *plan,
 		report(o, plan->policy, r, sr_sandbox_export_fd(b), xo);
 		rc = 0;
 	}
-	sr_sandbox_destroy(b);
+	if (ready != NULL && ready->keep && b != NULL) {
+		/* the run's plan ends here; destroy reads none of it */
+		sr_sandbox_adopt(b, ready->plan);
+		ready->box = b;
+	} else {
+		sr_sandbox_destroy(b);
+	}
 	if (opened)
 		close(prog.stdin_fd);
 	return rc;

@@ -432,7 +432,8 @@ loop_once(struct server *s, char *buf)
 			pfd[n++] = (struct pollfd){ s->conns[i].call.pidfd, POLLIN, 0 };
 		}
 	}
-	if (poll(pfd, n, poll_timeout(s, now)) < 0)
+	if (poll(pfd, n, sr_serve_pool_reap(s->o->pools, s->o->n_pools,
+	    poll_timeout(s, now))) < 0)
 		return;
 	if (pfd[0].revents)
 		on_signal(s);
