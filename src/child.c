@@ -686,6 +686,8 @@ driver_reap(const struct sr_sandbox *sb, const struct run_fds *f,
 		 * children's, as at its end (wait_task_stopped) */
 		st->wstatus = W_EXITCODE(dn.status & 0xff, 0);
 		st->ru = ru;
+		/* its teardown at destroy yields to the reply */
+		(void)setpriority(PRIO_PROCESS, driver_pid, 19);
 		(void)kill_others();
 	} else {
 		if (alive) {	/* not seen stopped: as if it had not said */

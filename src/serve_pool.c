@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@
 #define W_SOCK 3		/* the worker's end, after closefrom */
 #define RETRY_MS 1000		/* after a worker that failed to create */
 #define REAP_TICK_MS 5		/* reaping retiring workers, this often */
+#define REPLY_WAIT_MS 1000	/* a worker's wait for the server's reply */
 
 struct ready_msg {
 	char tag;		/* 'R' */
@@ -237,7 +239,13 @@ worker_call(struct sr_box **b, const struct sr_plan *plan,
 	worker_release();
 	e.tag = ready.fits ? 'W' : 'C';
 	e.status = status;
-	(void)!send(W_SOCK, &e, sizeof(e), MSG_NOSIGNAL);
+	if (send(W_SOCK, &e, sizeof(e), MSG_NOSIGNAL) == (ssize_t)sizeof(e)) {
+		/* the destroy after the server's reply: it closes its end
+		 * first (sr_serve_pool_end), so the CPU is the reply's */
+		struct pollfd p = { .fd = W_SOCK, .events = POLLIN };
+
+		(void)poll(&p, 1, REPLY_WAIT_MS);
+	}
 	return status;
 }
 
@@ -461,6 +469,8 @@ sr_serve_pool_end(struct sr_serve_call *call, int *status)
 		return 0;
 	call->warm = e.tag == 'W';
 	*status = e.status;
+	/* the worker destroys its sandbox once this is closed */
+	shutdown(call->sock, SHUT_RDWR);
 	if (pool->n_retiring < SR_SERVE_POOL_MAX)
 		pool->retiring[pool->n_retiring++] = call->pid;
 	else	/* too many at it: wait for this one */
