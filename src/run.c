@@ -251,6 +251,10 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	    !sr_mounts_copies_fit(&plan->mounts,
 	    ready->plan->mounts.n_steps)))
 		return false;
+	/* the same limits (no --timeout, --output): p's hash is the one */
+	if (p->limits.wall_ms == pool->limits.wall_ms &&
+	    p->limits.output == pool->limits.output)
+		return strcmp(p->sha256, pool->sha256) == 0;
 	p->limits.wall_ms = pool->limits.wall_ms;
 	p->limits.output = pool->limits.output;
 	sr_policy_hash(p);
