@@ -298,3 +298,27 @@ os.kill(os.getpid(), signal.SIGTERM)
 PY
 	run -143 same_as_cold "$SOCKDIR/sig.py"
 }
+
+@test "warm: code that closes or writes on every descriptor runs on, as cold" {
+	start_server python=1
+	py closer <<'PY'
+import os, time
+os.closerange(3, 1024)
+time.sleep(0.3)
+print("after")
+PY
+	run -0 same_as_cold "$SOCKDIR/closer.py"
+	[ "$(jq -r .stdout.text "$SOCKDIR/w.out")" = after ]
+	py scribbler <<'PY'
+import os, time
+for fd in range(3, 64):
+    try:
+        os.write(fd, b"not a record")
+    except OSError:
+        pass
+time.sleep(0.3)
+print("after")
+PY
+	run -0 same_as_cold "$SOCKDIR/scribbler.py"
+	[ "$(jq -r .stdout.text "$SOCKDIR/w.out")" = after ]
+}
