@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "policy.h"
 #include "report.h"
 #include "serve.h"
@@ -301,6 +302,8 @@ sr_serve_main(int argc, char **argv)
 		}
 		return 0;
 	}
+	/* before any worker exists: the runs' cgroups go below ours */
+	sr_cgroup_settle();
 	if (sr_serve_run(&o, &d) < 0) {
 		fprintf(stderr, "sandrun: serve: %s\n", d.msg);
 		return SR_EXIT_FAILURE;
