@@ -200,8 +200,11 @@ host_main(int p, const char *dir, const char *hpath, int argc, char **argv,
 	(void)!write(p, &ok, 1);
 	if (ok != 1)
 		_exit(ok == 3 ? 0 : 125);
-	/* Keep nothing of our caller's but the socket and the lock. */
-	if (dup2(lfd, 3) < 0 || dup2(lock, 4) < 0)
+	/* Keep nothing of our caller's but the socket and the lock (out of
+	 * the way first: either may be 3 or 4). */
+	if ((lfd = fcntl(lfd, F_DUPFD_CLOEXEC, 10)) < 0 ||
+	    (lock = fcntl(lock, F_DUPFD_CLOEXEC, 10)) < 0 ||
+	    dup2(lfd, 3) < 0 || dup2(lock, 4) < 0)
 		_exit(125);
 	close_range(5, ~0U, 0);
 	if ((nul = open("/dev/null", O_RDWR)) >= 0) {
