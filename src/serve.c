@@ -448,7 +448,8 @@ poll_timeout(const struct server *s, uint64_t now)
 	for (i = 0; i < s->n_conns; i++)
 		if (s->conns[i].deadline && s->conns[i].deadline < t)
 			t = s->conns[i].deadline;
-	if (s->o->idle_exit_ms && s->n_conns == 0)
+	if (s->o->idle_exit_ms && s->n_conns == 0 &&
+	    sr_session_host_count() == 0)
 		t = MIN(t, s->last_active + s->o->idle_exit_ms);
 	if (s->o->sessions && !sr_session_host_any())
 		t = MIN(t, s->started + SESSIONS_GRACE_MS);
@@ -483,6 +484,7 @@ loop_once(struct server *s, char *buf)
 	for (k = n; k < n + ns; k++)
 		if (pfd[k].revents) {
 			sr_session_host_reap();
+			s->last_active = sr_now_ms();
 			break;
 		}
 	if (pfd[0].revents)
@@ -608,7 +610,9 @@ sr_serve_run(struct sr_serve_opts *o, struct sr_diag *d)
 		    sr_session_host_count() == 0 && (sr_session_host_any() ||
 		    sr_now_ms() - s->started >= SESSIONS_GRACE_MS))
 			break;
+		/* not idle while it hosts a session */
 		if (o->idle_exit_ms && s->n_conns == 0 &&
+		    sr_session_host_count() == 0 &&
 		    sr_now_ms() - s->last_active >= o->idle_exit_ms) {
 			logmsg(s, "idle for %llu ms: exiting",
 			    (unsigned long long)o->idle_exit_ms);

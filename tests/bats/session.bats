@@ -724,3 +724,14 @@ PY
 	run -0 "$SANDRUN" --session pe --json --exec -- true
 	[ "$(json .session.restarted)" = false ]
 }
+
+@test "session: serve --idle-exit waits for its sessions" {
+	start_serve --pool sh=1 --idle-exit 1s
+	run -0 "$SANDRUN" -p sh --session ie --exec -- sh -c 'echo x > f'
+	sleep 2
+	kill -0 "$SERVER"
+	run -0 "$SANDRUN" -p sh --session ie --exec -- cat f
+	assert_output x
+	run -0 "$SANDRUN" --end-session ie
+	wait_gone "$SERVER"
+}
