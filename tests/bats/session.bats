@@ -735,3 +735,25 @@ PY
 	run -0 "$SANDRUN" --end-session ie
 	wait_gone "$SERVER"
 }
+
+@test "session (python): the interpreter's CPU limit is each call's, not a budget" {
+	printf 'import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass\n' >burn.py
+	printf 'import time\nt = time.process_time()\nwhile time.process_time() - t < 4: pass\nprint("survived")\n' >burn4.py
+	run -0 "$SANDRUN" --session cb --json --cpu-time 1s burn.py
+	mech=$(json .limits.cpu_time.mechanism)
+	[ "$mech" != none ]
+	run -0 "$SANDRUN" --session cb --json --cpu-time 1s burn.py
+	[ "$(json .limits.cpu_time.mechanism)" = "$mech" ]
+	# the interpreter (init's one child): its soft RLIMIT_CPU is the
+	# call's 1 s past what it used, its hard one not the plan's 1 s plus
+	# the warm-up's 60 s for all calls
+	drv=$(pgrep -P "$(init_pid cb)" | head -1)
+	read -r soft hard < <(awk '/^Max cpu time/ { print $4, $5 }' "/proc/$drv/limits")
+	echo "driver RLIMIT_CPU: $soft $hard ($mech)" >&3
+	[ "$soft" -lt 60 ]
+	[ "$hard" = unlimited ] || [ "$hard" -gt 1000 ]
+	# a call over it is stopped and named
+	run "$SANDRUN" --session cb --json --cpu-time 1s burn4.py
+	[ "$(json .limit_hit)" = cpu_time ]
+	[[ "$(json .stdout.text)" != *survived* ]]
+}
