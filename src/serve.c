@@ -479,7 +479,8 @@ loop_once(struct server *s, char *buf)
 		}
 	}
 	ns = sr_session_host_pollfds(pfd + n, SR_SESSION_HOST_MAX);
-	if (poll(pfd, n + ns, poll_timeout(s, now)) < 0)
+	if (poll(pfd, n + ns, sr_serve_pool_reap(s->o->pools, s->o->n_pools,
+	    poll_timeout(s, now))) < 0)
 		return;
 	for (k = n; k < n + ns; k++)
 		if (pfd[k].revents) {
