@@ -3,7 +3,8 @@
  * The strongest way the host offers, chosen once per sandbox:
  *   cgroup2  the run's v2 cgroup: cgroup.freeze, observed in cgroup.events
  *   cgroup1  a freezer leaf of our own (root: /sys/fs/cgroup/freezer),
- *            init moved into it (what it forks follows): freezer.state
+ *            init moved into it (what it forks follows; what it forked
+ *            before, before each freeze): freezer.state
  *   sigstop  SIGSTOP to init and each of its descendants (found through
  *            /proc/PID/task/TID/children) until none is left running
  * Each freeze is observed (the state read back); the mechanism the
@@ -192,6 +193,35 @@ signal_tree(pid_t init, int sig)
 	return sig != SIGSTOP || all_stopped;
 }
 
+/* v1: what init forked before it was moved into our freezer leaf (the
+ * warm driver, made with the sandbox) is moved now, before each freeze,
+ * so the leaf holds the whole tree. */
+static void
+adopt_tree(const struct sr_session_freeze *f, pid_t init)
+{
+	pid_t *q = sr_xcalloc(TREE_MAX, sizeof(pid_t));
+	char p[sizeof(f->dir) + 32], procs[sizeof(f->dir) + 32], b[24];
+	size_t n, i;
+	FILE *fp;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", f->dir);
+	q[0] = init;
+	for (i = 0, n = 1; i < n; i++) {
+		if (i > 0) {
+			snprintf(b, sizeof(b), "%d", (int)q[i]);
+			(void)write_str(procs, b);
+		}
+		snprintf(p, sizeof(p), "/proc/%d/task/%d/children",
+		    (int)q[i], (int)q[i]);
+		if ((fp = fopen(p, "re")) == NULL)
+			continue;
+		while (n < TREE_MAX && fscanf(fp, "%d", &q[n]) == 1)
+			n++;
+		fclose(fp);
+	}
+	free(q);
+}
+
 int
 sr_session_freeze(struct sr_session_freeze *f, pid_t init, bool on)
 {
@@ -207,6 +237,8 @@ sr_session_freeze(struct sr_session_freeze *f, pid_t init, bool on)
 		}
 		break;
 	case SR_FREEZE_CGROUP1:
+		if (on)
+			adopt_tree(f, init);
 		snprintf(p, sizeof(p), "%s/freezer.state", f->dir);
 		if (write_str(p, on ? "FROZEN" : "THAWED") == 0)
 			ok = wait_for(p, on ? "FROZEN" : "THAWED");

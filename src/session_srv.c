@@ -452,11 +452,10 @@ serve_conn(int cfd, void *buf, sr_session_call_fn fn)
 }
 
 void
-sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
-    uint64_t life_ms, sr_session_call_fn fn)
+sr_session_serve(int lfd, const char *name, const char *path,
+    uint64_t idle_ms, uint64_t life_ms, sr_session_call_fn fn)
 {
 	void *buf = sr_xmalloc(SR_SERVE_MSG_MAX);
-	struct sr_diag d;
 	struct pollfd p = { lfd, POLLIN, 0 };
 	uint64_t now, due;
 	int cfd, r;
@@ -465,7 +464,7 @@ sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
 	S.cfd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	strlcpy(S.name, name, sizeof(S.name));
-	sr_session_path(name, S.path, sizeof(S.path), &d);
+	strlcpy(S.path, path, sizeof(S.path));
 	/* Until the first call sets them (sr_session_apply). */
 	S.req_idle_ms = idle_ms;
 	S.req_life_ms = life_ms;
