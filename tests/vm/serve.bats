@@ -120,3 +120,24 @@ ready_within() {
 	run -0 "$BIN" --json -p sh --exec -- true
 	[ "$(json .warm)" = false ]
 }
+
+@test "serve unit: a session lives in the server, asleep in a frozen cgroup v2 leaf" {
+	"$BIN" --json -p sh --exec -- true >/dev/null
+	ready_within 120
+	run -0 "$BIN" -p sh --session unit1 --json --exec -- true
+	[ "$(json .limits.memory.mechanism)" = cgroup2 ]
+	[ "$(json .limits.processes.mechanism)" = cgroup2 ]
+	[ "$(json .session.sleep.mechanism)" = cgroup2 ]
+	"$BIN" serve --status --json | jq -e '.hosts_sessions and (.sessions | map(.name) | index("unit1")) != null'
+	pid=$("$BIN" serve --status --json | jq -r '.sessions[] | select(.name == "unit1") | .pid')
+	# the session's leaf is below the service's cgroup, and frozen
+	cg=$("${SC[@]}" show -P ControlGroup sandrun-serve.service)
+	leaf=$(find "/sys/fs/cgroup$cg" -mindepth 1 -maxdepth 1 -type d -name "sandrun-$pid-*" | head -1)
+	[ -n "$leaf" ]
+	grep -qx 'frozen 1' "$leaf/cgroup.events"
+	run -0 "$BIN" -p sh --session unit1 --json --exec -- echo awake
+	[ "$(json .session.call)" = 2 ]
+	[ "$(json .session.sleep.observed)" = true ]
+	run -0 "$BIN" --end-session unit1
+	[ -z "$(find "/sys/fs/cgroup$cg" -type d -name "sandrun-$pid-*")" ]
+}
