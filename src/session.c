@@ -104,19 +104,6 @@ connect_session(const char *path, pid_t *peer)
 #define HOST_WAIT_MS 5000	/* for a session host to answer */
 #define HELLO_MS 1000
 
-static ssize_t
-recv_within(int fd, void *buf, size_t len, int ms)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-	int r;
-
-	do
-		r = poll(&p, 1, ms);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return -1;
-	return recv(fd, buf, len, MSG_DONTWAIT);
-}
 
 /* Ask the server at spath to host session name on path.  0 when it does
  * (or the session answers already), -1 with d when it refused, 1 when
@@ -139,7 +126,7 @@ ask_host(const char *spath, bool same_exe, const char *name,
 		return 1;
 	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != geteuid())
 		goto out;
-	n = recv_within(fd, &h, sizeof(h), HELLO_MS);
+	n = sr_fdpass_recv_within(fd, &h, sizeof(h), HELLO_MS);
 	if (n < 0 || sr_serve_hello_check(&h, (size_t)n, &h) < 0 ||
 	    h.version != SR_SERVE_PROTOCOL || h.status != SR_SERVE_HELLO_OK ||
 	    !(h.features & SR_SERVE_F_SESSION))
@@ -151,7 +138,7 @@ ask_host(const char *spath, bool same_exe, const char *name,
 	if (sr_serve_session_build(name, path, idle_ms, life_ms, msg) < 0 ||
 	    send(fd, msg, sizeof(msg), MSG_NOSIGNAL) != (ssize_t)sizeof(msg))
 		goto out;
-	n = recv_within(fd, &r, sizeof(r), HOST_WAIT_MS);
+	n = sr_fdpass_recv_within(fd, &r, sizeof(r), HOST_WAIT_MS);
 	if (n < 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0)
 		goto out;
 	if (r.type == SR_SERVE_REP_DONE)
@@ -184,7 +171,7 @@ host_main(int p, const char *dir, const char *hpath, int argc, char **argv,
 	struct sr_diag d;
 	char lpath[128], ok = 2, *area;
 	size_t alen;
-	int lock = -1, lfd = -1, nul;
+	int lock = -1, lfd = -1;
 
 	snprintf(lpath, sizeof(lpath), "%s/.serve.lock", dir);
 	if (sr_serve_sock_private_dir(hpath, &d) == 0 &&
@@ -207,14 +194,7 @@ host_main(int p, const char *dir, const char *hpath, int argc, char **argv,
 	    dup2(lfd, 3) < 0 || dup2(lock, 4) < 0)
 		_exit(125);
 	close_range(5, ~0U, 0);
-	if ((nul = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (nul > 2)
-			close(nul);
-	}
-	if (chdir("/") < 0)
+	if (sr_stdio_detach() < 0)
 		_exit(125);
 	args_area(argc, argv, &area, &alen);
 	sr_session_retitle(area, alen, "sandrun serve (sessions)");

@@ -72,7 +72,6 @@ child(int lfd, pid_t server, const struct sr_serve_session_msg *m)
 {
 	char title[SR_SERVE_SESSION_NAME + 32];
 	sigset_t none;
-	int nul;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != server)
@@ -88,14 +87,7 @@ child(int lfd, pid_t server, const struct sr_serve_session_msg *m)
 	if (dup2(lfd, 3) < 0 || listen(3, 64) < 0)
 		_exit(125);
 	close_range(4, ~0U, 0);
-	if ((nul = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (nul > 2)
-			close(nul);
-	}
-	if (chdir("/") < 0)
+	if (sr_stdio_detach() < 0)
 		_exit(125);
 	snprintf(title, sizeof(title), "sandrun-session %s", m->name);
 	sr_session_retitle(H.area, H.len, title);

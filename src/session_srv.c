@@ -349,7 +349,7 @@ run_call(const struct sr_serve_request *req, int *fds,
 {
 	char **argv = sr_xcalloc(req->argc + 2, sizeof(char *));
 	char **saved_env = environ;
-	int i, status, nul;
+	int i, status;
 	size_t k;
 
 	argv[0] = (char *)"sandrun";
@@ -376,13 +376,7 @@ run_call(const struct sr_serve_request *req, int *fds,
 	fflush(stdout);
 	fflush(stderr);
 	environ = saved_env;
-	if ((nul = open("/dev/null", O_RDWR)) >= 0) {
-		for (i = 0; i < 3; i++)
-			dup2(nul, i);
-		if (nul > 2)
-			close(nul);
-	}
-	if (chdir("/") < 0)
+	if (sr_stdio_detach() < 0)
 		status = 125;
 	free(argv);
 	return status;
