@@ -154,6 +154,24 @@ sr_session_freeze_setup(struct sr_session_freeze *f, const struct sr_box *b)
 	f->mech = SR_FREEZE_SIGSTOP;
 }
 
+/* Append the children of pid's main thread to q[n..TREE_MAX); the new
+ * n. */
+static size_t
+add_children(pid_t *q, size_t n, pid_t pid)
+{
+	char p[64];
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "/proc/%d/task/%d/children", (int)pid,
+	    (int)pid);
+	if ((fp = fopen(p, "re")) == NULL)
+		return n;
+	while (n < TREE_MAX && fscanf(fp, "%d", &q[n]) == 1)
+		n++;
+	fclose(fp);
+	return n;
+}
+
 /* Send sig to init and its descendants; with SIGSTOP, repeat until a
  * pass finds every one already stopped (a fork in between is caught). */
 static bool
@@ -163,7 +181,6 @@ signal_tree(pid_t init, int sig)
 	char p[128], st[256], *s;
 	size_t n, i, pass;
 	bool all_stopped = false;
-	FILE *fp;
 
 	for (pass = 0; pass < 50 && !all_stopped; pass++) {
 		all_stopped = true;
@@ -176,13 +193,7 @@ signal_tree(pid_t init, int sig)
 			    (s = strrchr(st, ')')) != NULL && s[1] == ' ' &&
 			    s[2] != 'T' && s[2] != 't' && s[2] != 'Z')
 				all_stopped = false;
-			snprintf(p, sizeof(p), "/proc/%d/task/%d/children",
-			    (int)q[i], (int)q[i]);
-			if ((fp = fopen(p, "re")) == NULL)
-				continue;
-			while (n < TREE_MAX && fscanf(fp, "%d", &q[n]) == 1)
-				n++;
-			fclose(fp);
+			n = add_children(q, n, q[i]);
 		}
 		if (sig != SIGSTOP)
 			break;
@@ -200,9 +211,8 @@ static void
 adopt_tree(const struct sr_session_freeze *f, pid_t init)
 {
 	pid_t *q = sr_xcalloc(TREE_MAX, sizeof(pid_t));
-	char p[sizeof(f->dir) + 32], procs[sizeof(f->dir) + 32], b[24];
+	char procs[sizeof(f->dir) + 32], b[24];
 	size_t n, i;
-	FILE *fp;
 
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", f->dir);
 	q[0] = init;
@@ -211,13 +221,7 @@ adopt_tree(const struct sr_session_freeze *f, pid_t init)
 			snprintf(b, sizeof(b), "%d", (int)q[i]);
 			(void)write_str(procs, b);
 		}
-		snprintf(p, sizeof(p), "/proc/%d/task/%d/children",
-		    (int)q[i], (int)q[i]);
-		if ((fp = fopen(p, "re")) == NULL)
-			continue;
-		while (n < TREE_MAX && fscanf(fp, "%d", &q[n]) == 1)
-			n++;
-		fclose(fp);
+		n = add_children(q, n, q[i]);
 	}
 	free(q);
 }
