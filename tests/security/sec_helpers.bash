@@ -79,6 +79,7 @@ canaries_setup() {
 		sleep 0.05
 	done
 	MOUNTS_BEFORE=$(wc -l </proc/self/mountinfo)
+	host_mounts >"$BATS_TEST_TMPDIR/mounts.before"
 }
 
 canaries_teardown() {
@@ -114,6 +115,13 @@ srun() {
 	output=$(cat "$o")
 }
 
+# The host's mounts: mount point, type and source (the fields around
+# mountinfo's variable-length optional part), sorted.
+host_mounts() {
+	awk '{ for (i = 7; $i != "-"; i++) ; print $5, $(i + 1), $(i + 2) }' \
+		/proc/self/mountinfo | sort
+}
+
 # no_leftovers: nothing of run $SR_PID is left: cgroups, temp dirs,
 # processes (mountinfo of the host namespace unchanged since setup).
 no_leftovers() {
@@ -125,8 +133,15 @@ no_leftovers() {
 	x=$(find /tmp "${TMPDIR:-/tmp}" -maxdepth 1 \( -name "sandrun-$SR_PID-*" \
 	    -o -name ".sandrun-$SR_PID-*" \) 2>/dev/null)
 	[ -z "$x" ] || { echo "temp left: $x" >&2; return 1; }
-	[ "$(wc -l </proc/self/mountinfo)" = "$MOUNTS_BEFORE" ] || { echo "host mounts changed" >&2; return 1; }
-	! kill -0 "$SR_PID" 2>/dev/null
+	[ "$(wc -l </proc/self/mountinfo)" = "$MOUNTS_BEFORE" ] || {
+		echo "host mounts changed (mount point, type, source; < before, > now):" >&2
+		host_mounts | diff "$BATS_TEST_TMPDIR/mounts.before" - >&2
+		return 1
+	}
+	if kill -0 "$SR_PID" 2>/dev/null; then
+		echo "sandrun $SR_PID still there: $(ps -o pid=,stat=,args= -p "$SR_PID")" >&2
+		return 1
+	fi
 }
 
 # A TCP and UDP listener on host loopback (v4 and v6) that logs every
