@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -267,13 +268,24 @@ box_run(const struct sr_opts *o, const struct sr_plan *plan,
 {
 	struct sr_program prog;
 	struct sr_box *b = NULL;
+	sigset_t stop, old;
 	bool opened = false;
 	int rc = -1, c = -1;
 
+	/* A SIGINT, SIGTERM or SIGHUP while the sandbox is being built
+	 * waits for the program, which gets it (supervise.c reads it from
+	 * its signalfd): the run still ends with a result. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old);
 	sr_plan_program(plan, &prog);
 	prog.stdin_fd = stdin_source(o, plan->code_from_stdin, &opened, d);
-	if (prog.stdin_fd == -2)
+	if (prog.stdin_fd == -2) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return -1;
+	}
 	if (ready != NULL && ready->box != NULL) {
 		b = ready->box;
 		ready->box = NULL;
@@ -295,6 +307,7 @@ box_run(const struct sr_opts *o, const struct sr_plan *plan,
 	sr_sandbox_destroy(b);
 	if (opened)
 		close(prog.stdin_fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
 

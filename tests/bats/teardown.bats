@@ -44,8 +44,12 @@ start_bg() {
 	"$SANDRUN" -p sh -t 60s "$@" - -- "$NONCE" <"$SCRIPT" >"$OUT" 2>&1 &
 	SR_PID=$!
 	local i
-	for ((i = 0; i < 100; i++)); do
-		[ -n "$(leftovers)" ] && sleep 0.1 && return 0
+	# started means the sandboxed `sleep 3600 NONCE` runs: sandrun's
+	# own argv holds the nonce too, and so does a wrapper's (sandrun-scope
+	# in the VM: systemd-run registering its scope), which a signal sent
+	# that early would hit instead of sandrun
+	for ((i = 0; i < 200; i++)); do
+		pgrep -f -- "^sleep 3600 $PAT" >/dev/null && sleep 0.1 && return 0
 		sleep 0.05
 	done
 	echo "never started: $(cat "$OUT")" >&2
