@@ -144,6 +144,7 @@ fail_after_clone(struct sr_box *b, struct sr_diag *d)
 	uint64_t until = sr_now_ms() + FAIL_WAIT_MS;
 	struct sr_msg m;
 	int fds[SR_CHAN_MAX_FDS], nfds, i;
+	bool reset = false;
 
 	(void)shutdown(b->chan, SHUT_WR);
 	for (;;) {
@@ -157,6 +158,10 @@ fail_after_clone(struct sr_box *b, struct sr_diag *d)
 		k = sr_chan_recv(b->chan, &m, fds, &nfds);
 		for (i = 0; i < nfds; i++)
 			close(fds[i]);
+		if (k == 0 && !reset) {
+			reset = true;	/* a DIAG may follow (wait_ready) */
+			continue;
+		}
 		if (k <= 0)
 			break;
 		if (m.type == SR_MSG_DIAG) {
@@ -176,8 +181,9 @@ wait_ready(struct sr_box *b, struct sr_diag *d)
 	int fds[SR_CHAN_MAX_FDS], nfds, i, k;
 
 	k = sr_chan_recv(b->chan, &m, fds, &nfds);
-	if (k == 0 && b->running)
-		/* init ended with our RUN unread (created cold): the reset
+	if (k == 0)
+		/* init ended with a message of ours unread (RUN of a cold
+		 * create; GO when it failed before reading it): the reset
 		 * is reported before the DIAG it sent, which comes next */
 		k = sr_chan_recv(b->chan, &m, fds, &nfds);
 	for (i = 0; i < nfds; i++)
@@ -392,11 +398,11 @@ may_run_early(struct sr_box *b)
  * (wake-affine placement) while another CPU idles, and then waits for
  * the supervisor's own work after clone (id maps, GO, cgroup check,
  * the filter) before it runs: 0.25 ms median, up to a tick (profile.md).
- * The supervisor moves itself off that CPU for that work instead, so
- * init starts at once and the two run side by side; its own mask is
- * restored after (no migration then).  Init, the program and their
- * masks are untouched.  Nothing to do on one CPU or when the mask
- * cannot be read or set. */
+ * Once GO is sent, the supervisor moves itself off that CPU for the
+ * rest (init needs nothing more from it until RUN), so init starts at
+ * once and the two run side by side; its own mask is restored after (no
+ * migration then).  Init, the program and their masks are untouched.
+ * Nothing to do on one CPU or when the mask cannot be read or set. */
 /* Fewer runnable tasks on the machine than CPUs we may use (the
  * supervisor and the new init count): another one is probably idle.
  * On a busy machine the move would only queue us behind others. */
@@ -437,7 +443,7 @@ step_aside(cpu_set_t *saved)
 	return sched_setaffinity(0, sizeof(other), &other) == 0;
 }
 
-static int after_clone(struct sr_box *b, bool in_cgroup, struct sr_diag *d);
+static int after_go(struct sr_box *b, bool in_cgroup, struct sr_diag *d);
 
 static int
 start(struct sr_box *b, bool wait, struct sr_diag *d)
@@ -478,8 +484,16 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 	/* clone(2) with these flags succeeded: the namespaces exist */
 	b->iso.user_ns = b->iso.mount_ns = b->iso.pid_ns = b->iso.net_ns =
 	    b->iso.ipc_ns = b->iso.uts_ns = b->iso.cgroup_ns = true;
+	if (sr_ns_write_maps(b->pid, b->child.uid, b->child.gid,
+	    b->plan->sub_uid, &b->iso.host_uid, d) < 0)
+		return fail_after_clone(b, d);
+	if (sr_chan_send(b->chan, SR_MSG_GO, NULL, 0, NULL, 0) < 0) {
+		sr_diag_errno(d, "start the sandbox");
+		return fail_after_clone(b, d);
+	}
+	/* init has all it needs until RUN: step aside for the rest */
 	moved = step_aside(&saved);
-	rc = after_clone(b, in_cgroup, d);
+	rc = after_go(b, in_cgroup, d);
 	if (moved)
 		(void)sched_setaffinity(0, sizeof(saved), &saved);
 	if (rc < 0)
@@ -494,18 +508,11 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 	    start_warm(b, d) : 0;
 }
 
-/* The supervisor's part of a start once init exists, up to the filter
+/* The supervisor's part of a start once init has GO, up to the filter
  * in init's page. */
 static int
-after_clone(struct sr_box *b, bool in_cgroup, struct sr_diag *d)
+after_go(struct sr_box *b, bool in_cgroup, struct sr_diag *d)
 {
-	if (sr_ns_write_maps(b->pid, b->child.uid, b->child.gid,
-	    b->plan->sub_uid, &b->iso.host_uid, d) < 0)
-		return fail_after_clone(b, d);
-	if (sr_chan_send(b->chan, SR_MSG_GO, NULL, 0, NULL, 0) < 0) {
-		sr_diag_errno(d, "start the sandbox");
-		return fail_after_clone(b, d);
-	}
 	/* While init builds the root filesystem: join the cgroup, unless
 	 * init joined by itself or was born inside.  Init forks a program
 	 * only on RUN, after this. */
