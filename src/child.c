@@ -464,12 +464,16 @@ relimit(const struct sr_sandbox *sb, uint64_t base_s, bool loop,
 				want.rlim_cur += base_s;
 			if (want.rlim_max != RLIM_INFINITY)
 				want.rlim_max += base_s;
-			/* A session's driver (loop): left as started, the
-			 * planned limit plus the warm-up's room for all its
-			 * calls (raising it later needs a privilege init
-			 * does not hold); each call's own CPU limit is the
-			 * cgroup's (supervise.c).  Never raised either way. */
+			/* A session's driver (loop) kept init's hard limit
+			 * (sb->session): the soft one moves to the call's
+			 * limit past what it used before, SIGXCPU there;
+			 * the cgroup's, where there is one, stops the whole
+			 * tree (supervise.c).  Else never raised. */
 			if (prlimit(driver_pid, RLIMIT_CPU, NULL, &cur) == 0 &&
+			    loop && sb->session &&
+			    want.rlim_cur <= cur.rlim_max)
+				want.rlim_max = cur.rlim_max;
+			else if (prlimit(driver_pid, RLIMIT_CPU, NULL, &cur) == 0 &&
 			    (loop || want.rlim_cur > cur.rlim_cur ||
 			    want.rlim_max > cur.rlim_max))
 				want = cur;
@@ -527,10 +531,6 @@ call_driver(struct sr_sandbox *sb, const struct run_fds *f, bool loop,
 	free(req);
 	if (null >= 0)
 		close(null);
-	if (!loop) {
-		close(driver_ctl);	/* one call: nothing more to say */
-		driver_ctl = -1;
-	}
 	return rc;
 }
 
@@ -663,6 +663,78 @@ loop_reap(const struct sr_sandbox *sb, const struct run_fds *f,
 		sr_export_walk(f->export, sb->plan->workdir, f->export_max);
 }
 
+/* Init, at a pool's one call to its driver: 1 with its done record, 0
+ * without one (it ended, or the code closed its socket or wrote there
+ * what is not a record: the driver is then the program, reaped as one).
+ * Other processes that end meanwhile are reaped; the driver is not. */
+static int
+driver_done(struct sr_driver_done *dn)
+{
+	struct sr_diag d;
+
+	for (;;) {
+		struct pollfd p = { .fd = driver_ctl, .events = POLLIN };
+		siginfo_t si;
+
+		if (poll(&p, 1, 50) > 0) {
+			memset(&d, 0, sizeof(d));
+			return sr_driver_wait_done(driver_ctl, 0, dn, &d) == 0;
+		}
+		for (;;) {
+			memset(&si, 0, sizeof(si));
+			if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG |
+			    WNOWAIT) < 0 || si.si_pid == 0)
+				break;
+			if (si.si_pid == driver_pid)
+				return 0;
+			(void)waitpid(si.si_pid, NULL, 0);
+		}
+	}
+}
+
+/* Init, after a pool's one call to its driver: the done record (sent
+ * once python has ended as it ends and closed every descriptor but the
+ * socket) or the driver's end.  On the record the driver is stopped, not
+ * killed: its exit, the teardown of everything it imported, would cost
+ * milliseconds before the result; it dies with the sandbox at destroy.
+ * Stopped (every thread: WUNTRACED) it runs nothing while everything
+ * else is killed and the files are exported, as after its exit. */
+static void
+driver_reap(const struct sr_sandbox *sb, const struct run_fds *f,
+    struct sr_msg_status *st)
+{
+	struct sr_driver_done dn = { 0, NULL, NULL };
+	struct rusage ru;
+	int ws = 0, said;
+	pid_t w = -1;
+
+	said = driver_done(&dn);
+	sr_driver_done_free(&dn);	/* the status is all it says */
+	if (said && kill(driver_pid, SIGSTOP) == 0)
+		while ((w = wait4(driver_pid, &ws, WUNTRACED, &ru)) < 0 &&
+		    errno == EINTR)
+			;
+	if (w != driver_pid) {
+		/* no more from it: a driver that still says done finds EOF
+		 * and exits */
+		close(driver_ctl);
+		driver_ctl = -1;
+		reap(sb, f, driver_pid, st);
+		return;
+	}
+	program_pid = 0;
+	/* the usage of a stopped child is its own and its reaped
+	 * children's, as at its end (wait_task_stopped); one that ended
+	 * meanwhile has its own status */
+	st->wstatus = WIFSTOPPED(ws) ? W_EXITCODE(dn.status & 0xff, 0) : ws;
+	st->ru = ru;
+	/* its teardown at destroy yields to the reply */
+	(void)setpriority(PRIO_PROCESS, driver_pid, 19);
+	(void)kill_others();
+	if (f->export >= 0)
+		sr_export_walk(f->export, sb->plan->workdir, f->export_max);
+}
+
 /* Init, at WARM (a ready sandbox of a pool): start the policy's warm
  * driver exactly as a program is started (run_program: new session,
  * rlimits, capabilities, no_new_privs, seccomp, FACTS), with stdio on
@@ -701,12 +773,19 @@ start_driver(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		/* the plan's rlimits, RLIMIT_CPU with room for the warm-up
 		 * (SR_DRIVER_WARMUP_CPU_S; relimit lowers it at the call) */
 		struct sr_rlimits rl = *sb->rlimits;
+		struct rlimit hard;
 
 		for (i = 0; i < rl.n; i++)
 			if (rl.resource[i] == RLIMIT_CPU &&
 			    rl.value[i].rlim_max != RLIM_INFINITY) {
 				rl.value[i].rlim_cur += SR_DRIVER_WARMUP_CPU_S;
 				rl.value[i].rlim_max += SR_DRIVER_WARMUP_CPU_S;
+				/* a session's: no budget for all its calls
+				 * (a hard limit cannot be raised again) */
+				if (sb->session &&
+				    getrlimit(RLIMIT_CPU, &hard) == 0 &&
+				    hard.rlim_max >= rl.value[i].rlim_cur)
+					rl.value[i].rlim_max = hard.rlim_max;
 			}
 		sb->rlimits = &rl;
 		run_program(sb, &f, &d);
@@ -784,6 +863,8 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 			close(fds[i]);
 	if (loop)
 		loop_reap(sb, &f, &st);
+	else if (driver_pid > 0)
+		driver_reap(sb, &f, &st);
 	else
 		reap(sb, &f, pid, &st);
 	/* a warm driver's CPU before the call is not the call's */

@@ -14,14 +14,17 @@
  *                     "code": "/.../main.py", "loop": false}
  *                    with SCM_RIGHTS [stdin, stdout, stderr]
  *   driver -> init   {"done": STATUS, "value": REPR|null,
- *                     "value_png": BASE64|null}   (loop mode only)
+ *                     "value_png": BASE64|null}
  *
  * argv is the cold command line (the policy's run.command expanded); the
  * driver takes the program's arguments from the code path on.  In one-call
- * mode ("loop": false, the warm pool) the driver closes its socket, runs
- * the code and exits with its status: init reaps it as the program.  In
- * loop mode (sessions) it answers "done" and waits for the next call in
- * the same interpreter.  Everything the driver receives was built by
+ * mode ("loop": false, the warm pool) the driver runs the code, ends as
+ * the interpreter ends, closes every descriptor but its socket and
+ * answers "done" (values null); init stops it there and reports it as
+ * ended with that status (its exit comes with the sandbox's destroy,
+ * after the result).  A driver that ends without answering is reaped as
+ * the program.  In loop mode (sessions) it answers "done" and waits for
+ * the next call in the same interpreter.  Everything the driver receives was built by
  * init; what init receives is parsed strictly and bounded (after a call
  * the driver may be running the sandbox's code).
  */

@@ -251,6 +251,10 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	    !sr_mounts_copies_fit(&plan->mounts,
 	    ready->plan->mounts.n_steps)))
 		return false;
+	/* the same limits (no --timeout, --output): p's hash is the one */
+	if (p->limits.wall_ms == pool->limits.wall_ms &&
+	    p->limits.output == pool->limits.output)
+		return strcmp(p->sha256, pool->sha256) == 0;
 	p->limits.wall_ms = pool->limits.wall_ms;
 	p->limits.output = pool->limits.output;
 	sr_policy_hash(p);
@@ -304,7 +308,13 @@ box_run(const struct sr_opts *o, const struct sr_plan *plan,
 		report(o, plan->policy, r, sr_sandbox_export_fd(b), xo);
 		rc = 0;
 	}
-	sr_sandbox_destroy(b);
+	if (ready != NULL && ready->keep && b != NULL) {
+		/* the run's plan ends here; destroy reads none of it */
+		sr_sandbox_adopt(b, ready->plan);
+		ready->box = b;
+	} else {
+		sr_sandbox_destroy(b);
+	}
 	if (opened)
 		close(prog.stdin_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -17,11 +17,14 @@ struct sr_box;
 
 /* A sandbox created ahead of time from plan (the pool's).  sr_run takes
  * it when the run fits it exactly (fits set, the result says warm) and
- * destroys it otherwise, then builds its own: box is NULL after. */
+ * destroys it otherwise, then builds its own: box is NULL after, or with
+ * keep, the sandbox the run used (its plan then plan), for the caller to
+ * destroy once the result is out. */
 struct sr_run_ready {
 	struct sr_box *box;
 	const struct sr_plan *plan;
 	bool fits;
+	bool keep;
 };
 
 /* Run o (mode RUN); args_area/len are sandrun's argv+environ strings,

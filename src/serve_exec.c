@@ -147,7 +147,7 @@ sr_serve_exec_start(struct sr_serve_pool *pool,
 	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
 	memset(call, 0, sizeof(*call));
 	call->pid = pid;
-	call->pidfd = pidfd;
+	call->pidfd = call->procfd = pidfd;
 	call->warm = false;
 	call->sock = -1;
 	call->pool = pool;
@@ -158,8 +158,8 @@ sr_serve_exec_start(struct sr_serve_pool *pool,
 void
 sr_serve_exec_signal(struct sr_serve_call *call, int sig)
 {
-	if (call->pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, call->pidfd, sig, NULL, 0);
+	if (call->procfd >= 0)
+		syscall(SYS_pidfd_send_signal, call->procfd, sig, NULL, 0);
 }
 
 void
@@ -167,23 +167,24 @@ sr_serve_exec_finish(struct sr_serve_call *call, struct sr_serve_reply *rep)
 {
 	int st = 0, status;
 
-	while (waitpid(call->pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st))
-		status = WEXITSTATUS(st);
-	else if (WIFSIGNALED(st))
-		status = SR_EXIT_SIGNAL_BASE + WTERMSIG(st);
-	else
-		status = SR_EXIT_FAILURE;
-	sr_serve_reply_init(rep, SR_SERVE_REP_DONE, status, NULL);
-	if (call->sock >= 0) {
-		char tag = 0;
-
-		call->warm = recv(call->sock, &tag, 1, MSG_DONTWAIT) == 1 &&
-		    tag == 'W';
-		close(call->sock);
-		call->sock = -1;
+	/* A worker's end comes with its result out, before its sandbox is
+	 * destroyed: the reply goes now.  A worker that died without one,
+	 * and a cold call, are waited for. */
+	if (call->sock < 0 || sr_serve_pool_end(call, &status) == 0) {
+		while (waitpid(call->pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (WIFEXITED(st))
+			status = WEXITSTATUS(st);
+		else if (WIFSIGNALED(st))
+			status = SR_EXIT_SIGNAL_BASE + WTERMSIG(st);
+		else
+			status = SR_EXIT_FAILURE;
+		call->warm = false;
 	}
+	sr_serve_reply_init(rep, SR_SERVE_REP_DONE, status, NULL);
+	if (call->sock >= 0)
+		close(call->sock);
+	call->sock = -1;
 	if (call->warm)
 		rep->flags |= SR_SERVE_REP_WARM;
 	if (call->pool != NULL) {
@@ -193,8 +194,8 @@ sr_serve_exec_finish(struct sr_serve_call *call, struct sr_serve_reply *rep)
 		else
 			call->pool->cold++;
 	}
-	if (call->pidfd >= 0)
-		close(call->pidfd);
-	call->pidfd = -1;
+	if (call->procfd >= 0)
+		close(call->procfd);
+	call->pidfd = call->procfd = -1;
 	call->pid = 0;
 }

@@ -45,6 +45,9 @@ struct sr_serve_pool {
 	uint64_t failed_ms;		/* last worker that failed to create */
 	struct sr_serve_worker w[SR_SERVE_POOL_MAX];
 	unsigned n_w;
+	/* workers whose call has ended, destroying its sandbox */
+	pid_t retiring[SR_SERVE_POOL_MAX];
+	unsigned n_retiring;
 };
 
 /* Keep the pool at its size: start workers for the missing sandboxes
@@ -56,24 +59,37 @@ void sr_serve_pool_fill(struct sr_serve_pool *pool);
 void sr_serve_pool_poll(struct sr_serve_pool *pool);
 
 /* Hand the call to a ready worker.  Returns 0 with call filled (pid,
- * pidfd, sock), 1 when no worker is ready, -1 with d. */
+ * procfd; sock, which pidfd is too), 1 when no worker is ready, -1 with
+ * d. */
 int sr_serve_pool_call(struct sr_serve_pool *pool,
     const struct sr_serve_request *req, const int fds[],
     struct sr_serve_call *call, struct sr_diag *d);
+
+/* A warm call's end, when its socket is readable: 1 with *status and
+ * call->warm when the worker sent it (its result is out; the worker goes
+ * on destroying the sandbox and is reaped later), 0 when the worker
+ * ended without (the caller waits for it). */
+int sr_serve_pool_end(struct sr_serve_call *call, int *status);
+
+/* Reap the workers of the n pools that are done destroying; returns
+ * timeout (ms, -1: none), shortened while some are still at it. */
+int sr_serve_pool_reap(struct sr_serve_pool *pools, unsigned n, int timeout);
 
 /* Where the server's argv and environment strings are (main.c finds
  * them), for a ready sandbox's init to wipe as a cold run's does. */
 void sr_serve_pool_args(char *area, size_t len);
 
 /* Shut every worker's socket down (a worker then destroys its sandbox
- * and exits) and reap them. */
+ * and exits) and reap them, the retiring ones too. */
 void sr_serve_pool_stop(struct sr_serve_pool *pool);
 
 struct sr_serve_call {
 	pid_t pid;
-	int pidfd;			/* readable when the call has ended */
+	int pidfd;			/* readable when the call has ended: a
+					 * cold call's procfd, a worker's sock */
+	int procfd;			/* the pidfd that signals it */
 	bool warm;
-	int sock;			/* a warm worker's: says W or C; else -1 */
+	int sock;			/* a worker's: its end (serve_pool.c); -1 */
 	struct sr_serve_pool *pool;	/* NULL: no pool for its policy */
 	uint64_t started_ms;
 };
@@ -95,8 +111,9 @@ int sr_serve_exec_start(struct sr_serve_pool *pool,
  * its sandbox; SIGKILL is final: the sandbox dies by PDEATHSIG). */
 void sr_serve_exec_signal(struct sr_serve_call *call, int sig);
 
-/* Reap an ended call into rep (DONE with the exit status, warm flag) and
- * close its pidfd. */
+/* An ended call into rep (DONE with the exit status, warm flag): a
+ * worker's end as it sent it (the worker is reaped later), else reaped
+ * here; its descriptors closed. */
 void sr_serve_exec_finish(struct sr_serve_call *call,
     struct sr_serve_reply *rep);
 

@@ -9,13 +9,19 @@
  * the client's run (umask, working directory, stdio, environment), parses
  * the options as main does and runs them through sr_run (run.h), which
  * takes the ready sandbox only when the call fits it exactly and builds a
- * fresh one otherwise.  It says W (warm) or C, and exits with the run's
- * exit status.  Each worker serves one call.
+ * fresh one otherwise.  Once the result is out (printed, flushed) it
+ * lets go of the client's descriptors, sends the server its end (W for
+ * warm or C, and the exit status: the server replies to the client at
+ * once), then destroys the sandbox it used and exits: the teardown (the
+ * sandbox's processes, their memory, the cgroup) is off the client's
+ * path.  The server reaps it then (sr_serve_pool_reap).  Each worker
+ * serves one call.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +45,20 @@
 
 #define W_SOCK 3		/* the worker's end, after closefrom */
 #define RETRY_MS 1000		/* after a worker that failed to create */
+#define REAP_TICK_MS 5		/* reaping retiring workers, this often */
+#define REPLY_WAIT_MS 1000	/* a worker's wait for the server's reply */
 
 struct ready_msg {
 	char tag;		/* 'R' */
 	int64_t memory;		/* the worker's, init's and its warm driver's
 				 * (memory_of), or -1 */
 	uint64_t refill_us;	/* worker start to ready */
+};
+
+/* The worker's end of a call: sent once the result is out. */
+struct end_msg {
+	char tag;		/* 'W' (the ready sandbox) or 'C' */
+	int32_t status;		/* the run's exit status */
 };
 
 extern char **environ;
@@ -161,15 +175,35 @@ worker_adopt(const struct sr_serve_request *req, int *fds, size_t nfds)
 	return 0;
 }
 
-/* The call: parse it as main would, run it, say W or C.  Returns the
- * exit status. */
+/* The result is out: nothing of the client's stays open here (its
+ * stdio, its directory), so nothing written later can reach it, and a
+ * reader of its output sees EOF when the client is done. */
+static void
+worker_release(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), i;
+
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < 3; i++)
+		if (null < 0 || dup2(null, i) < 0)
+			close(i);
+	if (null > 2)
+		close(null);
+	(void)!chdir("/");
+}
+
+/* The call: parse it as main would, run it, send the end (W or C, the
+ * exit status) once the result is out.  Returns the exit status; *b is
+ * then the sandbox to destroy. */
 static int
 worker_call(struct sr_box **b, const struct sr_plan *plan,
     unsigned create_umask)
 {
 	static char buf[SR_SERVE_MSG_MAX];
 	struct sr_serve_request req;
-	struct sr_run_ready ready = { *b, plan, false };
+	struct sr_run_ready ready = { *b, plan, false, true };
+	struct end_msg e = { 'C', 125 };
 	struct sr_opts o;
 	struct sr_diag d;
 	int fds[SR_SERVE_NFDS], status;
@@ -199,10 +233,19 @@ worker_call(struct sr_box **b, const struct sr_plan *plan,
 	} else {
 		status = sr_run(&o, NULL, 0, &ready);
 	}
-	*b = ready.box;		/* NULL when sr_run took or destroyed it */
+	*b = ready.box;		/* the one the run used: destroyed after */
 	if (fflush(stdout) != 0 && status == 0)
 		status = 125;
-	(void)!write(W_SOCK, ready.fits ? "W" : "C", 1);
+	worker_release();
+	e.tag = ready.fits ? 'W' : 'C';
+	e.status = status;
+	if (send(W_SOCK, &e, sizeof(e), MSG_NOSIGNAL) == (ssize_t)sizeof(e)) {
+		/* the destroy after the server's reply: it closes its end
+		 * first (sr_serve_pool_end), so the CPU is the reply's */
+		struct pollfd p = { .fd = W_SOCK, .events = POLLIN };
+
+		(void)poll(&p, 1, REPLY_WAIT_MS);
+	}
 	return status;
 }
 
@@ -405,13 +448,68 @@ sr_serve_pool_call(struct sr_serve_pool *pool,
 	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
 	memset(call, 0, sizeof(*call));
 	call->pid = w.pid;
-	call->pidfd = pidfd;
+	call->pidfd = w.sock;	/* its end or its death makes it readable */
+	call->procfd = pidfd;
 	call->sock = w.sock;
 	call->pool = pool;
 	call->started_ms = sr_now_ms();
 	/* The replacement is built when the call has ended (exec_finish):
 	 * built now, it would take the CPU from the call. */
 	return 0;
+}
+
+int
+sr_serve_pool_end(struct sr_serve_call *call, int *status)
+{
+	struct sr_serve_pool *pool = call->pool;
+	struct end_msg e;
+
+	if (call->sock < 0 || recv(call->sock, &e, sizeof(e), MSG_DONTWAIT) !=
+	    (ssize_t)sizeof(e) || (e.tag != 'W' && e.tag != 'C'))
+		return 0;
+	call->warm = e.tag == 'W';
+	*status = e.status;
+	/* the worker destroys its sandbox once this is closed */
+	shutdown(call->sock, SHUT_RDWR);
+	if (pool->n_retiring < SR_SERVE_POOL_MAX)
+		pool->retiring[pool->n_retiring++] = call->pid;
+	else	/* too many at it: wait for this one */
+		while (waitpid(call->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	return 1;
+}
+
+static void
+reap_retiring(struct sr_serve_pool *pool, bool block)
+{
+	unsigned i = 0;
+	pid_t r;
+
+	while (i < pool->n_retiring) {
+		while ((r = waitpid(pool->retiring[i], NULL,
+		    block ? 0 : WNOHANG)) < 0 && errno == EINTR)
+			;
+		if (r == 0) {
+			i++;
+			continue;
+		}
+		pool->retiring[i] = pool->retiring[--pool->n_retiring];
+	}
+}
+
+int
+sr_serve_pool_reap(struct sr_serve_pool *pools, unsigned n, int timeout)
+{
+	bool busy = false;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		reap_retiring(&pools[i], false);
+		busy |= pools[i].n_retiring > 0;
+	}
+	if (busy && (timeout < 0 || timeout > REAP_TICK_MS))
+		return REAP_TICK_MS;
+	return timeout;
 }
 
 void
@@ -424,5 +522,6 @@ sr_serve_pool_stop(struct sr_serve_pool *pool)
 		shutdown(pool->w[i].sock, SHUT_RDWR);
 	while (pool->n_w > 0)
 		remove_worker(pool, 0, true);
+	reap_retiring(pool, true);
 	pool->ready = 0;
 }

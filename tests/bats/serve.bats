@@ -682,3 +682,82 @@ PY
 			/sys/fs/cgroup/*/*/*/sandrun-"$w"-* 2>/dev/null | grep -q .
 	done
 }
+
+# sh_pool KEY: KEY of the sh pool in --status --json.
+sh_pool() {
+	"$SANDRUN" serve --status --json |
+		jq ".pools[] | select(.policy == \"sh\") | .$1"
+}
+
+@test "warm: the reply comes with the result; nothing left writes to the client" {
+	require_userns
+	start_server --pool sh=1
+	ready 1
+	# Output captured by $(...) waits for every holder of the client's
+	# stdout and stderr: a sandbox, a worker or a server that kept them
+	# would make this last 5 s and print "late".
+	SECONDS=0
+	run -0 "$SANDRUN" -p sh --exec -- sh -c \
+		'(sleep 5; echo late) & (sleep 5; echo late >&2) & echo early'
+	[ "$output" = early ]
+	[ "$SECONDS" -lt 4 ]
+	[ "$(sh_pool warm)" = 1 ]
+	# and the same with a sandrun that is gone: nothing arrives later
+	ready 1
+	"$SANDRUN" -p sh --exec -- sh -c '(sleep 1; echo late) & echo early' \
+		>"$SOCKDIR/late.out" 2>&1
+	sleep 2
+	[ "$(cat "$SOCKDIR/late.out")" = early ]
+	[ "$(sh_pool warm)" = 2 ]
+}
+
+@test "warm: exit status, memory peak and CPU reported as by a cold run" {
+	require_userns
+	start_server --pool sh=1
+	local f
+	for code in 0 3; do
+		ready 1
+		"$SANDRUN" --json -p sh --exec -- sh -c "exit $code" \
+			>"$SOCKDIR/w.json" && rc=0 || rc=$?
+		"$SANDRUN" --cold --json -p sh --exec -- sh -c "exit $code" \
+			>"$SOCKDIR/c.json" && crc=0 || crc=$?
+		[ "$rc" = "$code" ] && [ "$crc" = "$code" ]
+		[ "$(jq .warm "$SOCKDIR/w.json")" = true ]
+		for f in w c; do
+			jq -c '[.exit_status, .status, (.memory.peak_bytes > 0),
+				.memory.source, (.time.cpu_user_ms | type),
+				(.time.cpu_system_ms | type)]' "$SOCKDIR/$f.json" \
+				>"$SOCKDIR/$f.fig"
+		done
+		diff -u "$SOCKDIR/c.fig" "$SOCKDIR/w.fig"
+	done
+}
+
+@test "warm: nothing is left behind after 20 calls (processes, cgroups)" {
+	require_userns
+	start_server --pool sh=2
+	local i w all=
+	for i in $(seq 20); do
+		ready 2
+		all="$all $(pgrep -P "$SERVER" | tr '\n' ' ')"
+		run -0 "$SANDRUN" --json -p sh --exec -- sh -c 'sleep 919 & echo $$'
+		[ "$(json .warm)" = true ]
+	done
+	ready 2
+	[ "$(sh_pool warm)" = 20 ]
+	# every retired worker reaped: the server's children are the two
+	# ready workers, none a zombie, each with its init only
+	wait_for sh -c '[ "$(pgrep -c -P "$1")" = 2 ]' - "$SERVER"
+	! ps -o stat= --ppid "$SERVER" | grep -q Z
+	for w in $(pgrep -P "$SERVER"); do
+		[ "$(pgrep -c -P "$w")" = 1 ]
+	done
+	! pgrep -f '^sleep 919$'
+	# no cgroup leaf of a retired worker (the ready ones keep theirs)
+	for w in $(printf '%s\n' $all | sort -u); do
+		[ "$(ps -o ppid= -p "$w" 2>/dev/null | tr -d ' ')" != "$SERVER" ] ||
+			continue
+		! ls -d /sys/fs/cgroup/*/sandrun-"$w"-* /sys/fs/cgroup/sandrun-"$w"-* \
+			/sys/fs/cgroup/*/*/*/sandrun-"$w"-* 2>/dev/null | grep -q .
+	done
+}

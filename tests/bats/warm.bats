@@ -254,3 +254,71 @@ py() {
 		[ "$(json .memory.peak_bytes)" -gt $((30 << 20)) ]
 	fi
 }
+
+@test "warm: a thread or a child left running writes nothing after the result" {
+	start_server python=1
+	py late <<'PY'
+import subprocess, threading, time
+subprocess.Popen(["/bin/sh", "-c", "sleep 3; echo late-child"])
+def late():
+    time.sleep(1)
+    print("late-thread", flush=True)
+threading.Thread(target=late, daemon=True).start()
+print("early")
+PY
+	SECONDS=0
+	run -0 "$SANDRUN" "$SOCKDIR/late.py"
+	[ "$output" = early ]
+	[ "$SECONDS" -lt 3 ]
+	[ "$("$SANDRUN" serve --status --json | jq '.pools[0].warm')" = 1 ]
+	# and as cold, exit status and memory peak included
+	run -0 same_as_cold "$SOCKDIR/late.py"
+	[ "$(jq '.memory.peak_bytes > 0' "$SOCKDIR/w.out")" = \
+		"$(jq '.memory.peak_bytes > 0' "$SOCKDIR/c.out")" ]
+	[ "$(jq -r .memory.source "$SOCKDIR/w.out")" = \
+		"$(jq -r .memory.source "$SOCKDIR/c.out")" ]
+}
+
+@test "warm: an exit status from the code, its own os._exit and a signal, as cold" {
+	start_server python=1
+	py st <<'PY'
+import sys
+sys.exit(5)
+PY
+	run -5 same_as_cold "$SOCKDIR/st.py"
+	py osexit <<'PY'
+import os
+print("x", flush=True)
+os._exit(6)
+PY
+	run -6 same_as_cold "$SOCKDIR/osexit.py"
+	py sig <<'PY'
+import os, signal
+os.kill(os.getpid(), signal.SIGTERM)
+PY
+	run -143 same_as_cold "$SOCKDIR/sig.py"
+}
+
+@test "warm: code that closes or writes on every descriptor runs on, as cold" {
+	start_server python=1
+	py closer <<'PY'
+import os, time
+os.closerange(3, 1024)
+time.sleep(0.3)
+print("after")
+PY
+	run -0 same_as_cold "$SOCKDIR/closer.py"
+	[ "$(jq -r .stdout.text "$SOCKDIR/w.out")" = after ]
+	py scribbler <<'PY'
+import os, time
+for fd in range(3, 64):
+    try:
+        os.write(fd, b"not a record")
+    except OSError:
+        pass
+time.sleep(0.3)
+print("after")
+PY
+	run -0 same_as_cold "$SOCKDIR/scribbler.py"
+	[ "$(jq -r .stdout.text "$SOCKDIR/w.out")" = after ]
+}
