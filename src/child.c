@@ -909,11 +909,7 @@ setup(struct sr_sandbox *sb)
 		memset(sb->args_area, 0, sb->args_len);
 		strcpy(sb->args_area, "sandrun-init");
 	}
-	/* With every capability of the new user namespace still held. */
-	if (sr_quota_bound_userns(&d) < 0 ||
-	    injected(SR_STEP_SOURCES, &d) < 0 ||
-	    sr_mounts_open_sources(sb->plan, &d) < 0 ||
-	    injected(SR_STEP_USER, &d) < 0 ||
+	if (injected(SR_STEP_USER, &d) < 0 ||
 	    sr_ns_become_user(sb->uid, sb->gid, &d) < 0)
 		fail(sb->chan, &d, 125);
 	/* Changing the effective uid (root's runs map to 65534) cleared the
@@ -957,6 +953,13 @@ sr_child_init(void *arg)
 	/* Into the run's cgroup v1 leaves while the supervisor writes the
 	 * id maps; before anything else runs here. */
 	if (sr_cgroup_join_self(sb->cg_join, sb->n_cg_join, &d) < 0)
+		fail(sb->chan, &d, 125);
+	/* While the supervisor writes the id maps (newuidmap: ~1 ms), what
+	 * needs no mapping, with every capability of the new user
+	 * namespace held: its quotas and the bind sources. */
+	if (sr_quota_bound_userns(&d) < 0 ||
+	    injected(SR_STEP_SOURCES, &d) < 0 ||
+	    sr_mounts_open_sources(sb->plan, &d) < 0)
 		fail(sb->chan, &d, 125);
 	if (sr_chan_recv(sb->chan, &m, fds, &nfds) != 1 || m.type != SR_MSG_GO)
 		_exit(125);	/* supervisor gone or failed: it reports */

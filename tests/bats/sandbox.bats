@@ -245,3 +245,24 @@ a, _ = srv.accept(); c.sendall(b"ping"); print(a.recv(4).decode())
 	run -0 bash -c 'echo x | "$SANDRUN" -p sh --exec -- sh -c "test -p /dev/stdin && echo pipe"'
 	assert_output pipe
 }
+
+# ---- issue #15: the supervisor steps off init's CPU after clone ------------
+
+@test "sandbox: init and the program keep the caller's CPUs (#15)" {
+	require_cmd taskset
+	local want pid got
+	want=$(grep '^Cpus_allowed_list:' /proc/self/status)
+	run -0 sandrun -p sh --exec -- sh -c 'grep "^Cpus_allowed_list:" /proc/1/status /proc/self/status'
+	assert_line "/proc/1/status:$want"
+	assert_line "/proc/self/status:$want"
+	# a caller held to one CPU: nothing to step aside to, the same one inside
+	run -0 taskset -c 0 "$SANDRUN" -p sh --exec -- grep '^Cpus_allowed_list:' /proc/self/status
+	assert_output --regexp '^Cpus_allowed_list:[[:space:]]+0$'
+	# the supervisor's own mask is back once the sandbox has started
+	"$SANDRUN" -p sh --exec -- sleep 1.5 &
+	pid=$!
+	sleep 0.7
+	got=$(grep '^Cpus_allowed_list:' "/proc/$pid/status")
+	wait "$pid"
+	assert_equal "$got" "$want"
+}
