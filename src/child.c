@@ -440,14 +440,34 @@ take_filter(struct sr_sandbox *sb, struct sr_diag *d)
 	return 0;
 }
 
-/* Init, at a warm call: the driver's rlimits as the plan says, but
- * RLIMIT_CPU moved by the CPU seconds the driver used before the call,
- * so the call gets its whole limit; each read back (prlimit) for FACTS. */
+/* Init, at a warm call: the call's own rlimits (RUN with
+ * SR_RUNF_RLIMITS, lower than the pool's), or 0 entries: the plan's. */
+static struct sr_rlimits call_rl;
+
+static void
+take_rlimits(const struct sr_msg_run *m)
+{
+	uint32_t i;
+
+	call_rl.n = 0;
+	if (!(m->flags & SR_RUNF_RLIMITS))
+		return;
+	for (i = 0; i < m->n_rlimits && i < SR_RUN_RLIMITS; i++) {
+		call_rl.resource[i] = m->rl_resource[i];
+		call_rl.value[i] = m->rl_value[i];
+	}
+	call_rl.n = (int)i;
+}
+
+/* Init, at a warm call: the driver's rlimits as the plan (or the call)
+ * says, RLIMIT_CPU moved by the CPU seconds the driver used before the
+ * call, so the call gets its whole limit; lowered where they were
+ * higher, never raised; each read back (prlimit) for FACTS. */
 static int
 relimit(const struct sr_sandbox *sb, uint64_t base_s, bool loop,
     struct sr_msg_facts *f, struct sr_diag *d)
 {
-	const struct sr_rlimits *rl = sb->rlimits;
+	const struct sr_rlimits *rl = call_rl.n > 0 ? &call_rl : sb->rlimits;
 	bool all = true;
 	int i;
 
@@ -455,29 +475,29 @@ relimit(const struct sr_sandbox *sb, uint64_t base_s, bool loop,
 	f->flags = SR_FACT_WARM;
 	f->cpu_base_s = base_s;
 	for (i = 0; i < rl->n && i < 8; i++) {
-		struct rlimit want = rl->value[i];
+		struct rlimit want = rl->value[i], cur;
+		int res = rl->resource[i];
 
-		if (rl->resource[i] == RLIMIT_CPU) {
-			struct rlimit cur;
-
-			if (want.rlim_cur != RLIM_INFINITY)
-				want.rlim_cur += base_s;
-			if (want.rlim_max != RLIM_INFINITY)
-				want.rlim_max += base_s;
-			/* A session's driver (loop): left as started, the
-			 * planned limit plus the warm-up's room for all its
-			 * calls (raising it later needs a privilege init
-			 * does not hold); each call's own CPU limit is the
-			 * cgroup's (supervise.c).  Never raised either way. */
-			if (prlimit(driver_pid, RLIMIT_CPU, NULL, &cur) == 0 &&
-			    (loop || want.rlim_cur > cur.rlim_cur ||
-			    want.rlim_max > cur.rlim_max))
-				want = cur;
-			if (prlimit(driver_pid, RLIMIT_CPU, &want, NULL) < 0)
-				return sr_diag_errno(d, "warm driver: RLIMIT_CPU");
-		}
-		f->resource[i] = rl->resource[i];
-		if (prlimit(driver_pid, rl->resource[i], NULL, &f->value[i]) < 0 ||
+		if (res == RLIMIT_CPU && want.rlim_cur != RLIM_INFINITY)
+			want.rlim_cur += base_s;
+		if (res == RLIMIT_CPU && want.rlim_max != RLIM_INFINITY)
+			want.rlim_max += base_s;
+		/* A session's driver (loop): RLIMIT_CPU left as started, the
+		 * planned limit plus the warm-up's room for all its calls
+		 * (raising it later needs a privilege init does not hold);
+		 * each call's own CPU limit is the cgroup's (supervise.c).
+		 * Never raised either way. */
+		if (prlimit(driver_pid, res, NULL, &cur) < 0)
+			return sr_diag_errno(d, "warm driver: rlimit %d", res);
+		if ((loop && res == RLIMIT_CPU) ||
+		    want.rlim_cur > cur.rlim_cur || want.rlim_max > cur.rlim_max)
+			want = cur;
+		if ((want.rlim_cur != cur.rlim_cur ||
+		    want.rlim_max != cur.rlim_max) &&
+		    prlimit(driver_pid, res, &want, NULL) < 0)
+			return sr_diag_errno(d, "warm driver: rlimit %d", res);
+		f->resource[i] = res;
+		if (prlimit(driver_pid, res, NULL, &f->value[i]) < 0 ||
 		    f->value[i].rlim_cur != want.rlim_cur ||
 		    f->value[i].rlim_max != want.rlim_max)
 			all = false;
@@ -839,6 +859,7 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		driver_ctl = -1;
 		driver_pid = 0;
 	}
+	take_rlimits(m);
 	if (driver_pid > 0 && call_driver(sb, &f, loop, used, &d) < 0)
 		fail(sb->chan, &d, 125);
 	pid = driver_pid > 0 ? driver_pid : spawn_program(sb, &f, &d);

@@ -578,6 +578,20 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 	return n;
 }
 
+/* A warm call's own rlimits, for init to lower the driver's to. */
+static void
+put_rlimits(struct sr_msg_run *m, const struct sr_rlimits *rl)
+{
+	int i;
+
+	m->flags |= SR_RUNF_RLIMITS;
+	for (i = 0; i < rl->n && i < SR_RUN_RLIMITS; i++) {
+		m->rl_resource[i] = rl->resource[i];
+		m->rl_value[i] = rl->value[i];
+	}
+	m->n_rlimits = (uint32_t)i;
+}
+
 int
 sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
     struct sr_diag *d)
@@ -599,6 +613,8 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 		    b->plan->policy->limits.tmpfs_work);
 		if (b->warm && b->plan->loop)
 			m.flags |= SR_RUNF_LOOP;
+		if (b->warm && b->call_rlimits)
+			put_rlimits(&m, &b->rl);
 		/* the CPU of the warm-up (or a session's earlier calls:
 		 * plan.cpu_delta) is not the call's */
 		memset(&b->cpu_base, 0, sizeof(b->cpu_base));
@@ -644,6 +660,47 @@ sr_sandbox_adopt(struct sr_box *b, const struct sr_plan *plan)
 	b->limits[SR_LIM_WALL].mech = l->wall_ms == SR_UNLIMITED ?
 	    SR_MECH_NONE : SR_MECH_SUPERVISOR;
 	b->limits[SR_LIM_OUTPUT].value = l->output;
+}
+
+/* Is every rlimit of want at or below the one of have (a resource have
+ * does not set is unlimited)? */
+static bool
+rlimits_lower(const struct sr_rlimits *have, const struct sr_rlimits *want)
+{
+	int i, j;
+
+	for (i = 0; i < want->n; i++) {
+		for (j = 0; j < have->n; j++)
+			if (have->resource[j] == want->resource[i])
+				break;
+		if (j < have->n && (want->value[i].rlim_cur >
+		    have->value[j].rlim_cur || want->value[i].rlim_max >
+		    have->value[j].rlim_max))
+			return false;
+	}
+	return true;
+}
+
+int
+sr_sandbox_lower_limits(struct sr_box *b, const struct sr_limits *was,
+    struct sr_diag *d)
+{
+	const struct sr_limits *l = &b->plan->policy->limits;
+	struct sr_limit_report rep[SR_LIM_COUNT];
+	struct sr_rlimits rl;
+
+	if (!b->warm || b->plan->loop)
+		return sr_diag_set(d, "limits of a sandbox without a warm driver");
+	memcpy(rep, b->limits, sizeof(rep));
+	if (sr_cgroup_lower(&b->cg, was, l, rep, d) < 0)
+		return -1;
+	sr_rlimit_plan(l, b->cg.memory, b->cg.pids, &rl, rep);
+	if (!rlimits_lower(&b->rl, &rl))
+		return sr_diag_set(d, "the call's rlimits are not all lower");
+	b->rl = rl;
+	b->call_rlimits = true;
+	memcpy(b->limits, rep, sizeof(rep));
+	return 0;
 }
 
 int
