@@ -2,6 +2,7 @@
  * in supervise.c. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -681,6 +682,51 @@ rlimits_lower(const struct sr_rlimits *have, const struct sr_rlimits *want)
 	return true;
 }
 
+/* "Key:" N of /proc/PID/status, or -1. */
+static long long
+status_field(long pid, const char *key)
+{
+	char path[64], buf[4096], *p;
+	long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strstr(buf, key)) == NULL ||
+	    sscanf(p + strlen(key), "%lld", &v) != 1)
+		return -1;
+	return v;
+}
+
+/* The data segment (VmData, what RLIMIT_DATA bounds) of init's child,
+ * the warm driver, in bytes; 0 when it cannot be found. */
+static uint64_t
+driver_data(const struct sr_box *b)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	long long kb = -1;
+
+	while (dir != NULL && kb < 0 && (e = readdir(dir)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end == '\0' && pid > 0 &&
+		    status_field(pid, "\nPPid:") == (long long)b->pid)
+			kb = status_field(pid, "\nVmData:");
+	}
+	if (dir != NULL)
+		closedir(dir);
+	return kb > 0 ? (uint64_t)kb * 1024 : 0;
+}
+
 int
 sr_sandbox_lower_limits(struct sr_box *b, const struct sr_limits *was,
     struct sr_diag *d)
@@ -697,6 +743,11 @@ sr_sandbox_lower_limits(struct sr_box *b, const struct sr_limits *was,
 	sr_rlimit_plan(l, b->cg.memory, b->cg.pids, &rl, rep);
 	if (!rlimits_lower(&b->rl, &rl))
 		return sr_diag_set(d, "the call's rlimits are not all lower");
+	/* RLIMIT_DATA below what the driver holds already: no allocation
+	 * would succeed, where a cold run starts small; cold then */
+	if (l->memory != was->memory && !b->cg.memory &&
+	    driver_data(b) >= l->memory)
+		return sr_diag_set(d, "memory limit below the ready sandbox's use");
 	b->rl = rl;
 	b->call_rlimits = true;
 	memcpy(b->limits, rep, sizeof(rep));
