@@ -706,7 +706,9 @@ status_field(long pid, const char *key)
 }
 
 /* The data segment (VmData, what RLIMIT_DATA bounds) of init's child,
- * the warm driver, in bytes; 0 when it cannot be found. */
+ * the warm driver, in bytes; 0 when it cannot be found.  Forked after
+ * init: only the pids above init's are read (pids wrap rarely; then 0,
+ * and the lowered limit still holds and is reported as it is). */
 static uint64_t
 driver_data(const struct sr_box *b)
 {
@@ -718,7 +720,7 @@ driver_data(const struct sr_box *b)
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
-		if (*end == '\0' && pid > 0 &&
+		if (*end == '\0' && pid > (long)b->pid &&
 		    status_field(pid, "\nPPid:") == (long long)b->pid)
 			kb = status_field(pid, "\nVmData:");
 	}
