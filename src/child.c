@@ -155,6 +155,7 @@ struct run_fds {
 	int out, err, program, in, notify, export;
 	int ctl;		/* the warm driver's control socket, or -1 */
 	int files;		/* --file copies to make (memfd), or -1 */
+	int meminfo;		/* a warm call's /proc/meminfo (memfd), or -1 */
 	uint64_t export_max;
 	struct sr_program_view pv;
 };
@@ -343,7 +344,8 @@ take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
     struct run_fds *f)
 {
 	int want = 3 + !!(m->fds & SR_RUN_STDIN) + !!(m->fds & SR_RUN_NOTIFY) +
-	    !!(m->fds & SR_RUN_EXPORT) + !!(m->fds & SR_RUN_FILES), i = 3;
+	    !!(m->fds & SR_RUN_EXPORT) + !!(m->fds & SR_RUN_FILES) +
+	    !!(m->fds & SR_RUN_MEMINFO), i = 3;
 
 	if (nfds != want)
 		return -1;
@@ -354,6 +356,7 @@ take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
 	f->notify = m->fds & SR_RUN_NOTIFY ? fds[i++] : -1;
 	f->export = m->fds & SR_RUN_EXPORT ? fds[i++] : -1;
 	f->files = m->fds & SR_RUN_FILES ? fds[i++] : -1;
+	f->meminfo = m->fds & SR_RUN_MEMINFO ? fds[i++] : -1;
 	f->export_max = m->export_max;
 	f->ctl = -1;
 	return 0;
@@ -836,6 +839,11 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		    m->fds);
 		fail(sb->chan, &d, 125);
 	}
+	/* a warm call's lower memory: its tmpfs sizes and /proc/meminfo */
+	if ((f.meminfo >= 0 || (m->flags & SR_RUNF_TMPFS)) &&
+	    sr_mounts_lower_memory(sb->plan, m->flags & SR_RUNF_TMPFS ?
+	    m->tmpfs : NULL, f.meminfo, &d) < 0)
+		fail(sb->chan, &d, 125);
 	/* --file copies first, as create makes them before any code */
 	if (f.files >= 0 && sr_mounts_copy_at_run(sb->plan, f.files, &d) < 0)
 		fail(sb->chan, &d, 125);

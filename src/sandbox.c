@@ -513,6 +513,22 @@ sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box **out,
 	return create(plan, false, out, d);
 }
 
+/* A memfd holding text, for init to read.  The fd or -1 with d. */
+static int
+memfd_text(const char *name, const char *text, struct sr_diag *d)
+{
+	size_t len = strlen(text);
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	if (fd < 0)
+		return sr_diag_errno(d, "memfd_create");
+	if (write(fd, text, len) != (ssize_t)len) {
+		close(fd);
+		return sr_diag_errno(d, "write %s", name);
+	}
+	return fd;
+}
+
 /* The descriptors of a RUN message, program ends, in chan.h's order
  * (the program's argv, environment and code in a memfd: program.h). */
 static int
@@ -576,6 +592,13 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 			return -1;
 		*mask |= SR_RUN_FILES;
 	}
+	/* a warm call's lower memory limit: its /proc/meminfo */
+	if (b->call_memory && b->plan->mounts.meminfo != NULL) {
+		if ((fds[n++] = memfd_text("sandrun-meminfo",
+		    b->plan->mounts.meminfo, d)) < 0)
+			return -1;
+		*mask |= SR_RUN_MEMINFO;
+	}
 	return n;
 }
 
@@ -616,6 +639,12 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 			m.flags |= SR_RUNF_LOOP;
 		if (b->warm && b->call_rlimits)
 			put_rlimits(&m, &b->rl);
+		if (b->warm && b->call_memory && b->cg.memory) {
+			m.flags |= SR_RUNF_TMPFS;
+			m.tmpfs[0] = b->plan->mounts.tmp_size;
+			m.tmpfs[1] = b->plan->mounts.work_size;
+			m.tmpfs[2] = b->plan->mounts.shm_size;
+		}
 		/* the CPU of the warm-up (or a session's earlier calls:
 		 * plan.cpu_delta) is not the call's */
 		memset(&b->cpu_base, 0, sizeof(b->cpu_base));
@@ -750,6 +779,12 @@ sr_sandbox_lower_limits(struct sr_box *b, const struct sr_limits *was,
 	if (l->memory != was->memory && !b->cg.memory &&
 	    driver_data(b) >= l->memory)
 		return sr_diag_set(d, "memory limit below the ready sandbox's use");
+	/* the tmpfs follow the call's memory cgroup limit, as at a cold
+	 * create (init resizes them at RUN, with /proc/meminfo) */
+	if (l->memory != was->memory && b->cg.memory)
+		sr_mounts_fit_memory((struct sr_mount_plan *)&b->plan->mounts,
+		    l->memory, rep);
+	b->call_memory = l->memory != was->memory;
 	b->rl = rl;
 	b->call_rlimits = true;
 	memcpy(b->limits, rep, sizeof(rep));

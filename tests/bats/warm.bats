@@ -324,8 +324,8 @@ PY
 }
 
 # lower_vs_cold ARG...: the call warm, then --cold; $SOCKDIR/w.out and
-# c.out hold their JSON, and the status, limit hit, exit status and each
-# mechanism of memory, processes and cpu_time must be the same.
+# c.out hold their JSON, and the status, limit hit, exit status, stdout
+# and the whole limits object (values, mechanisms) must be the same.
 lower_vs_cold() {
 	local f k
 	ready
@@ -335,8 +335,7 @@ lower_vs_cold() {
 	set -e
 	for f in w c; do
 		jq -S '{status, limit_hit, exit_status, stdout: .stdout.text,
-			m: [.limits.memory, .limits.processes, .limits.cpu_time,
-			    .limits.file_size, .limits.cpus]}' "$SOCKDIR/$f.out" \
+			limits}' "$SOCKDIR/$f.out" \
 			>"$SOCKDIR/$f.norm"
 	done
 	diff -u "$SOCKDIR/c.norm" "$SOCKDIR/w.norm" || return 96
@@ -362,6 +361,17 @@ lower_vs_cold() {
 	if [ "$(json .memory.source)" != null ] && [ "$(json .memory.source)" != none ]; then
 		[ "$(json .memory.peak_bytes)" -le $((256 * 1024 * 1024 + 1048576)) ]
 	fi
+	# the call's memory view is a cold run's: /proc/meminfo, the tmpfs
+	# sizes (a memory cgroup sizes them by the limit), the mount flags
+	py view <<-'EOF'
+	import os
+	print(open("/proc/meminfo").read().splitlines()[0])
+	for p in ("/", "/tmp", "/sandbox", "/dev/shm"):
+	    s = os.statvfs(p)
+	    print(p, s.f_blocks * s.f_frsize, s.f_flag)
+	EOF
+	run -0 same_as_cold -m 256M "$SOCKDIR/view.py"
+	[[ "$(jq -r .stdout.text "$SOCKDIR/w.out")" == "MemTotal:         262144 kB"* ]]
 	# what fits the lowered limit runs to its end, warm
 	printf 'import pandas\nb = bytearray(16 << 20)\nprint(len(b))\n' | py fits
 	ready
