@@ -483,6 +483,32 @@ host_is_v2(void)
 	return access(p, F_OK) == 0;
 }
 
+/* A process in a sandrun-supervisor leaf (a cold sandrun, or a server
+ * and the workers it forked, sr_cgroup_settle) gives its runs leaves
+ * beside it: the cgroup to use is the leaf's parent. */
+static void
+past_supervisor(char *own)
+{
+	char *slash = strrchr(own, '/');
+
+	if (slash != NULL && slash != own &&
+	    strcmp(slash + 1, SR_CG_SUPERVISOR_LEAF) == 0)
+		*slash = '\0';
+}
+
+void
+sr_cgroup_settle(void)
+{
+	_cleanup_free_ char *self = NULL, *own = NULL;
+	char why[256];
+
+	if (!host_is_v2() || sr_cg_read_self(&self) < 0 ||
+	    (own = own_v2(self, why, sizeof(why))) == NULL)
+		return;
+	past_supervisor(own);
+	sr_cg_v2_settle(own);
+}
+
 int
 sr_cgroup_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     const char *override, struct sr_limit_report *lim_out, struct sr_diag *d)
@@ -514,7 +540,9 @@ sr_cgroup_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 	}
 	if (!host_is_v2())
 		return sr_cg_v1_setup(cg, l, lim_out, self);
-	if ((own = own_v2(self, why, sizeof(why))) == NULL ||
+	if ((own = own_v2(self, why, sizeof(why))) != NULL)
+		past_supervisor(own);
+	if (own == NULL ||
 	    sr_cg_v2_setup(cg, l, own, true, lim_out, why, sizeof(why)) < 0) {
 		snprintf(cg->why_none, sizeof(cg->why_none), "%s", why);
 		cg->kind = SR_CGROUP_NONE;
@@ -535,6 +563,7 @@ sr_cgroup_probe(char *why, size_t wl)
 	if (host_is_v2()) {
 		if ((own = own_v2(self, why, wl)) == NULL)
 			return SR_CGROUP_CASE_NONE;
+		past_supervisor(own);
 		return sr_cg_v2_probe(own, why, wl);
 	}
 	own = sr_cg_self_path(self, "memory", NULL);

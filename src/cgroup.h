@@ -101,6 +101,13 @@ enum sr_cgroup_case {
 };
 enum sr_cgroup_case sr_cgroup_probe(char *why, size_t wl);
 
+/* For a server (sandrun serve), before it forks: on a cgroup v2 host,
+ * when its own cgroup is delegated and holds only it, move it into a
+ * sandrun-supervisor leaf there, so that every run of the server and of
+ * its workers gets a leaf beside it, below the server's unit.  Nothing
+ * happens otherwise: the runs then find what a cold run finds. */
+void sr_cgroup_settle(void);
+
 /* Unit tests only (no environment variable reaches this): use the fake
  * tree `root` instead of /sys/fs/cgroup and `self` as the content of
  * /proc/self/cgroup; files are then created on write.  NULL, NULL

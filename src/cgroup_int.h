@@ -56,6 +56,13 @@ void sr_cg_gc_leaves(const char *parent);
 void sr_cg_why_add(char *buf, size_t len, const char *s);
 
 /* cgroup_v2.c */
+/* Where a cold sandrun moves itself so that its own cgroup can hold the
+ * run's leaf (a cgroup with processes cannot enable controllers). */
+#define SR_CG_SUPERVISOR_LEAF "sandrun-supervisor"
+/* A server, while alone in its delegated cgroup own: move it into
+ * own/sandrun-supervisor and enable the controllers in own, so that
+ * the children it forks are born beside the runs' leaves. */
+void sr_cg_v2_settle(const char *own);
 int sr_cg_v2_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     const char *parent, bool own, struct sr_limit_report *lim_out,
     char *why, size_t wl);

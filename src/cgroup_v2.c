@@ -28,7 +28,6 @@
 #include "cgroup_int.h"
 #include "util.h"
 
-#define SUPERVISOR_LEAF "sandrun-supervisor"
 #define DELEGATE_HINT \
 	"run sandrun under `systemd-run --user --scope -p Delegate=yes " \
 	"sandrun ...` to get one"
@@ -152,7 +151,7 @@ enable(const char *parent)
 static int
 move_self(struct sr_cgroup *cg, const char *parent)
 {
-	char *leaf = sr_cg_join(parent, SUPERVISOR_LEAF);
+	char *leaf = sr_cg_join(parent, SR_CG_SUPERVISOR_LEAF);
 
 	if ((mkdir(leaf, 0755) < 0 && errno != EEXIST) ||
 	    sr_cg_write(leaf, "cgroup.procs", "0") < 0) {
@@ -217,7 +216,7 @@ prepare_parent(struct sr_cgroup *cg, const char *parent, bool own, char *why,
 	if (errno == EBUSY && own && only_us(parent)) {
 		if (move_self(cg, parent) < 0) {
 			snprintf(why, wl, "cgroup v2: cannot move sandrun into "
-			    "%s/%s: %s", parent, SUPERVISOR_LEAF, strerror(errno));
+			    "%s/%s: %s", parent, SR_CG_SUPERVISOR_LEAF, strerror(errno));
 			return NULL;
 		}
 		if (enable(parent) == 0)
@@ -275,6 +274,21 @@ apply_limits(struct sr_cgroup *cg, const struct sr_limits *l,
 		lim_out[SR_LIM_CPUS].mech = SR_MECH_CGROUP2;
 }
 
+void
+sr_cg_v2_settle(const char *own)
+{
+	struct sr_cgroup cg;
+	char why[256];
+
+	memset(&cg, 0, sizeof(cg));
+	if (check_parent(own, true, why, sizeof(why)) < 0 ||
+	    enable(own) == 0 || errno != EBUSY || !only_us(own))
+		return;
+	if (move_self(&cg, own) == 0)
+		(void)enable(own);
+	free(cg.v2_supervisor);
+}
+
 int
 sr_cg_v2_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     const char *parent, bool own, struct sr_limit_report *lim_out, char *why,
@@ -330,7 +344,7 @@ sr_cg_v2_probe(const char *own, char *why, size_t wl)
 		snprintf(why, wl, "cgroup v2: %s is %s; sandrun moves itself "
 		    "into %s/%s and gives each run a leaf beside it", own,
 		    geteuid() == 0 ? "ours (root)" : "delegated to us", own,
-		    SUPERVISOR_LEAF);
+		    SR_CG_SUPERVISOR_LEAF);
 	else if (geteuid() == 0)
 		snprintf(why, wl, "cgroup v2: %s has other processes; runs get "
 		    "leaves under %s/sandrun", own, sr_cg_root());

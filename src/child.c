@@ -485,14 +485,17 @@ relimit(const struct sr_sandbox *sb, uint64_t base_s, bool loop,
 			want.rlim_cur += base_s;
 		if (res == RLIMIT_CPU && want.rlim_max != RLIM_INFINITY)
 			want.rlim_max += base_s;
-		/* A session's driver (loop): RLIMIT_CPU left as started, the
-		 * planned limit plus the warm-up's room for all its calls
-		 * (raising it later needs a privilege init does not hold);
-		 * each call's own CPU limit is the cgroup's (supervise.c).
-		 * Never raised either way. */
+		/* A session's driver (loop) kept init's hard RLIMIT_CPU
+		 * (sb->session): the soft one moves to the call's limit past
+		 * what it used before, SIGXCPU there; the cgroup's, where
+		 * there is one, stops the whole tree (supervise.c).  Else
+		 * lowered to a warm call's own (call_rl), never raised. */
 		if (prlimit(driver_pid, res, NULL, &cur) < 0)
 			return sr_diag_errno(d, "warm driver: rlimit %d", res);
-		if ((loop && res == RLIMIT_CPU) ||
+		if (res == RLIMIT_CPU && loop && sb->session &&
+		    want.rlim_cur <= cur.rlim_max)
+			want.rlim_max = cur.rlim_max;
+		else if ((loop && res == RLIMIT_CPU) ||
 		    want.rlim_cur > cur.rlim_cur || want.rlim_max > cur.rlim_max)
 			want = cur;
 		if ((want.rlim_cur != cur.rlim_cur ||
@@ -792,12 +795,19 @@ start_driver(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		/* the plan's rlimits, RLIMIT_CPU with room for the warm-up
 		 * (SR_DRIVER_WARMUP_CPU_S; relimit lowers it at the call) */
 		struct sr_rlimits rl = *sb->rlimits;
+		struct rlimit hard;
 
 		for (i = 0; i < rl.n; i++)
 			if (rl.resource[i] == RLIMIT_CPU &&
 			    rl.value[i].rlim_max != RLIM_INFINITY) {
 				rl.value[i].rlim_cur += SR_DRIVER_WARMUP_CPU_S;
 				rl.value[i].rlim_max += SR_DRIVER_WARMUP_CPU_S;
+				/* a session's: no budget for all its calls
+				 * (a hard limit cannot be raised again) */
+				if (sb->session &&
+				    getrlimit(RLIMIT_CPU, &hard) == 0 &&
+				    hard.rlim_max >= rl.value[i].rlim_cur)
+					rl.value[i].rlim_max = hard.rlim_max;
 			}
 		sb->rlimits = &rl;
 		run_program(sb, &f, &d);

@@ -75,6 +75,9 @@ struct sr_sandbox {
 	int cg_join[SR_CGROUP_JOIN_MAX];	/* cgroup v1 `tasks` files init */
 	int n_cg_join;		/* writes itself into, first (cgroup.h) */
 	bool one_run;		/* a cold run's box: init ends after STATUS */
+	bool session;		/* a session's box: its warm driver keeps
+				 * init's hard RLIMIT_CPU, the soft one
+				 * moves per call (relimit) */
 };
 
 /* The setup steps, in order, for fault injection in unit tests. */

@@ -25,19 +25,6 @@ extern char **environ;
 
 static volatile sig_atomic_t call_fd = -1;
 
-static ssize_t
-recv_within(int fd, void *buf, size_t len, int ms)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-	int r;
-
-	do
-		r = poll(&p, 1, ms);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return -1;
-	return recv(fd, buf, len, MSG_DONTWAIT);
-}
 
 static int
 send_fds(int fd, const void *buf, size_t len, const int *fds, size_t n)
@@ -67,7 +54,7 @@ open_server(size_t *max)
 		return -1;
 	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != geteuid())
 		goto no;
-	n = recv_within(fd, &h, sizeof(h), HELLO_TIMEOUT_MS);
+	n = sr_fdpass_recv_within(fd, &h, sizeof(h), HELLO_TIMEOUT_MS);
 	if (n < 0 || sr_serve_hello_check(&h, (size_t)n, &h) < 0 ||
 	    h.version != SR_SERVE_PROTOCOL || h.status != SR_SERVE_HELLO_OK ||
 	    !(h.features & SR_SERVE_F_RUN))
@@ -121,7 +108,7 @@ wait_done(int fd, int *status, struct sr_diag *d)
 
 	forward_signals(fd);
 	for (;;) {
-		n = recv_within(fd, &r, sizeof(r), -1);
+		n = sr_fdpass_recv_within(fd, &r, sizeof(r), -1);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		break;
@@ -158,7 +145,7 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 	    (unsigned)mask, &buf, &len) < 0 || len > max ||
 	    send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0)
 		goto out;
-	n = recv_within(fd, &r, sizeof(r), START_TIMEOUT_MS);
+	n = sr_fdpass_recv_within(fd, &r, sizeof(r), START_TIMEOUT_MS);
 	if (n < 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0 ||
 	    r.type != SR_SERVE_REP_START)
 		goto out;	/* DECLINE, ERROR or silence: cold */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -98,4 +99,18 @@ sr_fdpass_send(int fd, const void *buf, size_t len, int flags,
 		n = sendmsg(fd, &mh, flags | MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	return n == (ssize_t)len ? 0 : -1;
+}
+
+ssize_t
+sr_fdpass_recv_within(int fd, void *buf, size_t len, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return -1;
+	return recv(fd, buf, len, MSG_DONTWAIT);
 }

@@ -31,4 +31,11 @@ ssize_t sr_fdpass_recv(int fd, void *buf, size_t len, int flags, int *fds,
 int sr_fdpass_send(int fd, const void *buf, size_t len, int flags,
     const int *fds, size_t nfds);
 
+/*
+ * Wait up to ms milliseconds (-1: no limit) for fd to be readable, then
+ * recv(2) one message into buf without descriptors.  Returns what recv
+ * returned, or -1 when the time ran out or poll failed.
+ */
+ssize_t sr_fdpass_recv_within(int fd, void *buf, size_t len, int ms);
+
 #endif

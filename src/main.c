@@ -197,6 +197,7 @@ main(int argc, char **argv)
 	/* `sandrun serve ...` (serve.h) */
 	if (argc > 1 && strcmp(argv[1], "serve") == 0) {
 		sr_serve_pool_args(args_area, args_len);
+		sr_session_host_setup(session_call, args_area, args_len);
 		return sr_serve_main(argc - 1, argv + 1);
 	}
 	if (sr_cli_parse(argc, argv, &o, &d) < 0) {

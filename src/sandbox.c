@@ -243,6 +243,7 @@ fill_child(struct sr_box *b, int chan)
 	c->chan = chan;
 	c->args_area = pl->args_area;
 	c->args_len = pl->args_len;
+	c->session = pl->loop;
 }
 
 /* The seccomp filter, compiled while init builds the root filesystem

@@ -18,11 +18,13 @@
 #include "fdpass.h"
 #include "serve.h"
 #include "serve_sock.h"
+#include "session.h"
 #include "util.h"
 
 #define REQ_TIMEOUT_MS 2000	/* hello to request */
 #define KILL_GRACE_MS 2000	/* SIGTERM to SIGKILL for an orphaned call */
 #define MAX_FDS_IN 8
+#define SESSIONS_GRACE_MS 10000	/* a session host without sessions */
 
 struct conn {
 	int fd;			/* -1 once the client hung up */
@@ -79,11 +81,17 @@ reply(int fd, int type, int32_t status, const char *reason)
 	send_msg(fd, &r, sizeof(r));
 }
 
+/* A session host (o->sessions) takes no calls: no client hands over to
+ * its socket, and it has no pools. */
 static uint32_t
-features(void)
+features(const struct server *s)
 {
-	return SR_SERVE_F_RUN | SR_SERVE_F_STATUS | SR_SERVE_F_SIGNAL |
-	    SR_SERVE_F_WARM;
+	uint32_t f = SR_SERVE_F_STATUS |
+	    (sr_session_host_ready() ? SR_SERVE_F_SESSION : 0);
+
+	if (!s->o->sessions)
+		f |= SR_SERVE_F_RUN | SR_SERVE_F_SIGNAL | SR_SERVE_F_WARM;
+	return f;
 }
 
 static void
@@ -132,7 +140,7 @@ accept_one(struct server *s, int fd)
 	} else if (s->n_conns >= SR_SERVE_CONNS_MAX) {
 		st = SR_SERVE_HELLO_BUSY;
 	}
-	sr_serve_hello_init(&h, st, features(), &s->exe);
+	sr_serve_hello_init(&h, st, features(s), &s->exe);
 	if (send_msg(fd, &h, sizeof(h)) < 0 || st != SR_SERVE_HELLO_OK) {
 		close(fd);
 		return;
@@ -202,13 +210,36 @@ start_run(struct server *s, struct conn *c, const struct sr_serve_request *req,
 	reply(c->fd, SR_SERVE_REP_START, 0, NULL);
 }
 
+/* SESSION: host it (session_host.c), DONE or ERROR. */
+static void
+start_session(struct server *s, struct conn *c,
+    const struct sr_serve_request *req)
+{
+	struct sr_diag d;
+
+	if (s->draining) {
+		reply(c->fd, SR_SERVE_REP_ERROR, 0, "the server is shutting down");
+		return;
+	}
+	if (sr_session_host(&req->session, &d) < 0) {
+		logmsg(s, "session %s: %s", req->session.name, d.msg);
+		reply(c->fd, SR_SERVE_REP_ERROR, 0, d.msg);
+		return;
+	}
+	if (s->o->verbose)
+		logmsg(s, "session %s for pid %ld: hosted on %s",
+		    req->session.name, (long)c->peer, req->session.path);
+	reply(c->fd, SR_SERVE_REP_DONE, 0, NULL);
+}
+
 static void
 send_status(struct server *s, int fd)
 {
-	struct {
+	static struct {
 		struct sr_serve_reply r;
 		struct sr_serve_stats st;
 		struct sr_serve_pool_stats p[SR_SERVE_POOLS_MAX];
+		struct sr_serve_session_stats ss[SR_SESSION_HOST_MAX];
 	} m;
 	unsigned i;
 
@@ -219,13 +250,14 @@ send_status(struct server *s, int fd)
 	m.st.n_pools = s->o->n_pools;
 	m.st.in_flight = s->n_running;
 	m.st.max_calls = SR_SERVE_CALLS_MAX;
-	m.st.features = features();
+	m.st.features = features(s);
 	m.st.pid = getpid();
 	m.st.uptime_ms = sr_now_ms() - s->started;
 	m.st.unpooled_served = s->unpooled;
 	m.st.declined = s->declined;
 	m.st.refused = s->refused;
 	m.st.bad_requests = s->bad;
+	m.st.sessions_max = sr_session_host_ready() ? SR_SESSION_HOST_MAX : 0;
 	for (i = 0; i < s->o->n_pools; i++) {
 		const struct sr_serve_pool *p = &s->o->pools[i];
 
@@ -238,8 +270,12 @@ send_status(struct server *s, int fd)
 		m.p[i].memory_per_ready = p->memory_per_ready;
 		m.p[i].refill_us = p->refill_us;
 	}
+	/* the session records right after the pools' */
+	m.st.n_sessions = sr_session_host_stats((void *)&m.p[s->o->n_pools],
+	    SR_SESSION_HOST_MAX);
 	send_msg(fd, &m, sizeof(m.r) + sizeof(m.st) +
-	    s->o->n_pools * sizeof(m.p[0]));
+	    s->o->n_pools * sizeof(m.p[0]) +
+	    m.st.n_sessions * sizeof(m.ss[0]));
 }
 
 /* Receive one message with its descriptors.  Returns the length, 0 on
@@ -281,8 +317,13 @@ on_request(struct server *s, struct conn *c, char *buf)
 	} else if (sr_serve_request_parse(buf, (size_t)n, nfds, &req, &d) == 0) {
 		if (req.type == SR_SERVE_REQ_STATUS)
 			send_status(s, c->fd);
+		else if (req.type == SR_SERVE_REQ_RUN && s->o->sessions)
+			reply(c->fd, SR_SERVE_REP_DECLINE, 0,
+			    "a session host runs no calls");
 		else if (req.type == SR_SERVE_REQ_RUN)
 			start_run(s, c, &req, fds);
+		else if (req.type == SR_SERVE_REQ_SESSION)
+			start_session(s, c, &req);
 		else
 			reply(c->fd, SR_SERVE_REP_ERROR, 0,
 			    "request: no call to signal");
@@ -362,6 +403,8 @@ on_signal(struct server *s)
 			logmsg(s, "%s: finishing %u call%s in flight, then exiting",
 			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT",
 			    s->n_running, s->n_running == 1 ? "" : "s");
+		if (!s->draining)
+			sr_session_host_end_all();
 		s->draining = true;
 		if (s->lfd >= 0) {
 			close(s->lfd);
@@ -405,8 +448,11 @@ poll_timeout(const struct server *s, uint64_t now)
 	for (i = 0; i < s->n_conns; i++)
 		if (s->conns[i].deadline && s->conns[i].deadline < t)
 			t = s->conns[i].deadline;
-	if (s->o->idle_exit_ms && s->n_conns == 0)
+	if (s->o->idle_exit_ms && s->n_conns == 0 &&
+	    sr_session_host_count() == 0)
 		t = MIN(t, s->last_active + s->o->idle_exit_ms);
+	if (s->o->sessions && !sr_session_host_any())
+		t = MIN(t, s->started + SESSIONS_GRACE_MS);
 	if (t == UINT64_MAX)
 		return -1;
 	return t <= now ? 0 : (int)MIN(t - now, 60000);
@@ -415,9 +461,9 @@ poll_timeout(const struct server *s, uint64_t now)
 static void
 loop_once(struct server *s, char *buf)
 {
-	struct pollfd pfd[2 + 2 * SR_SERVE_CONNS_MAX];
+	struct pollfd pfd[2 + 2 * SR_SERVE_CONNS_MAX + SR_SESSION_HOST_MAX];
 	int map[2 + 2 * SR_SERVE_CONNS_MAX];
-	unsigned n = 0, i, k;
+	unsigned n = 0, i, k, ns;
 	uint64_t now = sr_now_ms();
 
 	pfd[n++] = (struct pollfd){ s->sfd, POLLIN, 0 };
@@ -432,9 +478,16 @@ loop_once(struct server *s, char *buf)
 			pfd[n++] = (struct pollfd){ s->conns[i].call.pidfd, POLLIN, 0 };
 		}
 	}
-	if (poll(pfd, n, sr_serve_pool_reap(s->o->pools, s->o->n_pools,
+	ns = sr_session_host_pollfds(pfd + n, SR_SESSION_HOST_MAX);
+	if (poll(pfd, n + ns, sr_serve_pool_reap(s->o->pools, s->o->n_pools,
 	    poll_timeout(s, now))) < 0)
 		return;
+	for (k = n; k < n + ns; k++)
+		if (pfd[k].revents) {
+			sr_session_host_reap();
+			s->last_active = sr_now_ms();
+			break;
+		}
 	if (pfd[0].revents)
 		on_signal(s);
 	/* A call's end before its connection's hangup (from the end). */
@@ -475,6 +528,13 @@ setup(struct server *s, struct sr_diag *d)
 	s->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->sfd < 0)
 		return sr_diag_errno(d, "signalfd");
+	if (s->o->listen_fd > 0) {
+		/* the session host's, made by session.c */
+		s->lfd = s->o->listen_fd;
+		strlcpy(s->path, s->o->socket, sizeof(s->path));
+		s->own_path = true;
+		return 0;
+	}
 	if ((fd = sr_serve_sock_inherited(d)) < 0)
 		return -1;
 	if (fd > 0) {
@@ -543,9 +603,17 @@ sr_serve_run(struct sr_serve_opts *o, struct sr_diag *d)
 	for (i = 0; i < o->n_pools; i++)
 		sr_serve_pool_fill(&o->pools[i]);
 	for (;;) {
-		if (s->draining && s->n_conns == 0)
+		if (s->draining && s->n_conns == 0 &&
+		    sr_session_host_count() == 0)
 			break;
+		/* A session host: gone with its last session. */
+		if (o->sessions && s->n_conns == 0 &&
+		    sr_session_host_count() == 0 && (sr_session_host_any() ||
+		    sr_now_ms() - s->started >= SESSIONS_GRACE_MS))
+			break;
+		/* not idle while it hosts a session */
 		if (o->idle_exit_ms && s->n_conns == 0 &&
+		    sr_session_host_count() == 0 &&
 		    sr_now_ms() - s->last_active >= o->idle_exit_ms) {
 			logmsg(s, "idle for %llu ms: exiting",
 			    (unsigned long long)o->idle_exit_ms);

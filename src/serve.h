@@ -18,6 +18,8 @@ struct sr_serve_opts {
 	uint64_t idle_exit_ms;		/* 0: never */
 	bool status, json;
 	int verbose;
+	bool sessions;			/* a session host: ends with its last */
+	int listen_fd;			/* > 0: listen there (socket names it) */
 };
 
 /* Serve until SIGTERM/SIGINT (calls in flight finish first) or until idle

@@ -3,6 +3,7 @@
  * status for main to exit with. */
 #include "config.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -11,10 +12,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "policy.h"
 #include "report.h"
 #include "serve.h"
 #include "serve_sock.h"
+#include "session.h"
 #include "util.h"
 
 #define SR_EXIT_FAILURE 125
@@ -179,7 +182,8 @@ recv_wait(int fd, void *buf, size_t len)
 
 static void
 print_text(const char *path, const struct sr_serve_stats *st,
-    const struct sr_serve_pool_stats *p)
+    const struct sr_serve_pool_stats *p,
+    const struct sr_serve_session_stats *ss)
 {
 	char up[32], mem[32], refill[32];
 	uint32_t i;
@@ -212,14 +216,42 @@ print_text(const char *path, const struct sr_serve_stats *st,
 	    (unsigned long long)st->declined, (unsigned long long)st->refused,
 	    (unsigned long long)st->bad_requests);
 	puts("memory/ready: a ready sandbox's init, warm driver and worker, PSS (smaps_rollup; RSS where init's PSS is closed to the server's user)");
+	if (st->sessions_max == 0)
+		return;
+	printf("sessions: %u of %u\n", st->n_sessions, st->sessions_max);
+	for (i = 0; i < st->n_sessions; i++)
+		printf("session %-20s pid %-8d up %-10s %s\n", ss[i].name,
+		    (int)ss[i].pid, sr_fmt_duration(ss[i].up_ms, up,
+		    sizeof(up)), ss[i].path);
 }
 
 static void
 print_json(const char *path, const struct sr_serve_stats *st,
-    const struct sr_serve_pool_stats *p)
+    const struct sr_serve_pool_stats *p,
+    const struct sr_serve_session_stats *ss)
 {
 	char *s = sr_report_serve_status(path, st, p);
+	cJSON *o = cJSON_Parse(s), *a, *e;
+	uint32_t i;
 
+	if (o == NULL) {
+		puts(s);
+		free(s);
+		return;
+	}
+	free(s);
+	cJSON_AddBoolToObject(o, "hosts_sessions", st->sessions_max > 0);
+	a = cJSON_AddArrayToObject(o, "sessions");
+	for (i = 0; i < st->n_sessions; i++) {
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "name", ss[i].name);
+		cJSON_AddNumberToObject(e, "pid", ss[i].pid);
+		cJSON_AddNumberToObject(e, "uptime_ms", (double)ss[i].up_ms);
+		cJSON_AddStringToObject(e, "socket", ss[i].path);
+		cJSON_AddItemToArray(a, e);
+	}
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
 	puts(s);
 	free(s);
 }
@@ -227,11 +259,13 @@ print_json(const char *path, const struct sr_serve_stats *st,
 int
 sr_serve_status(const char *path, bool json, struct sr_diag *d)
 {
-	struct {
+	static struct {
 		struct sr_serve_reply r;
 		struct sr_serve_stats st;
 		struct sr_serve_pool_stats p[SR_SERVE_POOLS_MAX];
+		struct sr_serve_session_stats ss[SR_SESSION_HOST_MAX];
 	} m;
+	const struct sr_serve_session_stats *ss;
 	struct sr_serve_hello h;
 	struct sr_serve_reqhdr q;
 	ssize_t n;
@@ -260,14 +294,23 @@ sr_serve_status(const char *path, bool json, struct sr_diag *d)
 	if (n < (ssize_t)(sizeof(m.r) + sizeof(m.st)) ||
 	    sr_serve_reply_check(&m, (size_t)n, &m.r) < 0 ||
 	    m.r.type != SR_SERVE_REP_STATUS || m.st.n_pools > SR_SERVE_POOLS_MAX ||
-	    (size_t)n != sizeof(m.r) + sizeof(m.st) + m.st.n_pools * sizeof(m.p[0]))
+	    m.st.n_sessions > SR_SESSION_HOST_MAX ||
+	    (size_t)n != sizeof(m.r) + sizeof(m.st) +
+	    m.st.n_pools * sizeof(m.p[0]) + m.st.n_sessions * sizeof(m.ss[0]))
 		return sr_diag_set(d, "serve --status: bad status reply from %s", path);
 	for (uint32_t i = 0; i < m.st.n_pools; i++)
 		m.p[i].policy[SR_SERVE_NAME_MAX - 1] = '\0';
+	/* the session records follow the pools' */
+	ss = (const void *)&m.p[m.st.n_pools];
+	memmove(m.ss, ss, m.st.n_sessions * sizeof(m.ss[0]));
+	for (uint32_t i = 0; i < m.st.n_sessions; i++) {
+		m.ss[i].name[SR_SERVE_SESSION_NAME - 1] = '\0';
+		m.ss[i].path[SR_SERVE_SESSION_PATH - 1] = '\0';
+	}
 	if (json)
-		print_json(path, &m.st, m.p);
+		print_json(path, &m.st, m.p, m.ss);
 	else
-		print_text(path, &m.st, m.p);
+		print_text(path, &m.st, m.p, m.ss);
 	return 0;
 }
 
@@ -301,6 +344,8 @@ sr_serve_main(int argc, char **argv)
 		}
 		return 0;
 	}
+	/* before any worker exists: the runs' cgroups go below ours */
+	sr_cgroup_settle();
 	if (sr_serve_run(&o, &d) < 0) {
 		fprintf(stderr, "sandrun: serve: %s\n", d.msg);
 		return SR_EXIT_FAILURE;

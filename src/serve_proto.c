@@ -92,6 +92,77 @@ fail:
 	return -1;
 }
 
+static bool
+zeros(const char *p, size_t n)
+{
+	while (n > 0)
+		if (p[--n] != '\0')
+			return false;
+	return true;
+}
+
+/* A session name as session.c takes it, without its diag. */
+static bool
+session_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= 64 && strcmp(name, ".") != 0 &&
+	    strcmp(name, "..") != 0 &&
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") == n;
+}
+
+/* The record's strings: terminated, NUL-padded, and path ends in
+ * /NAME.sock.  NULL when fine, else what is wrong. */
+static const char *
+session_msg_check(const struct sr_serve_session_msg *m)
+{
+	const char *nul;
+	size_t pl, nl;
+
+	if ((nul = memchr(m->name, '\0', sizeof(m->name))) == NULL)
+		return "session name is not terminated";
+	if (!zeros(nul, sizeof(m->name) - (size_t)(nul - m->name)))
+		return "bytes after the session name";
+	if (!session_name_ok(m->name))
+		return "bad session name";
+	if ((nul = memchr(m->path, '\0', sizeof(m->path))) == NULL)
+		return "session socket path is not terminated";
+	if (!zeros(nul, sizeof(m->path) - (size_t)(nul - m->path)))
+		return "bytes after the session socket path";
+	pl = strlen(m->path);
+	nl = strlen(m->name);
+	if (m->path[0] != '/' || pl < nl + 7 ||
+	    m->path[pl - nl - 6] != '/' ||
+	    strncmp(m->path + pl - nl - 5, m->name, nl) != 0 ||
+	    strcmp(m->path + pl - 5, ".sock") != 0)
+		return "session socket path is not /DIR/NAME.sock";
+	if (m->zero != 0)
+		return "session record: reserved field not zero";
+	if (m->idle_ms > SR_SERVE_SESSION_MS_MAX ||
+	    m->life_ms > SR_SERVE_SESSION_MS_MAX)
+		return "session idle or lifetime out of range";
+	return NULL;
+}
+
+static int
+parse_session(const struct sr_serve_reqhdr *h, size_t len, size_t nfds,
+    const char *p, struct sr_serve_request *req, struct sr_diag *d)
+{
+	const char *why;
+
+	if (len != SR_SERVE_SESSION_REQ_LEN || nfds != 0 || h->argc != 0 ||
+	    h->envc != 0 || h->umask != 0)
+		return sr_diag_kind(d, SR_DIAG_USAGE,
+		    "request: a session request is a header and one %zu-byte record, nothing else",
+		    sizeof(req->session));
+	memcpy(&req->session, p, sizeof(req->session));
+	if ((why = session_msg_check(&req->session)) != NULL)
+		return sr_diag_kind(d, SR_DIAG_USAGE, "request: %s", why);
+	return 0;
+}
+
 int
 sr_serve_request_parse(const void *buf, size_t len, size_t nfds,
     struct sr_serve_request *req, struct sr_diag *d)
@@ -119,6 +190,10 @@ sr_serve_request_parse(const void *buf, size_t len, size_t nfds,
 	switch (h.type) {
 	case SR_SERVE_REQ_RUN:
 		if (parse_run(&h, p, end, nfds, &r, d) < 0)
+			return -1;
+		break;
+	case SR_SERVE_REQ_SESSION:
+		if (parse_session(&h, len, nfds, p, &r, d) < 0)
 			return -1;
 		break;
 	case SR_SERVE_REQ_STATUS:
@@ -204,6 +279,32 @@ sr_serve_request_build(int argc, char *const *argv, char *const *envp,
 big:
 	errno = E2BIG;
 	return -1;
+}
+
+int
+sr_serve_session_build(const char *name, const char *path,
+    uint64_t idle_ms, uint64_t life_ms, void *buf)
+{
+	struct sr_serve_reqhdr h;
+	struct sr_serve_session_msg m;
+
+	memset(&m, 0, sizeof(m));
+	if (strlen(name) >= sizeof(m.name) || strlen(path) >= sizeof(m.path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	strlcpy(m.name, name, sizeof(m.name));
+	strlcpy(m.path, path, sizeof(m.path));
+	m.idle_ms = idle_ms;
+	m.life_ms = life_ms;
+	if (session_msg_check(&m) != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	sr_serve_reqhdr_init(&h, SR_SERVE_REQ_SESSION, 0);
+	memcpy(buf, &h, sizeof(h));
+	memcpy((char *)buf + sizeof(h), &m, sizeof(m));
+	return 0;
 }
 
 void

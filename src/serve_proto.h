@@ -6,10 +6,13 @@
  *   server -> client   HELLO   protocol version, status, what it supports
  *   client -> server   REQUEST RUN (argv, environment, umask; with the
  *                              client's stdin, stdout, stderr and working
- *                              directory as SCM_RIGHTS) or STATUS
+ *                              directory as SCM_RIGHTS), STATUS, or
+ *                              SESSION (host session NAME on socket PATH:
+ *                              a fixed record, no descriptors)
  *   server -> client   REPLY   START (the call runs: no cold fallback after
- *                              this), DONE (exit status), DECLINE (run cold),
- *                              ERROR (bad request; run cold), STATUS
+ *                              this), DONE (exit status; SESSION: hosted),
+ *                              DECLINE (run cold), ERROR (bad request; run
+ *                              cold; SESSION: not hosted), STATUS
  *   client -> server   SIGNAL  forward SIGINT/SIGTERM/SIGHUP to the call
  *
  * Both ends are the same uid on the same host: integers are in host order.
@@ -47,12 +50,14 @@ enum {
 	SR_SERVE_F_STATUS = 1 << 1,	/* takes STATUS requests */
 	SR_SERVE_F_SIGNAL = 1 << 2,	/* forwards SIGNAL messages */
 	SR_SERVE_F_WARM = 1 << 3,	/* has warm sandboxes at all */
+	SR_SERVE_F_SESSION = 1 << 4,	/* hosts sessions (SESSION requests) */
 };
 
 enum sr_serve_req_type {
 	SR_SERVE_REQ_RUN = 1,
 	SR_SERVE_REQ_STATUS,
 	SR_SERVE_REQ_SIGNAL,
+	SR_SERVE_REQ_SESSION,
 };
 
 enum sr_serve_reply_type {
@@ -98,7 +103,23 @@ struct sr_serve_reply {
 	char reason[SR_SERVE_REASON_MAX];	/* DECLINE/ERROR, NUL-terminated */
 };
 
-/* STATUS reply: a reply header, then this, then n_pools pool records. */
+/* SESSION request: the header (argc, envc, umask 0), then this record.
+ * name is a session name ([A-Za-z0-9._-]{1,64}, not . or ..), path an
+ * absolute socket path ending in /NAME.sock; both NUL-terminated and
+ * NUL-padded.  idle_ms and life_ms: the command line's, or 0 for the
+ * policy's. */
+#define SR_SERVE_SESSION_NAME 72
+#define SR_SERVE_SESSION_PATH 108
+#define SR_SERVE_SESSION_MS_MAX (366ULL * 24 * 3600 * 1000)
+struct sr_serve_session_msg {
+	char name[SR_SERVE_SESSION_NAME];
+	char path[SR_SERVE_SESSION_PATH];
+	uint32_t zero;			/* must be 0 */
+	uint64_t idle_ms, life_ms;
+};
+
+/* STATUS reply: a reply header, then this, then n_pools pool records,
+ * then n_sessions session records. */
 struct sr_serve_stats {
 	uint32_t n_pools;
 	uint32_t in_flight;		/* calls running now */
@@ -110,6 +131,15 @@ struct sr_serve_stats {
 	uint64_t declined;		/* requests sent back to run cold */
 	uint64_t refused;		/* connections from another uid */
 	uint64_t bad_requests;
+	uint32_t n_sessions;		/* session records that follow */
+	uint32_t sessions_max;
+};
+
+struct sr_serve_session_stats {
+	char name[SR_SERVE_SESSION_NAME];
+	char path[SR_SERVE_SESSION_PATH];
+	int32_t pid;			/* the session process */
+	uint64_t up_ms;			/* since it was started */
 };
 
 struct sr_serve_pool_stats {
@@ -133,6 +163,7 @@ struct sr_serve_request {
 	size_t envc;
 	unsigned umask;			/* RUN */
 	int signo;			/* SIGNAL */
+	struct sr_serve_session_msg session;	/* SESSION */
 };
 
 /* Parse one received message with nfds file descriptors attached.
@@ -145,6 +176,14 @@ void sr_serve_request_free(struct sr_serve_request *req);
  * buffer.  Returns 0, or -1 (with errno E2BIG) past the bounds above. */
 int sr_serve_request_build(int argc, char *const *argv, char *const *envp,
     unsigned umask, void **buf, size_t *len);
+
+/* Encode a SESSION request (header and record) into buf, which holds
+ * SR_SERVE_SESSION_REQ_LEN bytes.  Returns 0, or -1 (errno EINVAL) when
+ * it would not parse. */
+#define SR_SERVE_SESSION_REQ_LEN \
+	(sizeof(struct sr_serve_reqhdr) + sizeof(struct sr_serve_session_msg))
+int sr_serve_session_build(const char *name, const char *path,
+    uint64_t idle_ms, uint64_t life_ms, void *buf);
 
 void sr_serve_hello_init(struct sr_serve_hello *h, int status,
     uint32_t features, const struct sr_serve_exe *exe);

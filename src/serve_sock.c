@@ -53,8 +53,8 @@ fill_addr(const char *path, struct sockaddr_un *sa)
 
 /* The socket's directory: made 0700 when missing (one level), and then
  * it must be ours and closed to group and others. */
-static int
-private_dir(const char *path, struct sr_diag *d)
+int
+sr_serve_sock_private_dir(const char *path, struct sr_diag *d)
 {
 	char buf[PATH_MAX];
 	const char *dir;
@@ -87,7 +87,7 @@ sr_serve_sock_listen(const char *path, struct sr_diag *d)
 		return sr_diag_kind(d, SR_DIAG_USAGE,
 		    "--socket %s: path too long (at most %zu bytes)", path,
 		    sizeof(sa.sun_path) - 1);
-	if (private_dir(path, d) < 0)
+	if (sr_serve_sock_private_dir(path, d) < 0)
 		return -1;
 	/* A live server answers; a stale socket refuses and is replaced. */
 	if ((c = sr_serve_sock_connect(path)) >= 0 || errno == EAGAIN) {

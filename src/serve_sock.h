@@ -37,4 +37,8 @@ int sr_serve_sock_self(struct sr_serve_exe *id);
 /* The uid and pid at the other end.  Returns 0 or -1 with errno. */
 int sr_serve_sock_peer(int fd, uid_t *uid, pid_t *pid);
 
+/* The directory of socket path: made 0700 when missing (one level);
+ * it must be ours and closed to others.  0, or -1 with d. */
+int sr_serve_sock_private_dir(const char *path, struct sr_diag *d);
+
 #endif

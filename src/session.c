@@ -11,13 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fdpass.h"
+#include "serve.h"
 #include "serve_proto.h"
 #include "serve_sock.h"
 #include "session.h"
@@ -96,33 +97,127 @@ connect_session(const char *path, pid_t *peer)
 	return fd;
 }
 
-/* Start the session process (double fork, setsid) and wait until it
- * listens.  0, or -1 with d. */
-/* The session process outlives the call that started it: its command
- * line (world-readable in /proc, and the code may be in it) becomes
- * "sandrun-session NAME".  The strings are contiguous (the kernel's). */
-static void
-retitle(int argc, char **argv, const char *name)
-{
-	char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
-	size_t len = (size_t)(end - start);
+/* Where sessions are hosted when no `sandrun serve` of ours hosts them:
+ * a server of our own in the session directory, DIR/.serve (no session
+ * has that name: a session's socket is NAME.sock), started by the first
+ * call and locked by DIR/.serve.lock while it runs. */
+#define HOST_WAIT_MS 5000	/* for a session host to answer */
+#define HELLO_MS 1000
 
-	memset(start, 0, len);
-	snprintf(start, len + 1, "sandrun-session %s", name);
-	prctl(PR_SET_NAME, (unsigned long)"sandrun-session", 0, 0, 0);
+
+/* Ask the server at spath to host session name on path.  0 when it does
+ * (or the session answers already), -1 with d when it refused, 1 when
+ * no server of ours that hosts sessions (of our very binary, when
+ * same_exe) answers there. */
+static int
+ask_host(const char *spath, bool same_exe, const char *name,
+    const char *path, uint64_t idle_ms, uint64_t life_ms, struct sr_diag *d)
+{
+	unsigned char msg[SR_SERVE_SESSION_REQ_LEN];
+	struct sr_serve_hello h;
+	struct sr_serve_reply r;
+	struct sr_serve_exe self;
+	ssize_t n;
+	uid_t uid;
+	pid_t pid;
+	int fd, ret = 1;
+
+	if ((fd = sr_serve_sock_connect(spath)) < 0)
+		return 1;
+	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != geteuid())
+		goto out;
+	n = sr_fdpass_recv_within(fd, &h, sizeof(h), HELLO_MS);
+	if (n < 0 || sr_serve_hello_check(&h, (size_t)n, &h) < 0 ||
+	    h.version != SR_SERVE_PROTOCOL || h.status != SR_SERVE_HELLO_OK ||
+	    !(h.features & SR_SERVE_F_SESSION))
+		goto out;
+	if (same_exe && (sr_serve_sock_self(&self) < 0 ||
+	    self.dev != h.exe.dev || self.ino != h.exe.ino ||
+	    self.mtime_ns != h.exe.mtime_ns))
+		goto out;
+	if (sr_serve_session_build(name, path, idle_ms, life_ms, msg) < 0 ||
+	    send(fd, msg, sizeof(msg), MSG_NOSIGNAL) != (ssize_t)sizeof(msg))
+		goto out;
+	n = sr_fdpass_recv_within(fd, &r, sizeof(r), HOST_WAIT_MS);
+	if (n < 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0)
+		goto out;
+	if (r.type == SR_SERVE_REP_DONE)
+		ret = 0;
+	else if (r.type == SR_SERVE_REP_ERROR &&
+	    strcmp(r.reason, "the server is shutting down") != 0)
+		ret = sr_diag_kind(d, SR_DIAG_SETUP,
+		    "session %s: the server at %s: %s", name, spath, r.reason);
+out:
+	close(fd);
+	return ret;
 }
 
-static int
-spawn(const char *name_arg, const char *path, uint64_t idle_ms,
-    uint64_t life_ms, int argc, char **argv, sr_session_call_fn fn,
-    struct sr_diag *d)
+/* The argv strings, for a title. */
+static void
+args_area(int argc, char **argv, char **area, size_t *len)
 {
-	char name[SR_SESSION_NAME_MAX + 1];
-	int p[2], lfd, nul;
-	char ok = 0;
+	*area = argv[0];
+	*len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
+}
+
+/* The session host, in the grandchild: lock, listen, tell our caller
+ * on p (1: listening, 3: another holds the lock, 2 and a diag: failed),
+ * then serve.  Never returns. */
+static void __attribute__((noreturn))
+host_main(int p, const char *dir, const char *hpath, int argc, char **argv,
+    sr_session_call_fn fn)
+{
+	struct sr_serve_opts o;
+	struct sr_diag d;
+	char lpath[128], ok = 2, *area;
+	size_t alen;
+	int lock = -1, lfd = -1;
+
+	snprintf(lpath, sizeof(lpath), "%s/.serve.lock", dir);
+	if (sr_serve_sock_private_dir(hpath, &d) == 0 &&
+	    (lock = open(lpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) < 0)
+		sr_diag_errno(&d, "session host lock %s", lpath);
+	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0)
+		ok = 3;
+	else if (lock >= 0 && (lfd = sr_serve_sock_listen(hpath, &d)) >= 0)
+		ok = 1;
+	if (ok == 2)
+		(void)!write(p, &d, sizeof(d));
+	(void)!write(p, &ok, 1);
+	if (ok != 1)
+		_exit(ok == 3 ? 0 : 125);
+	/* Keep nothing of our caller's but the socket and the lock (out of
+	 * the way first: either may be 3 or 4). */
+	if ((lfd = fcntl(lfd, F_DUPFD_CLOEXEC, 10)) < 0 ||
+	    (lock = fcntl(lock, F_DUPFD_CLOEXEC, 10)) < 0 ||
+	    dup2(lfd, 3) < 0 || dup2(lock, 4) < 0)
+		_exit(125);
+	close_range(5, ~0U, 0);
+	if (sr_stdio_detach() < 0)
+		_exit(125);
+	args_area(argc, argv, &area, &alen);
+	sr_session_retitle(area, alen, "sandrun serve (sessions)");
+	sr_session_host_setup(fn, area, alen);
+	memset(&o, 0, sizeof(o));
+	o.socket = hpath;
+	o.listen_fd = 3;
+	o.sessions = true;
+	_exit(sr_serve_run(&o, &d) < 0 ? 125 : 0);
+}
+
+/* Start a session host in the background (double fork, setsid).  0 when
+ * it listens, 1 when another one is starting, -1 with d. */
+static int
+start_host(const char *dir, const char *hpath, int argc, char **argv,
+    sr_session_call_fn fn, struct sr_diag *d)
+{
+	char buf[sizeof(*d) + 1];
+	size_t got = 0;
+	ssize_t n;
+	int p[2];
 	pid_t pid;
 
-	strlcpy(name, name_arg, sizeof(name));	/* it may point into argv */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return sr_diag_errno(d, "pipe");
 	if ((pid = fork()) < 0) {
@@ -135,53 +230,60 @@ spawn(const char *name_arg, const char *path, uint64_t idle_ms,
 		setsid();
 		if (fork() != 0)
 			_exit(0);
-		lfd = sr_serve_sock_listen(path, d);
-		ok = lfd >= 0 ? 1 : 2;
-		if (ok == 2)
-			(void)!write(p[1], d, sizeof(*d));
-		(void)!write(p[1], &ok, 1);
-		if (lfd < 0)
-			_exit(125);
-		close(p[1]);
-		/* Keep nothing of our caller's but the socket. */
-		if (dup2(lfd, 3) < 0)
-			_exit(125);
-		lfd = 3;
-		close_range(4, ~0U, 0);
-		if ((nul = open("/dev/null", O_RDWR)) >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-			dup2(nul, 2);
-			if (nul > 2)
-				close(nul);
-		}
-		if (chdir("/") < 0)
-			_exit(125);
-		retitle(argc, argv, name);
-		sr_session_serve(lfd, name, idle_ms, life_ms, fn);
+		host_main(p[1], dir, hpath, argc, argv, fn);
 	}
 	close(p[1]);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	{
-		char buf[sizeof(*d) + 1];
-		size_t got = 0;
-		ssize_t n;
-
-		while (got < sizeof(buf) &&
-		    ((n = read(p[0], buf + got, sizeof(buf) - got)) > 0 ||
-		    (n < 0 && errno == EINTR)))
-			if (n > 0)
-				got += (size_t)n;
-		close(p[0]);
-		if (got == 1 && buf[0] == 1)
-			return 0;
-		if (got == sizeof(buf)) {
-			memcpy(d, buf, sizeof(*d));
-			return -1;
-		}
+	while (got < sizeof(buf) &&
+	    ((n = read(p[0], buf + got, sizeof(buf) - got)) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		if (n > 0)
+			got += (size_t)n;
+	close(p[0]);
+	if (got == 1 && (buf[0] == 1 || buf[0] == 3))
+		return buf[0] == 1 ? 0 : 1;
+	if (got == sizeof(buf)) {
+		memcpy(d, buf, sizeof(*d));
+		return -1;
 	}
-	return sr_diag_kind(d, SR_DIAG_SETUP, "session %s: its process did not start", name);
+	return sr_diag_kind(d, SR_DIAG_SETUP, "session host %s: it did not start", hpath);
+}
+
+/* Have session name served on path: by a `sandrun serve` of ours, else
+ * by our session host, started when none runs.  0, or -1 with d. */
+static int
+host(const char *name, const char *path, uint64_t idle_ms,
+    uint64_t life_ms, int argc, char **argv, sr_session_call_fn fn,
+    struct sr_diag *d)
+{
+	char spath[108], dir[108], hpath[128];
+	uint64_t until = sr_now_ms() + HOST_WAIT_MS;
+	int r;
+
+	if (sr_serve_sock_default(spath, sizeof(spath)) == 0 &&
+	    (r = ask_host(spath, true, name, path, idle_ms, life_ms, d)) <= 0)
+		return r;
+	if (sr_session_dir(dir, sizeof(dir), d) < 0)
+		return -1;
+	if ((size_t)snprintf(hpath, sizeof(hpath), "%s/.serve", dir) >=
+	    sizeof(spath))
+		return sr_diag_kind(d, SR_DIAG_SETUP, "session directory %s: path too long", dir);
+	for (;;) {
+		if ((r = ask_host(hpath, false, name, path, idle_ms, life_ms,
+		    d)) <= 0)
+			return r;
+		if (sr_now_ms() >= until)
+			return sr_diag_kind(d, SR_DIAG_SETUP,
+			    "session %s: the session host at %s does not answer",
+			    name, hpath);
+		/* None answers: start one, or wait for the one starting
+		 * (or ending: then the next round starts one). */
+		if ((r = start_host(dir, hpath, argc, argv, fn, d)) < 0)
+			return -1;
+		if (r == 1)
+			usleep(5000);
+	}
 }
 
 /* Wait for the reply to what we sent on fd.  0, or -1 (the process
@@ -219,7 +321,7 @@ sr_session_call(const char *name, uint64_t idle_ms, uint64_t life_ms,
 			return sr_diag_kind(d, SR_DIAG_SETUP,
 			    "session %s: cannot reach %s: %s", name, path,
 			    strerror(errno));
-		if (spawn(name, path, idle_ms, life_ms, argc, argv, fn, d) < 0)
+		if (host(name, path, idle_ms, life_ms, argc, argv, fn, d) < 0)
 			return -1;
 	}
 	if (sr_serve_request_build(argc - 1, argv + 1, environ, m, &buf,

@@ -21,6 +21,7 @@
 #include "policy.h"
 #include "program.h"
 #include "result.h"
+#include "serve_proto.h"
 
 struct sr_box;
 
@@ -68,14 +69,37 @@ int sr_session_run(struct sr_plan *plan, struct sr_policy **policy,
     const struct sr_program *prog, struct sr_result *r,
     const struct sr_policy **used, int *export_fd, struct sr_diag *d);
 
+/* session_host.c: sessions as children of `sandrun serve`.  setup gives
+ * the server main's call function and our argv strings (for the session
+ * processes' titles); without it a server hosts no sessions. */
+#define SR_SESSION_HOST_MAX 64
+struct pollfd;
+void sr_session_host_setup(sr_session_call_fn fn, char *area, size_t len);
+bool sr_session_host_ready(void);
+/* Host the session of m (listen on its socket, fork its process).  0
+ * also when it answers there already; -1 with d. */
+int sr_session_host(const struct sr_serve_session_msg *m, struct sr_diag *d);
+unsigned sr_session_host_count(void);
+bool sr_session_host_any(void);
+/* The hosted sessions' pidfds, to poll; reap the ended ones after. */
+unsigned sr_session_host_pollfds(struct pollfd *p, unsigned max);
+void sr_session_host_reap(void);
+/* SIGTERM: ask each to end, after its call in progress. */
+void sr_session_host_end_all(void);
+unsigned sr_session_host_stats(struct sr_serve_session_stats *out,
+    unsigned max);
+/* Our title in ps: title over the argv strings [area, area + len). */
+void sr_session_retitle(char *area, size_t len, const char *title);
+
 /* Internal to session*.c: the socket directory and path. */
 int sr_session_dir(char *buf, size_t len, struct sr_diag *d);
 int sr_session_path(const char *name, char *buf, size_t len,
     struct sr_diag *d);
 /* The session process: serve on listening fd lfd until the session ends.
  * Never returns. */
-void sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
-    uint64_t life_ms, sr_session_call_fn fn) __attribute__((noreturn));
+void sr_session_serve(int lfd, const char *name, const char *path,
+    uint64_t idle_ms, uint64_t life_ms, sr_session_call_fn fn)
+    __attribute__((noreturn));
 
 /* session_freeze.c: how a session's sandbox sleeps between calls. */
 enum sr_freeze_mech {

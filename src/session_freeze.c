@@ -3,7 +3,8 @@
  * The strongest way the host offers, chosen once per sandbox:
  *   cgroup2  the run's v2 cgroup: cgroup.freeze, observed in cgroup.events
  *   cgroup1  a freezer leaf of our own (root: /sys/fs/cgroup/freezer),
- *            init moved into it (what it forks follows): freezer.state
+ *            init moved into it (what it forks follows; what it forked
+ *            before, before each freeze): freezer.state
  *   sigstop  SIGSTOP to init and each of its descendants (found through
  *            /proc/PID/task/TID/children) until none is left running
  * Each freeze is observed (the state read back); the mechanism the
@@ -153,6 +154,24 @@ sr_session_freeze_setup(struct sr_session_freeze *f, const struct sr_box *b)
 	f->mech = SR_FREEZE_SIGSTOP;
 }
 
+/* Append the children of pid's main thread to q[n..TREE_MAX); the new
+ * n. */
+static size_t
+add_children(pid_t *q, size_t n, pid_t pid)
+{
+	char p[64];
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "/proc/%d/task/%d/children", (int)pid,
+	    (int)pid);
+	if ((fp = fopen(p, "re")) == NULL)
+		return n;
+	while (n < TREE_MAX && fscanf(fp, "%d", &q[n]) == 1)
+		n++;
+	fclose(fp);
+	return n;
+}
+
 /* Send sig to init and its descendants; with SIGSTOP, repeat until a
  * pass finds every one already stopped (a fork in between is caught). */
 static bool
@@ -162,7 +181,6 @@ signal_tree(pid_t init, int sig)
 	char p[128], st[256], *s;
 	size_t n, i, pass;
 	bool all_stopped = false;
-	FILE *fp;
 
 	for (pass = 0; pass < 50 && !all_stopped; pass++) {
 		all_stopped = true;
@@ -175,13 +193,7 @@ signal_tree(pid_t init, int sig)
 			    (s = strrchr(st, ')')) != NULL && s[1] == ' ' &&
 			    s[2] != 'T' && s[2] != 't' && s[2] != 'Z')
 				all_stopped = false;
-			snprintf(p, sizeof(p), "/proc/%d/task/%d/children",
-			    (int)q[i], (int)q[i]);
-			if ((fp = fopen(p, "re")) == NULL)
-				continue;
-			while (n < TREE_MAX && fscanf(fp, "%d", &q[n]) == 1)
-				n++;
-			fclose(fp);
+			n = add_children(q, n, q[i]);
 		}
 		if (sig != SIGSTOP)
 			break;
@@ -190,6 +202,28 @@ signal_tree(pid_t init, int sig)
 	}
 	free(q);
 	return sig != SIGSTOP || all_stopped;
+}
+
+/* v1: what init forked before it was moved into our freezer leaf (the
+ * warm driver, made with the sandbox) is moved now, before each freeze,
+ * so the leaf holds the whole tree. */
+static void
+adopt_tree(const struct sr_session_freeze *f, pid_t init)
+{
+	pid_t *q = sr_xcalloc(TREE_MAX, sizeof(pid_t));
+	char procs[sizeof(f->dir) + 32], b[24];
+	size_t n, i;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", f->dir);
+	q[0] = init;
+	for (i = 0, n = 1; i < n; i++) {
+		if (i > 0) {
+			snprintf(b, sizeof(b), "%d", (int)q[i]);
+			(void)write_str(procs, b);
+		}
+		n = add_children(q, n, q[i]);
+	}
+	free(q);
 }
 
 int
@@ -207,6 +241,8 @@ sr_session_freeze(struct sr_session_freeze *f, pid_t init, bool on)
 		}
 		break;
 	case SR_FREEZE_CGROUP1:
+		if (on)
+			adopt_tree(f, init);
 		snprintf(p, sizeof(p), "%s/freezer.state", f->dir);
 		if (write_str(p, on ? "FROZEN" : "THAWED") == 0)
 			ok = wait_for(p, on ? "FROZEN" : "THAWED");

@@ -349,7 +349,7 @@ run_call(const struct sr_serve_request *req, int *fds,
 {
 	char **argv = sr_xcalloc(req->argc + 2, sizeof(char *));
 	char **saved_env = environ;
-	int i, status, nul;
+	int i, status;
 	size_t k;
 
 	argv[0] = (char *)"sandrun";
@@ -376,13 +376,7 @@ run_call(const struct sr_serve_request *req, int *fds,
 	fflush(stdout);
 	fflush(stderr);
 	environ = saved_env;
-	if ((nul = open("/dev/null", O_RDWR)) >= 0) {
-		for (i = 0; i < 3; i++)
-			dup2(nul, i);
-		if (nul > 2)
-			close(nul);
-	}
-	if (chdir("/") < 0)
+	if (sr_stdio_detach() < 0)
 		status = 125;
 	free(argv);
 	return status;
@@ -452,11 +446,10 @@ serve_conn(int cfd, void *buf, sr_session_call_fn fn)
 }
 
 void
-sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
-    uint64_t life_ms, sr_session_call_fn fn)
+sr_session_serve(int lfd, const char *name, const char *path,
+    uint64_t idle_ms, uint64_t life_ms, sr_session_call_fn fn)
 {
 	void *buf = sr_xmalloc(SR_SERVE_MSG_MAX);
-	struct sr_diag d;
 	struct pollfd p = { lfd, POLLIN, 0 };
 	uint64_t now, due;
 	int cfd, r;
@@ -465,7 +458,7 @@ sr_session_serve(int lfd, const char *name, uint64_t idle_ms,
 	S.cfd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	strlcpy(S.name, name, sizeof(S.name));
-	sr_session_path(name, S.path, sizeof(S.path), &d);
+	strlcpy(S.path, path, sizeof(S.path));
 	/* Until the first call sets them (sr_session_apply). */
 	S.req_idle_ms = idle_ms;
 	S.req_life_ms = life_ms;

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -440,4 +441,18 @@ uint64_t
 sr_now_ms(void)
 {
 	return sr_now_ns() / 1000000u;
+}
+
+int
+sr_stdio_detach(void)
+{
+	int nul, i;
+
+	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		for (i = 0; i < 3; i++)
+			(void)dup2(nul, i);
+		if (nul > 2)
+			close(nul);
+	}
+	return chdir("/");
 }

@@ -48,6 +48,10 @@ int sr_read_fd(int fd, size_t max, char **buf, size_t *len);
 /* Write all of buf, retrying on EINTR and short writes. */
 int sr_write_all(int fd, const void *buf, size_t len);
 
+/* Point fds 0-2 at /dev/null and move to /: what a process that serves
+ * in the background keeps of its caller.  0, or -1 with errno (chdir). */
+int sr_stdio_detach(void);
+
 /* Printable copy of an untrusted string for a message: printable ASCII
  * kept, anything else (and backslash) as \xNN, cut with "..." after max
  * characters.  Returns buf. */

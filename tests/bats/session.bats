@@ -10,12 +10,19 @@ setup() {
 	XDG_RUNTIME_DIR=$(scratch)
 	chmod 700 "$XDG_RUNTIME_DIR"
 	export XDG_RUNTIME_DIR
+	# no sandrun serve of ours unless a test starts one
+	export SANDRUN_SOCKET="$XDG_RUNTIME_DIR/serve.sock"
+	SERVER=
 	W=$(scratch)
 	cd "$W"
 }
 
 teardown() {
 	local n
+	if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
+		kill -KILL "$SERVER" 2>/dev/null || true
+		wait "$SERVER" 2>/dev/null || true
+	fi
 	# ours: not an MCP server's (mcpPID-NAME), whose tests may run now
 	for n in $("$SANDRUN" --list-sessions --json 2>/dev/null |
 		jq -r '.[].name | select(test("^mcp[0-9]+-") | not)'); do
@@ -548,4 +555,205 @@ print("valid")
 	run -0 "$SANDRUN" --session v6 --json f.py
 	[[ "$(json .value)" == "<Figure size"* ]]
 	json .value_png | base64 -d | head -c 8 | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'
+}
+
+# The session host a first call starts when no sandrun serve runs.
+HOST() { echo "$XDG_RUNTIME_DIR/sandrun-sessions/.serve"; }
+
+# wait_gone PID: up to 10 s for PID to end.
+wait_gone() {
+	local i
+	for i in $(seq 200); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "session host: the first call starts it, it lists its sessions, it ends with the last" {
+	run -0 "$SANDRUN" -p sh --session h1 --exec -- true
+	run -0 "$SANDRUN" -p sh --session h2 --exec -- true
+	run -0 "$SANDRUN" serve --status --json --socket "$(HOST)"
+	host=$(json .pid)
+	[ "$(json .hosts_sessions)" = true ]
+	[ "$(json '.pools | length')" = 0 ]
+	[ "$(json '[.sessions[].name] | sort | join(",")')" = h1,h2 ]
+	# the session processes are the host's children, in its session
+	for n in h1 h2; do
+		sp=$(session_pid $n)
+		[ "$(jq -r --arg n $n '.sessions[] | select(.name == $n) | .pid' <<<"$output")" = "$sp" ]
+		[ "$(awk '/^PPid:/ { print $2 }' /proc/$sp/status)" = "$host" ]
+	done
+	[ "$(ps -o sid= -p "$host")" != "$(ps -o sid= -p $$)" ]
+	[ "$(readlink /proc/$host/fd/0)" = /dev/null ]
+	run -0 "$SANDRUN" serve --status --socket "$(HOST)"
+	assert_line --regexp '^sessions: 2 of [0-9]+$'
+	assert_line --regexp '^session h1 +pid [0-9]+ '
+	# it runs no calls itself
+	run -0 env SANDRUN_SOCKET="$(HOST)" "$SANDRUN" -p sh --json --exec -- true
+	[ "$(json .session)" = null ]
+	run -0 "$SANDRUN" --end-session h1
+	kill -0 "$host"
+	run -0 "$SANDRUN" --end-session h2
+	wait_gone "$host"
+	[ ! -e "$(HOST)" ]
+	[ -z "$(ls "$XDG_RUNTIME_DIR/sandrun-sessions")" ]
+}
+
+@test "session host: two first calls at once make one host and one session" {
+	local i
+	for i in 1 2 3 4; do
+		"$SANDRUN" -p sh --session race --exec -- sh -c "echo $i >> f" \
+		    >"$W/o$i" 2>&1 3>&- &
+	done
+	wait
+	cat "$W"/o* >&2
+	[ -z "$(cat "$W"/o*)" ]
+	run -0 "$SANDRUN" -p sh --session race --json --exec -- sh -c 'sort f | tr -d "\n"'
+	[ "$(json .stdout.text)" = 1234 ]
+	[ "$(json .session.call)" = 5 ]
+	run -0 "$SANDRUN" serve --status --json --socket "$(HOST)"
+	[ "$(json '.sessions | length')" = 1 ]
+	[ "$(pgrep -fx 'sandrun serve \(sessions\)' -u "$(id -u)" |
+	    while read -r p; do
+		[ "$(readlink "/proc/$p/cwd")" = / ] && grep -qs "$(HOST)" "/proc/$p/net/unix" && echo "$p"
+	    done | wc -l)" -ge 1 ]
+	run -0 "$SANDRUN" --list-sessions --json
+	[ "$(json 'length')" = 1 ]
+}
+
+# start_serve [OPTION]...: sandrun serve on $SANDRUN_SOCKET, logging to
+# $W/serve.log, up within 10 s.
+start_serve() {
+	"$SANDRUN" serve -v "$@" >/dev/null 2>"$W/serve.log" 3>&- &
+	SERVER=$!
+	local i
+	for i in $(seq 100); do
+		"$SANDRUN" serve --status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$W/serve.log" >&2
+	return 1
+}
+
+@test "session: with a sandrun serve running, sessions live there; SIGTERM ends them" {
+	start_serve --pool sh=1
+	run -0 "$SANDRUN" -p sh --session in --exec -- sh -c 'echo x > f'
+	sp=$(session_pid in)
+	[ "$(awk '/^PPid:/ { print $2 }' /proc/$sp/status)" = "$SERVER" ]
+	[ ! -e "$(HOST)" ]
+	run -0 "$SANDRUN" serve --status --json
+	[ "$(json '.sessions[0].name')" = in ]
+	[ "$(json '.sessions[0].pid')" = "$sp" ]
+	run -0 "$SANDRUN" serve --status
+	assert_line --regexp '^session in +pid '"$sp"' '
+	run -0 "$SANDRUN" -p sh --session in --exec -- cat f
+	assert_output x
+	ip=$(init_pid in)
+	grep -q "session in for pid" "$W/serve.log"
+	# SIGTERM: the session ends cleanly (its socket removed), then the server
+	kill -TERM "$SERVER"
+	wait_gone "$SERVER"
+	! kill -0 "$sp" 2>/dev/null
+	wait_gone "$ip"
+	[ ! -e "$XDG_RUNTIME_DIR/sandrun-sessions/in.sock" ]
+	[ ! -e "/sys/fs/cgroup/freezer/sandrun-session-$sp" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "sandrun-$sp-*" 2>/dev/null)" ]
+}
+
+@test "session: SIGKILL of the server leaves no session process, sandbox or cgroup" {
+	start_serve --pool sh=1
+	run -0 "$SANDRUN" -p sh --session sk2 --exec -- sh -c 'echo x > f'
+	sp=$(session_pid sk2)
+	ip=$(init_pid sk2)
+	[ -n "$ip" ]
+	kill -KILL "$SERVER"
+	wait_gone "$sp"
+	# a frozen init acts on its parent-death SIGKILL once thawed: by the
+	# next session's sweep where a v1 freezer holds it
+	for _ in $(seq 100); do
+		kill -0 "$ip" 2>/dev/null || break
+		run -0 "$SANDRUN" -p sh --session sweep --exec -- true
+		run -0 "$SANDRUN" --end-session sweep
+		sleep 0.1
+	done
+	! kill -0 "$ip" 2>/dev/null
+	run -0 "$SANDRUN" -p sh --session sweep --exec -- true
+	run -0 "$SANDRUN" --end-session sweep
+	[ ! -e "/sys/fs/cgroup/freezer/sandrun-session-$sp" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "sandrun-$sp-*" 2>/dev/null)" ]
+	# the stale socket is no session
+	run -0 "$SANDRUN" --list-sessions --json
+	assert_output '[]'
+	run -1 "$SANDRUN" -p sh --session sk2 --json --exec -- cat f
+	[ "$(json .session.call)" = 1 ]
+}
+
+@test "session (python): a thread does not run between calls" {
+	cat >t.py <<'PY'
+import threading, time
+n = 0
+def count():
+    global n
+    while True:
+        n += 1
+        time.sleep(0.01)
+threading.Thread(target=count, daemon=True).start()
+time.sleep(0.3)
+print(n)
+PY
+	echo 'print(n)' >n.py
+	run -0 "$SANDRUN" --session th t.py
+	a=$output
+	[ "$a" -gt 5 ]
+	sleep 1
+	run -0 "$SANDRUN" --session th n.py
+	b=$output
+	# 1 s asleep would be ~100 counts awake
+	echo "end of call 1: $a, start of call 2: $b" >&3
+	[ $((b - a)) -lt 30 ]
+}
+
+@test "session (python): an --exec call after a crash says restarted" {
+	echo 'x = 1' >a.py
+	run -0 "$SANDRUN" --session pe a.py
+	run -0 "$SANDRUN" --session pe --exec -- true
+	kill -KILL "$(init_pid pe)"
+	run -0 "$SANDRUN" --session pe --json --exec -- true
+	[ "$(json .session.restarted)" = true ]
+	run -0 "$SANDRUN" --session pe --json --exec -- true
+	[ "$(json .session.restarted)" = false ]
+}
+
+@test "session: serve --idle-exit waits for its sessions" {
+	start_serve --pool sh=1 --idle-exit 1s
+	run -0 "$SANDRUN" -p sh --session ie --exec -- sh -c 'echo x > f'
+	sleep 2
+	kill -0 "$SERVER"
+	run -0 "$SANDRUN" -p sh --session ie --exec -- cat f
+	assert_output x
+	run -0 "$SANDRUN" --end-session ie
+	wait_gone "$SERVER"
+}
+
+@test "session (python): the interpreter's CPU limit is each call's, not a budget" {
+	printf 'import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass\n' >burn.py
+	printf 'import time\nt = time.process_time()\nwhile time.process_time() - t < 4: pass\nprint("survived")\n' >burn4.py
+	run -0 "$SANDRUN" --session cb --json --cpu-time 1s burn.py
+	mech=$(json .limits.cpu_time.mechanism)
+	[ "$mech" != none ]
+	run -0 "$SANDRUN" --session cb --json --cpu-time 1s burn.py
+	[ "$(json .limits.cpu_time.mechanism)" = "$mech" ]
+	# the interpreter (init's one child): its soft RLIMIT_CPU is the
+	# call's 1 s past what it used, its hard one not the plan's 1 s plus
+	# the warm-up's 60 s for all calls
+	drv=$(pgrep -P "$(init_pid cb)" | head -1)
+	read -r soft hard < <(awk '/^Max cpu time/ { print $4, $5 }' "/proc/$drv/limits")
+	echo "driver RLIMIT_CPU: $soft $hard ($mech)" >&3
+	[ "$soft" -lt 60 ]
+	[ "$hard" = unlimited ] || [ "$hard" -gt 1000 ]
+	# a call over it is stopped and named
+	run "$SANDRUN" --session cb --json --cpu-time 1s burn4.py
+	[ "$(json .limit_hit)" = cpu_time ]
+	[[ "$(json .stdout.text)" != *survived* ]]
 }

@@ -1,5 +1,6 @@
 /* fuzz_serve.c - libFuzzer target for the serve request parser
- * (sr_serve_request_parse) and, for a RUN request that parses, the
+ * (sr_serve_request_parse: RUN, STATUS, SIGNAL and SESSION requests)
+ * and, for a RUN request that parses, the
  * command-line parse the server does on it (sr_serve_exec_policy).
  *
  * The first byte of an input is the number of descriptors attached

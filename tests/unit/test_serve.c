@@ -212,10 +212,66 @@ test_socket_path(void)
 	unsetenv("SANDRUN_SOCKET");
 }
 
+/* A SESSION request: built, parsed back, and each way it can be wrong. */
+static void
+test_session(void)
+{
+	unsigned char m[SR_SERVE_SESSION_REQ_LEN], bad[SR_SERVE_SESSION_REQ_LEN + 1];
+	struct sr_serve_session_msg *b = (void *)(bad + sizeof(struct sr_serve_reqhdr));
+	struct sr_serve_request r;
+	struct sr_diag d;
+
+	ok(sr_serve_session_build("s1", "/run/u/sandrun-sessions/s1.sock",
+	    1000, 2000, m) == 0, "build a session request");
+	ok(sr_serve_request_parse(m, sizeof(m), 0, &r, &d) == 0 &&
+	    r.type == SR_SERVE_REQ_SESSION, "parse it back");
+	is_str(r.session.name, "s1", "its name");
+	is_str(r.session.path, "/run/u/sandrun-sessions/s1.sock", "its socket");
+	ok(r.session.idle_ms == 1000 && r.session.life_ms == 2000,
+	    "its idle timeout and lifetime");
+	sr_serve_request_free(&r);
+	ok(sr_serve_session_build("..", "/d/...sock", 0, 0, m) < 0 &&
+	    sr_serve_session_build("a/b", "/d/a/b.sock", 0, 0, m) < 0 &&
+	    sr_serve_session_build("s", "/d/t.sock", 0, 0, m) < 0 &&
+	    sr_serve_session_build("s", "d/s.sock", 0, 0, m) < 0 &&
+	    sr_serve_session_build("s", "/ds.sock", 0, 0, m) < 0 &&
+	    sr_serve_session_build("s", "/d/s.sock", 0, SR_SERVE_SESSION_MS_MAX + 1, m) < 0,
+	    "bad names, paths and durations are not built");
+	sr_serve_session_build("s", "/d/s.sock", 0, 0, m);
+	ok(parse(m, sizeof(m), 1, &d) < 0 && strstr(d.msg, "nothing else"),
+	    "no descriptors: %s", d.msg);
+	ok(parse(m, sizeof(m) - 1, 0, &d) < 0, "a byte short: %s", d.msg);
+	memcpy(bad, m, sizeof(m));
+	bad[sizeof(m)] = 0;
+	ok(parse(bad, sizeof(bad), 0, &d) < 0, "a byte long: %s", d.msg);
+	memcpy(bad, m, sizeof(m));
+	memset(b->name, 'x', sizeof(b->name));
+	ok(parse(bad, sizeof(m), 0, &d) < 0 && strstr(d.msg, "not terminated"),
+	    "unterminated name: %s", d.msg);
+	memcpy(bad, m, sizeof(m));
+	b->name[10] = 'x';
+	ok(parse(bad, sizeof(m), 0, &d) < 0 && strstr(d.msg, "after the session name"),
+	    "bytes after the name: %s", d.msg);
+	memcpy(bad, m, sizeof(m));
+	b->path[sizeof(b->path) - 1] = 'x';
+	ok(parse(bad, sizeof(m), 0, &d) < 0, "bytes after the path: %s", d.msg);
+	memcpy(bad, m, sizeof(m));
+	b->zero = 1;
+	ok(parse(bad, sizeof(m), 0, &d) < 0 && strstr(d.msg, "reserved"),
+	    "reserved field set: %s", d.msg);
+	memcpy(bad, m, sizeof(m));
+	b->name[0] = '.';
+	ok(parse(bad, sizeof(m), 0, &d) < 0, "name and path disagree: %s", d.msg);
+	memcpy(bad, m, sizeof(m));
+	((struct sr_serve_reqhdr *)(void *)bad)->argc = 1;
+	ok(parse(bad, sizeof(m), 0, &d) < 0, "a count in the header: %s", d.msg);
+}
+
 int
 main(void)
 {
-	TAP_PLAN(8 + 16 + 5 + 5 + 4);
+	TAP_PLAN(8 + 16 + 5 + 5 + 4 + 15);
+	test_session();
 	test_roundtrip();
 	test_malformed();
 	test_framing();

@@ -17,6 +17,7 @@ section() { printf '\n== [+%ss] %s\n' "$(($(date +%s) - t0))" "$*"; }
 # limit acts.  sandbox.bats does not depend on the cgroup: root only.
 suites=(
 	tests/vm/cgroup2.bats
+	tests/vm/serve.bats
 	"tests/bats/limits.bats:mechanism|limits object|memory|fork|thread bomb|CPU burn|tmpfs fill|fd exhaustion|cpus|file_size follows"
 	"tests/bats/compat.bats:200 MiB temp file"
 	"tests/bats/teardown.bats:wall limit kills|SIGTERM to sandrun|SIGKILL of sandrun|own fds"
