@@ -32,6 +32,8 @@ struct sr_box {
 	size_t create_steps;	/* mount steps of the plan at create */
 	struct sr_msg_facts warm_facts;
 	struct sr_cgroup_stats cpu_base;
+	bool call_rlimits;	/* rl is a warm call's own (lower): RUN carries it */
+	bool call_memory;	/* and its memory limit: tmpfs sizes, meminfo */
 	pid_t pid;		/* init, -1 when reaped */
 	int chan;		/* our end of the channel */
 	int init_ws;		/* init's wait status once reaped */

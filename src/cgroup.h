@@ -57,6 +57,16 @@ struct sr_cgroup {
 int sr_cgroup_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     const char *override, struct sr_limit_report *lim_out, struct sr_diag *d);
 
+/* A warm call's own limits (l) on a cgroup set up with was: memory,
+ * pids and the CPU rate written lower and read back, the CPU time's
+ * mechanism the cgroup's when it accounts CPU; each changed limit's
+ * value in lim.  Never raises: -1 with d when a limit is higher, not
+ * the cgroup's, cannot be written, or (memory) is not above what is in
+ * use already; the call then runs cold.  cgroup_lower.c. */
+int sr_cgroup_lower(struct sr_cgroup *cg, const struct sr_limits *was,
+    const struct sr_limits *l, struct sr_limit_report *lim,
+    struct sr_diag *d);
+
 /* Move pid into the run's cgroup (all v1 controllers, or v2). */
 int sr_cgroup_attach(struct sr_cgroup *cg, pid_t pid, struct sr_diag *d);
 

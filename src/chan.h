@@ -43,14 +43,25 @@ enum sr_msg_type {
 #define SR_RUN_NOTIFY (1u << 1)	/* the program's end of the notify socket */
 #define SR_RUN_EXPORT (1u << 2)	/* memfd for the work dir's files */
 #define SR_RUN_FILES (1u << 3)	/* --file copies made at run (mounts.h) */
+#define SR_RUN_MEMINFO (1u << 4)	/* a warm call's /proc/meminfo (memfd) */
 #define SR_RUNF_LOOP (1u << 0)	/* a session's call: the warm driver runs it
 				 * in loop mode and lives on (driver.h) */
+#define SR_RUNF_RLIMITS (1u << 1)	/* a warm call's own rlimits follow,
+				 * lower than the pool's: init lowers the
+				 * driver's to them (never raises) */
+#define SR_RUNF_TMPFS (1u << 2)	/* a warm call's tmpfs sizes follow (its
+				 * lower memory limit: mounts.h) */
+#define SR_RUN_RLIMITS 8	/* as many as FACTS reads back */
 struct sr_msg_run {
 	uint32_t fds;		/* SR_RUN_* (stdout, stderr and the program's
 				 * memfd (program.h) always come first, then
 				 * stdin, notify, export, files) */
 	uint32_t flags;		/* SR_RUNF_* */
 	uint64_t export_max;	/* bytes the export may copy */
+	uint32_t n_rlimits;	/* SR_RUNF_RLIMITS: the first of the plan's */
+	int rl_resource[SR_RUN_RLIMITS];
+	struct rlimit rl_value[SR_RUN_RLIMITS];
+	uint64_t tmpfs[3];	/* SR_RUNF_TMPFS: /tmp, work dir, /dev/shm */
 };
 
 /* SR_MSG_FACTS: what the program observed of its own confinement just

@@ -155,6 +155,7 @@ struct run_fds {
 	int out, err, program, in, notify, export;
 	int ctl;		/* the warm driver's control socket, or -1 */
 	int files;		/* --file copies to make (memfd), or -1 */
+	int meminfo;		/* a warm call's /proc/meminfo (memfd), or -1 */
 	uint64_t export_max;
 	struct sr_program_view pv;
 };
@@ -343,7 +344,8 @@ take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
     struct run_fds *f)
 {
 	int want = 3 + !!(m->fds & SR_RUN_STDIN) + !!(m->fds & SR_RUN_NOTIFY) +
-	    !!(m->fds & SR_RUN_EXPORT) + !!(m->fds & SR_RUN_FILES), i = 3;
+	    !!(m->fds & SR_RUN_EXPORT) + !!(m->fds & SR_RUN_FILES) +
+	    !!(m->fds & SR_RUN_MEMINFO), i = 3;
 
 	if (nfds != want)
 		return -1;
@@ -354,6 +356,7 @@ take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
 	f->notify = m->fds & SR_RUN_NOTIFY ? fds[i++] : -1;
 	f->export = m->fds & SR_RUN_EXPORT ? fds[i++] : -1;
 	f->files = m->fds & SR_RUN_FILES ? fds[i++] : -1;
+	f->meminfo = m->fds & SR_RUN_MEMINFO ? fds[i++] : -1;
 	f->export_max = m->export_max;
 	f->ctl = -1;
 	return 0;
@@ -440,14 +443,34 @@ take_filter(struct sr_sandbox *sb, struct sr_diag *d)
 	return 0;
 }
 
-/* Init, at a warm call: the driver's rlimits as the plan says, but
- * RLIMIT_CPU moved by the CPU seconds the driver used before the call,
- * so the call gets its whole limit; each read back (prlimit) for FACTS. */
+/* Init, at a warm call: the call's own rlimits (RUN with
+ * SR_RUNF_RLIMITS, lower than the pool's), or 0 entries: the plan's. */
+static struct sr_rlimits call_rl;
+
+static void
+take_rlimits(const struct sr_msg_run *m)
+{
+	uint32_t i;
+
+	call_rl.n = 0;
+	if (!(m->flags & SR_RUNF_RLIMITS))
+		return;
+	for (i = 0; i < m->n_rlimits && i < SR_RUN_RLIMITS; i++) {
+		call_rl.resource[i] = m->rl_resource[i];
+		call_rl.value[i] = m->rl_value[i];
+	}
+	call_rl.n = (int)i;
+}
+
+/* Init, at a warm call: the driver's rlimits as the plan (or the call)
+ * says, RLIMIT_CPU moved by the CPU seconds the driver used before the
+ * call, so the call gets its whole limit; lowered where they were
+ * higher, never raised; each read back (prlimit) for FACTS. */
 static int
 relimit(const struct sr_sandbox *sb, uint64_t base_s, bool loop,
     struct sr_msg_facts *f, struct sr_diag *d)
 {
-	const struct sr_rlimits *rl = sb->rlimits;
+	const struct sr_rlimits *rl = call_rl.n > 0 ? &call_rl : sb->rlimits;
 	bool all = true;
 	int i;
 
@@ -455,33 +478,32 @@ relimit(const struct sr_sandbox *sb, uint64_t base_s, bool loop,
 	f->flags = SR_FACT_WARM;
 	f->cpu_base_s = base_s;
 	for (i = 0; i < rl->n && i < 8; i++) {
-		struct rlimit want = rl->value[i];
+		struct rlimit want = rl->value[i], cur;
+		int res = rl->resource[i];
 
-		if (rl->resource[i] == RLIMIT_CPU) {
-			struct rlimit cur;
-
-			if (want.rlim_cur != RLIM_INFINITY)
-				want.rlim_cur += base_s;
-			if (want.rlim_max != RLIM_INFINITY)
-				want.rlim_max += base_s;
-			/* A session's driver (loop) kept init's hard limit
-			 * (sb->session): the soft one moves to the call's
-			 * limit past what it used before, SIGXCPU there;
-			 * the cgroup's, where there is one, stops the whole
-			 * tree (supervise.c).  Else never raised. */
-			if (prlimit(driver_pid, RLIMIT_CPU, NULL, &cur) == 0 &&
-			    loop && sb->session &&
-			    want.rlim_cur <= cur.rlim_max)
-				want.rlim_max = cur.rlim_max;
-			else if (prlimit(driver_pid, RLIMIT_CPU, NULL, &cur) == 0 &&
-			    (loop || want.rlim_cur > cur.rlim_cur ||
-			    want.rlim_max > cur.rlim_max))
-				want = cur;
-			if (prlimit(driver_pid, RLIMIT_CPU, &want, NULL) < 0)
-				return sr_diag_errno(d, "warm driver: RLIMIT_CPU");
-		}
-		f->resource[i] = rl->resource[i];
-		if (prlimit(driver_pid, rl->resource[i], NULL, &f->value[i]) < 0 ||
+		if (res == RLIMIT_CPU && want.rlim_cur != RLIM_INFINITY)
+			want.rlim_cur += base_s;
+		if (res == RLIMIT_CPU && want.rlim_max != RLIM_INFINITY)
+			want.rlim_max += base_s;
+		/* A session's driver (loop) kept init's hard RLIMIT_CPU
+		 * (sb->session): the soft one moves to the call's limit past
+		 * what it used before, SIGXCPU there; the cgroup's, where
+		 * there is one, stops the whole tree (supervise.c).  Else
+		 * lowered to a warm call's own (call_rl), never raised. */
+		if (prlimit(driver_pid, res, NULL, &cur) < 0)
+			return sr_diag_errno(d, "warm driver: rlimit %d", res);
+		if (res == RLIMIT_CPU && loop && sb->session &&
+		    want.rlim_cur <= cur.rlim_max)
+			want.rlim_max = cur.rlim_max;
+		else if ((loop && res == RLIMIT_CPU) ||
+		    want.rlim_cur > cur.rlim_cur || want.rlim_max > cur.rlim_max)
+			want = cur;
+		if ((want.rlim_cur != cur.rlim_cur ||
+		    want.rlim_max != cur.rlim_max) &&
+		    prlimit(driver_pid, res, &want, NULL) < 0)
+			return sr_diag_errno(d, "warm driver: rlimit %d", res);
+		f->resource[i] = res;
+		if (prlimit(driver_pid, res, NULL, &f->value[i]) < 0 ||
 		    f->value[i].rlim_cur != want.rlim_cur ||
 		    f->value[i].rlim_max != want.rlim_max)
 			all = false;
@@ -827,6 +849,11 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		    m->fds);
 		fail(sb->chan, &d, 125);
 	}
+	/* a warm call's lower memory: its tmpfs sizes and /proc/meminfo */
+	if ((f.meminfo >= 0 || (m->flags & SR_RUNF_TMPFS)) &&
+	    sr_mounts_lower_memory(sb->plan, m->flags & SR_RUNF_TMPFS ?
+	    m->tmpfs : NULL, f.meminfo, &d) < 0)
+		fail(sb->chan, &d, 125);
 	/* --file copies first, as create makes them before any code */
 	if (f.files >= 0 && sr_mounts_copy_at_run(sb->plan, f.files, &d) < 0)
 		fail(sb->chan, &d, 125);
@@ -850,6 +877,7 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		driver_ctl = -1;
 		driver_pid = 0;
 	}
+	take_rlimits(m);
 	if (driver_pid > 0 && call_driver(sb, &f, loop, used, &d) < 0)
 		fail(sb->chan, &d, 125);
 	pid = driver_pid > 0 ? driver_pid : spawn_program(sb, &f, &d);

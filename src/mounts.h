@@ -136,6 +136,15 @@ bool sr_mounts_copies_fit(const struct sr_mount_plan *plan, size_t first);
 int sr_mounts_pack_copies(const struct sr_mount_plan *plan, size_t first,
     struct sr_diag *d);
 
+/* In init at a warm call's RUN, when its memory limit is lower than the
+ * sandbox's at create (mounts_run.c): the tmpfs of /, /tmp, the work
+ * dir, the home and /dev/shm resized to size[] (/tmp and home: size[0],
+ * / and the work dir: size[1], /dev/shm: size[2]; 0 or NULL: left), and
+ * /proc/meminfo replaced by the content of meminfo_fd (-1: left).
+ * 0, or -1 with d. */
+int sr_mounts_lower_memory(const struct sr_mount_plan *pl,
+    const uint64_t *size, int meminfo_fd, struct sr_diag *d);
+
 /* In init, at RUN: make the copies packed in fd, through the clone, as
  * a cold run makes them at create.  0 or -1 with d. */
 int sr_mounts_copy_at_run(const struct sr_mount_plan *plan, int fd,

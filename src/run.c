@@ -222,12 +222,27 @@ report(const struct sr_opts *o, const struct sr_policy *p,
 	return r->exit_status;
 }
 
+/* The create-time limits a warm call may lower (memory, processes, CPU
+ * time, CPU rate: sr_sandbox_lower_limits) and the per-call ones (wall
+ * clock, output): all of p's at or below pool's?  *same: all equal. */
+static bool
+limits_within(const struct sr_limits *p, const struct sr_limits *pool,
+    bool *same)
+{
+	*same = p->memory == pool->memory && p->processes == pool->processes &&
+	    p->cpu_ms == pool->cpu_ms && p->cpus == pool->cpus;
+	return p->memory <= pool->memory && p->processes <= pool->processes &&
+	    p->cpu_ms <= pool->cpu_ms && p->cpus <= pool->cpus;
+}
+
 /* Whether a call's run fits the ready sandbox exactly: nothing the
- * sandbox fixed at create (namespaces, mounts, cgroup and its limits,
- * rlimits, the filter, hostname, ids) may differ.  The policy after the
- * call's overrides must hash as the pool's, but for the wall-clock and
- * output limits, which the supervisor enforces from run on.  Strict:
- * no --file, --bind, --cgroup, -v or a changed create-time limit. */
+ * sandbox fixed at create (namespaces, mounts, cgroup, the filter,
+ * hostname, ids) may differ.  The policy after the call's overrides
+ * must hash as the pool's, but for the wall-clock and output limits,
+ * which the supervisor enforces from run on, and memory, processes, CPU
+ * time and CPU rate at or below the pool's, which box_run lowers on the
+ * sandbox before the code runs.  Strict: no --file, --bind, --cgroup,
+ * --network, -v, no limit above the pool's. */
 static bool
 fits_ready(const struct sr_opts *o, struct sr_policy *p,
     const struct sr_plan *plan, const struct sr_run_ready *ready)
@@ -237,8 +252,7 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	bool same;
 
 	if (ready->box == NULL || o->n_binds || o->verbose ||
-	    (o->set & (SR_SET_MEMORY | SR_SET_CPU | SR_SET_CPUS |
-	    SR_SET_PIDS | SR_SET_NETWORK | SR_SET_CGROUP)) ||
+	    (o->set & (SR_SET_NETWORK | SR_SET_CGROUP)) ||
 	    plan->cgroup_override ||
 	    sr_mounts_workdir_bound(&plan->mounts) ||
 	    sr_mounts_workdir_bound(&ready->plan->mounts))
@@ -251,17 +265,45 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	    !sr_mounts_copies_fit(&plan->mounts,
 	    ready->plan->mounts.n_steps)))
 		return false;
+	/* limits above the pool's run cold; lower ones only where a warm
+	 * driver serves this one call (the sandbox is destroyed after) */
+	if (!limits_within(&p->limits, &pool->limits, &same) ||
+	    (!same && (!ready->plan->warm || pool->warm_command == NULL)))
+		return false;
 	/* the same limits (no --timeout, --output): p's hash is the one */
-	if (p->limits.wall_ms == pool->limits.wall_ms &&
+	if (same && p->limits.wall_ms == pool->limits.wall_ms &&
 	    p->limits.output == pool->limits.output)
 		return strcmp(p->sha256, pool->sha256) == 0;
 	p->limits.wall_ms = pool->limits.wall_ms;
 	p->limits.output = pool->limits.output;
+	p->limits.memory = pool->limits.memory;
+	p->limits.processes = pool->limits.processes;
+	p->limits.cpu_ms = pool->limits.cpu_ms;
+	p->limits.cpus = pool->limits.cpus;
 	sr_policy_hash(p);
 	same = strcmp(p->sha256, pool->sha256) == 0;
 	p->limits = saved;
 	sr_policy_hash(p);
 	return same;
+}
+
+/* The ready sandbox for a run that fits it: the call's plan, and its own
+ * create-time limits where lower than the pool's.  false (b destroyed)
+ * when they cannot be had exactly: the run goes cold. */
+static bool
+take_ready(struct sr_box *b, const struct sr_plan *plan,
+    const struct sr_run_ready *ready)
+{
+	const struct sr_limits *was = &ready->plan->policy->limits;
+	struct sr_diag scratch;
+	bool same;
+
+	sr_sandbox_adopt(b, plan);
+	(void)limits_within(&plan->policy->limits, was, &same);
+	if (same || sr_sandbox_lower_limits(b, was, &scratch) == 0)
+		return true;
+	sr_sandbox_destroy(b);
+	return false;
 }
 
 /* A run: create (or take the ready sandbox), run, collect, destroy. */
@@ -293,10 +335,10 @@ box_run(const struct sr_opts *o, const struct sr_plan *plan,
 	if (ready != NULL && ready->box != NULL) {
 		b = ready->box;
 		ready->box = NULL;
-		if (ready->fits)
-			sr_sandbox_adopt(b, plan);
-		else
+		if (!ready->fits)
 			sr_sandbox_destroy(b);
+		else if (!take_ready(b, plan, ready))
+			ready->fits = false;
 		r->warm = ready->fits;
 		c = ready->fits ? 0 : -1;
 		if (!ready->fits)

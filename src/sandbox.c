@@ -2,6 +2,7 @@
  * in supervise.c. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -586,6 +587,22 @@ sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box **out,
 	return create(plan, false, out, d);
 }
 
+/* A memfd holding text, for init to read.  The fd or -1 with d. */
+static int
+memfd_text(const char *name, const char *text, struct sr_diag *d)
+{
+	size_t len = strlen(text);
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	if (fd < 0)
+		return sr_diag_errno(d, "memfd_create");
+	if (write(fd, text, len) != (ssize_t)len) {
+		close(fd);
+		return sr_diag_errno(d, "write %s", name);
+	}
+	return fd;
+}
+
 /* The descriptors of a RUN message, program ends, in chan.h's order
  * (the program's argv, environment and code in a memfd: program.h). */
 static int
@@ -649,7 +666,28 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 			return -1;
 		*mask |= SR_RUN_FILES;
 	}
+	/* a warm call's lower memory limit: its /proc/meminfo */
+	if (b->call_memory && b->plan->mounts.meminfo != NULL) {
+		if ((fds[n++] = memfd_text("sandrun-meminfo",
+		    b->plan->mounts.meminfo, d)) < 0)
+			return -1;
+		*mask |= SR_RUN_MEMINFO;
+	}
 	return n;
+}
+
+/* A warm call's own rlimits, for init to lower the driver's to. */
+static void
+put_rlimits(struct sr_msg_run *m, const struct sr_rlimits *rl)
+{
+	int i;
+
+	m->flags |= SR_RUNF_RLIMITS;
+	for (i = 0; i < rl->n && i < SR_RUN_RLIMITS; i++) {
+		m->rl_resource[i] = rl->resource[i];
+		m->rl_value[i] = rl->value[i];
+	}
+	m->n_rlimits = (uint32_t)i;
 }
 
 int
@@ -673,6 +711,14 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 		    b->plan->policy->limits.tmpfs_work);
 		if (b->warm && b->plan->loop)
 			m.flags |= SR_RUNF_LOOP;
+		if (b->warm && b->call_rlimits)
+			put_rlimits(&m, &b->rl);
+		if (b->warm && b->call_memory && b->cg.memory) {
+			m.flags |= SR_RUNF_TMPFS;
+			m.tmpfs[0] = b->plan->mounts.tmp_size;
+			m.tmpfs[1] = b->plan->mounts.work_size;
+			m.tmpfs[2] = b->plan->mounts.shm_size;
+		}
 		/* the CPU of the warm-up (or a session's earlier calls:
 		 * plan.cpu_delta) is not the call's */
 		memset(&b->cpu_base, 0, sizeof(b->cpu_base));
@@ -718,6 +764,105 @@ sr_sandbox_adopt(struct sr_box *b, const struct sr_plan *plan)
 	b->limits[SR_LIM_WALL].mech = l->wall_ms == SR_UNLIMITED ?
 	    SR_MECH_NONE : SR_MECH_SUPERVISOR;
 	b->limits[SR_LIM_OUTPUT].value = l->output;
+}
+
+/* Is every rlimit of want at or below the one of have (a resource have
+ * does not set is unlimited)? */
+static bool
+rlimits_lower(const struct sr_rlimits *have, const struct sr_rlimits *want)
+{
+	int i, j;
+
+	for (i = 0; i < want->n; i++) {
+		for (j = 0; j < have->n; j++)
+			if (have->resource[j] == want->resource[i])
+				break;
+		if (j < have->n && (want->value[i].rlim_cur >
+		    have->value[j].rlim_cur || want->value[i].rlim_max >
+		    have->value[j].rlim_max))
+			return false;
+	}
+	return true;
+}
+
+/* "Key:" N of /proc/PID/status, or -1. */
+static long long
+status_field(long pid, const char *key)
+{
+	char path[64], buf[4096], *p;
+	long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strstr(buf, key)) == NULL ||
+	    sscanf(p + strlen(key), "%lld", &v) != 1)
+		return -1;
+	return v;
+}
+
+/* The data segment (VmData, what RLIMIT_DATA bounds) of init's child,
+ * the warm driver, in bytes; 0 when it cannot be found.  Forked after
+ * init: only the pids above init's are read (pids wrap rarely; then 0,
+ * and the lowered limit still holds and is reported as it is). */
+static uint64_t
+driver_data(const struct sr_box *b)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	long long kb = -1;
+
+	while (dir != NULL && kb < 0 && (e = readdir(dir)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end == '\0' && pid > (long)b->pid &&
+		    status_field(pid, "\nPPid:") == (long long)b->pid)
+			kb = status_field(pid, "\nVmData:");
+	}
+	if (dir != NULL)
+		closedir(dir);
+	return kb > 0 ? (uint64_t)kb * 1024 : 0;
+}
+
+int
+sr_sandbox_lower_limits(struct sr_box *b, const struct sr_limits *was,
+    struct sr_diag *d)
+{
+	const struct sr_limits *l = &b->plan->policy->limits;
+	struct sr_limit_report rep[SR_LIM_COUNT];
+	struct sr_rlimits rl;
+
+	if (!b->warm || b->plan->loop)
+		return sr_diag_set(d, "limits of a sandbox without a warm driver");
+	memcpy(rep, b->limits, sizeof(rep));
+	if (sr_cgroup_lower(&b->cg, was, l, rep, d) < 0)
+		return -1;
+	sr_rlimit_plan(l, b->cg.memory, b->cg.pids, &rl, rep);
+	if (!rlimits_lower(&b->rl, &rl))
+		return sr_diag_set(d, "the call's rlimits are not all lower");
+	/* RLIMIT_DATA below what the driver holds already: no allocation
+	 * would succeed, where a cold run starts small; cold then */
+	if (l->memory != was->memory && !b->cg.memory &&
+	    driver_data(b) >= l->memory)
+		return sr_diag_set(d, "memory limit below the ready sandbox's use");
+	/* the tmpfs follow the call's memory cgroup limit, as at a cold
+	 * create (init resizes them at RUN, with /proc/meminfo) */
+	if (l->memory != was->memory && b->cg.memory)
+		sr_mounts_fit_memory((struct sr_mount_plan *)&b->plan->mounts,
+		    l->memory, rep);
+	b->call_memory = l->memory != was->memory;
+	b->rl = rl;
+	b->call_rlimits = true;
+	memcpy(b->limits, rep, sizeof(rep));
+	return 0;
 }
 
 int

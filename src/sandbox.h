@@ -51,6 +51,18 @@ int sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box **out,
  * output limits, format, export) may differ. */
 void sr_sandbox_adopt(struct sr_box *b, const struct sr_plan *plan);
 
+/* After sr_sandbox_adopt, in a pool's sandbox with a warm driver: the
+ * call's own memory, processes, CPU time and CPU rate (its plan's), all
+ * at or below was (the pool's, b's at create).  The cgroup's files are
+ * written lower (sr_cgroup_lower), the rlimits planned again for the
+ * RUN message, which has init lower the driver's (never raise; FACTS
+ * reads them back), and b's limits report says the call's values.
+ * Returns 0, or -1 with d when any cannot be had exactly (a limit
+ * higher, memory not above what is in use): the caller destroys b and
+ * runs cold. */
+int sr_sandbox_lower_limits(struct sr_box *b, const struct sr_limits *was,
+    struct sr_diag *d);
+
 /* Start prog in b.  Returns 0, or -1 with d. */
 int sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
     struct sr_diag *d);

@@ -67,8 +67,9 @@ sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
 
 /* Whether the call's options leave it a chance to fit a ready sandbox:
  * nothing that changes what create builds (--file copies may be made at
- * run: mounts_stage.c; serve_pool.c's worker then
- * compares the whole policy). */
+ * run: mounts_stage.c; -m, --cpu-time, --cpus and --pids may lower the
+ * sandbox's limits at run: run.c; serve_pool.c's worker then compares
+ * the whole policy). */
 static bool
 may_fit(const struct sr_serve_request *req)
 {
@@ -79,8 +80,7 @@ may_fit(const struct sr_serve_request *req)
 
 	ok = sr_cli_parse((int)req->argc + 1, v, &o, &d) == 0 &&
 	    o.n_binds == 0 && o.verbose == 0 &&
-	    !(o.set & (SR_SET_MEMORY | SR_SET_CPU | SR_SET_CPUS |
-	    SR_SET_PIDS | SR_SET_NETWORK | SR_SET_CGROUP));
+	    !(o.set & (SR_SET_NETWORK | SR_SET_CGROUP));
 	sr_cli_free(&o);
 	free(v);
 	return ok;

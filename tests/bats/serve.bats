@@ -588,7 +588,7 @@ pool_json() {
 	[ "$(pool_json warm)" -ge 7 ]
 }
 
-@test "warm: --file is made at run; a limit set at create or another umask runs cold, exactly" {
+@test "warm: --file is made at run; a limit above create's or another umask runs cold, exactly" {
 	require_userns
 	start_server --pool python=1
 	cp "$SEED/analysis.py" "$SOCKDIR/in"
@@ -601,7 +601,7 @@ pool_json() {
 	[ "$(cat "$SOCKDIR/w.warm")" = false ]
 	printf 'print(1)\n' >"$SOCKDIR/in"
 	ready 1
-	run -0 same_as_cold --json --memory 256M
+	run -0 same_as_cold --json --memory 1G
 	[ "$(cat "$SOCKDIR/w.warm")" = false ]
 	ready 1
 	(umask 077; "$SANDRUN" --json <"$SOCKDIR/in" >"$SOCKDIR/u.out")

@@ -322,3 +322,119 @@ PY
 	run -0 same_as_cold "$SOCKDIR/scribbler.py"
 	[ "$(jq -r .stdout.text "$SOCKDIR/w.out")" = after ]
 }
+
+# lower_vs_cold ARG...: the call warm, then --cold; $SOCKDIR/w.out and
+# c.out hold their JSON, and the status, limit hit, exit status, stdout
+# and the whole limits object (values, mechanisms) must be the same.
+lower_vs_cold() {
+	local f k
+	ready
+	set +e
+	"$SANDRUN" --json "$@" </dev/null >"$SOCKDIR/w.out" 2>/dev/null
+	"$SANDRUN" --cold --json "$@" </dev/null >"$SOCKDIR/c.out" 2>/dev/null
+	set -e
+	for f in w c; do
+		jq -S '{status, limit_hit, exit_status, stdout: .stdout.text,
+			limits}' "$SOCKDIR/$f.out" \
+			>"$SOCKDIR/$f.norm"
+	done
+	diff -u "$SOCKDIR/c.norm" "$SOCKDIR/w.norm" || return 96
+	[ "$(jq .warm "$SOCKDIR/w.out")" = true ] || return 94
+	[ "$(jq .warm "$SOCKDIR/c.out")" = false ] || return 95
+}
+
+@test "warm: -m below the pool's runs warm and stops at the asked limit" {
+	start_server python=1
+	py hog <<-'EOF'
+	print("before", flush=True)
+	b = bytearray(1 << 30)
+	b[::4096] = b"x" * (1 << 18)
+	print("after")
+	EOF
+	run -0 lower_vs_cold -m 256M "$SOCKDIR/hog.py"
+	output=$(cat "$SOCKDIR/w.out")
+	[ "$(json .status)" = memory_limit ]
+	[ "$(json .limit_hit)" = memory ]
+	[ "$(json .stdout.text)" = before ]
+	[ "$(json .limits.memory.value)" = 268435456 ]
+	[ "$(json .limits.memory.mechanism)" != none ]
+	if [ "$(json .memory.source)" != null ] && [ "$(json .memory.source)" != none ]; then
+		[ "$(json .memory.peak_bytes)" -le $((256 * 1024 * 1024 + 1048576)) ]
+	fi
+	# the call's memory view is a cold run's: /proc/meminfo, the tmpfs
+	# sizes (a memory cgroup sizes them by the limit), the mount flags
+	py view <<-'EOF'
+	import os
+	print(open("/proc/meminfo").read().splitlines()[0])
+	for p in ("/", "/tmp", "/sandbox", "/dev/shm"):
+	    s = os.statvfs(p)
+	    print(p, s.f_blocks * s.f_frsize, s.f_flag)
+	EOF
+	run -0 same_as_cold -m 256M "$SOCKDIR/view.py"
+	[[ "$(jq -r .stdout.text "$SOCKDIR/w.out")" == "MemTotal:         262144 kB"* ]]
+	# what fits the lowered limit runs to its end, warm
+	printf 'import pandas\nb = bytearray(16 << 20)\nprint(len(b))\n' | py fits
+	ready
+	run -0 "$SANDRUN" --json -m 256M "$SOCKDIR/fits.py"
+	[ "$(json .warm)" = true ]
+	[ "$(json .status)" = ok ]
+	[ "$(json .stdout.text)" = 16777216 ]
+	[ "$(json .limits.memory.value)" = 268435456 ]
+}
+
+@test "warm: --pids below the pool's runs warm and caps a fork loop there" {
+	start_server python=1
+	py forks <<-'EOF'
+	import os, time
+	n = 0
+	try:
+	    while True:
+	        if os.fork() == 0:
+	            time.sleep(30)
+	            os._exit(0)
+	        n += 1
+	except OSError:
+	    print("forked", n, flush=True)
+	    raise
+	EOF
+	run -0 lower_vs_cold --pids 16 -t 20s "$SOCKDIR/forks.py"
+	output=$(cat "$SOCKDIR/w.out")
+	[ "$(json .status)" = process_limit ]
+	[ "$(json .limit_hit)" = processes ]
+	[ "$(json .limits.processes.value)" = 16 ]
+	[ "$(json .limits.processes.mechanism)" != none ]
+	n=$(json .stdout.text | awk '{print $2}')
+	[ "$n" -ge 10 ] && [ "$n" -le 14 ]
+}
+
+@test "warm: --cpu-time below the pool's runs warm and stops a burn there" {
+	start_server python=1
+	printf 'while True:\n    pass\n' | py spin
+	run -0 lower_vs_cold --cpu-time 1s "$SOCKDIR/spin.py"
+	output=$(cat "$SOCKDIR/w.out")
+	[ "$(json .status)" = timeout ]
+	[ "$(json .limit_hit)" = cpu_time ]
+	[ "$(json .exit_status)" = 124 ]
+	[ "$(json .limits.cpu_time.value)" = 1000 ]
+	[ "$(json .limits.cpu_time.mechanism)" != none ]
+	cpu=$(json '.time.cpu_user_ms + .time.cpu_sys_ms')
+	[ "$cpu" -ge 900 ] && [ "$cpu" -lt 2500 ]
+}
+
+@test "warm: a limit above the pool's, or memory the ready sandbox uses, runs cold" {
+	start_server python=1
+	printf 'print(7)\n' | py seven
+	run -0 "$SANDRUN" --json -m 1G "$SOCKDIR/seven.py"
+	[ "$(json .warm)" = false ]
+	[ "$(json .limits.memory.value)" = 1073741824 ]
+	ready
+	run -0 "$SANDRUN" --json --pids 100 --cpu-time 5s "$SOCKDIR/seven.py"
+	[ "$(json .warm)" = false ]
+	[ "$(json .limits.processes.value)" = 100 ]
+	# below what the imports hold already: a cold run of its own
+	ready
+	run "$SANDRUN" --json -m 24M "$SOCKDIR/seven.py"
+	[ "$(json .warm)" = false ]
+	[ "$(json .limits.memory.value)" = 25165824 ]
+	[ "$("$SANDRUN" serve --status --json | jq '.pools[0].cold_fallbacks')" = 3 ]
+}
