@@ -462,6 +462,26 @@ take_rlimits(const struct sr_msg_run *m)
 	call_rl.n = (int)i;
 }
 
+/* Init, at a call in a ready sandbox without a driver: the plan's
+ * rlimits for the program, with the call's own (take_rlimits) in place
+ * of each that is lower, never a higher one. */
+static const struct sr_rlimits *
+program_rlimits(const struct sr_sandbox *sb, struct sr_rlimits *buf)
+{
+	int i, j;
+
+	if (call_rl.n == 0)
+		return sb->rlimits;
+	*buf = *sb->rlimits;
+	for (i = 0; i < call_rl.n; i++)
+		for (j = 0; j < buf->n; j++)
+			if (buf->resource[j] == call_rl.resource[i] &&
+			    call_rl.value[i].rlim_cur <= buf->value[j].rlim_cur &&
+			    call_rl.value[i].rlim_max <= buf->value[j].rlim_max)
+				buf->value[j] = call_rl.value[i];
+	return buf;
+}
+
 /* Init, at a warm call: the driver's rlimits as the plan (or the call)
  * says, RLIMIT_CPU moved by the CPU seconds the driver used before the
  * call, so the call gets its whole limit; lowered where they were
@@ -880,7 +900,15 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	take_rlimits(m);
 	if (driver_pid > 0 && call_driver(sb, &f, loop, used, &d) < 0)
 		fail(sb->chan, &d, 125);
-	pid = driver_pid > 0 ? driver_pid : spawn_program(sb, &f, &d);
+	if (driver_pid > 0) {
+		pid = driver_pid;
+	} else {
+		struct sr_sandbox psb = *sb;
+		struct sr_rlimits prl;
+
+		psb.rlimits = program_rlimits(sb, &prl);
+		pid = spawn_program(&psb, &f, &d);
+	}
 	if (pid < 0) {
 		sr_diag_errno(&d, "fork the program");
 		fail(sb->chan, &d, 125);

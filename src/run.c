@@ -265,10 +265,9 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	    !sr_mounts_copies_fit(&plan->mounts,
 	    ready->plan->mounts.n_steps)))
 		return false;
-	/* limits above the pool's run cold; lower ones only where a warm
-	 * driver serves this one call (the sandbox is destroyed after) */
-	if (!limits_within(&p->limits, &pool->limits, &same) ||
-	    (!same && (!ready->plan->warm || pool->warm_command == NULL)))
+	/* limits above the pool's run cold; lower ones are lowered on the
+	 * sandbox, which serves this one call (take_ready) */
+	if (!limits_within(&p->limits, &pool->limits, &same))
 		return false;
 	/* the same limits (no --timeout, --output): p's hash is the one */
 	if (same && p->limits.wall_ms == pool->limits.wall_ms &&

@@ -676,7 +676,8 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 	return n;
 }
 
-/* A warm call's own rlimits, for init to lower the driver's to. */
+/* A warm call's own rlimits, for init to lower the driver's to, or to
+ * give the program it starts. */
 static void
 put_rlimits(struct sr_msg_run *m, const struct sr_rlimits *rl)
 {
@@ -711,9 +712,9 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 		    b->plan->policy->limits.tmpfs_work);
 		if (b->warm && b->plan->loop)
 			m.flags |= SR_RUNF_LOOP;
-		if (b->warm && b->call_rlimits)
+		if (b->call_rlimits)
 			put_rlimits(&m, &b->rl);
-		if (b->warm && b->call_memory && b->cg.memory) {
+		if (b->call_memory && b->cg.memory) {
 			m.flags |= SR_RUNF_TMPFS;
 			m.tmpfs[0] = b->plan->mounts.tmp_size;
 			m.tmpfs[1] = b->plan->mounts.work_size;
@@ -840,8 +841,8 @@ sr_sandbox_lower_limits(struct sr_box *b, const struct sr_limits *was,
 	struct sr_limit_report rep[SR_LIM_COUNT];
 	struct sr_rlimits rl;
 
-	if (!b->warm || b->plan->loop)
-		return sr_diag_set(d, "limits of a sandbox without a warm driver");
+	if (b->plan->loop || b->running)
+		return sr_diag_set(d, "limits of a session's or a running sandbox");
 	memcpy(rep, b->limits, sizeof(rep));
 	if (sr_cgroup_lower(&b->cg, was, l, rep, d) < 0)
 		return -1;
@@ -850,7 +851,7 @@ sr_sandbox_lower_limits(struct sr_box *b, const struct sr_limits *was,
 		return sr_diag_set(d, "the call's rlimits are not all lower");
 	/* RLIMIT_DATA below what the driver holds already: no allocation
 	 * would succeed, where a cold run starts small; cold then */
-	if (l->memory != was->memory && !b->cg.memory &&
+	if (l->memory != was->memory && !b->cg.memory && b->warm &&
 	    driver_data(b) >= l->memory)
 		return sr_diag_set(d, "memory limit below the ready sandbox's use");
 	/* the tmpfs follow the call's memory cgroup limit, as at a cold

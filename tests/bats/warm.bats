@@ -421,6 +421,30 @@ lower_vs_cold() {
 	[ "$cpu" -ge 900 ] && [ "$cpu" -lt 2500 ]
 }
 
+@test "warm: lower limits in a pool without a driver (sh): the program starts with them" {
+	start_server sh=1
+	run -0 lower_vs_cold -p sh -m 64M --exec -- \
+		sh -c 'x=$(head -c 300M /dev/zero | tr "\0" a); echo survived'
+	output=$(cat "$SOCKDIR/w.out")
+	# a cgroup stops it as memory_limit; an rlimit makes the shell's
+	# allocation fail (as cold: lower_vs_cold compared them)
+	case $(json .limits.memory.mechanism) in
+	cgroup*) [ "$(json .status)" = memory_limit ] ;;
+	rlimit) [ "$(json .status)" != ok ] ;;
+	*) false ;;
+	esac
+	[ "$(json .limits.memory.value)" = $((64 << 20)) ]
+	[[ "$(json .stdout.text)" != *survived* ]]
+	# the process cap, and what the program sees of its limits
+	run -0 lower_vs_cold -p sh --pids 8 --exec -- \
+		sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 2 & done; wait; echo done'
+	output=$(cat "$SOCKDIR/w.out")
+	[ "$(json .limits.processes.value)" = 8 ]
+	[ "$(json .limits.processes.mechanism)" != none ]
+	[ "$(json .status)" != ok ] || [[ "$(json .stderr.text)" == *fork* ]] ||
+		[[ "$(json .stderr.text)" == *"Resource temporarily unavailable"* ]]
+}
+
 @test "warm: a limit above the pool's, or memory the ready sandbox uses, runs cold" {
 	start_server python=1
 	printf 'print(7)\n' | py seven

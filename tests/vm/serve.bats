@@ -107,6 +107,25 @@ ready_within() {
 	[[ "$(json .stdout.text)" != *survived* ]]
 }
 
+@test "serve unit: a lower -m runs warm, held by the call's lowered v2 limit" {
+	"$BIN" --json -p sh --exec -- true >/dev/null
+	ready_within 120
+	run "$BIN" --json -p sh -m 40M -t 60s --exec -- \
+		sh -c 'x=$(head -c 200M /dev/zero | tr "\0" a); echo survived'
+	[ "$(json .warm)" = true ]
+	[ "$(json .status)" = memory_limit ]
+	[ "$(json .limits.memory.value)" = $((40 << 20)) ]
+	[ "$(json .limits.memory.mechanism)" = cgroup2 ]
+	[[ "$(json .stdout.text)" != *survived* ]]
+	# a call within the lowered limit ends normally, warm
+	ready_within 120
+	run -0 "$BIN" --json -p sh -m 40M --pids 8 --exec -- sh -c 'echo fine'
+	[ "$(json .warm)" = true ]
+	[ "$(json .limits.processes.value)" = 8 ]
+	[ "$(json .limits.processes.mechanism)" = cgroup2 ]
+	[ "$(json .stdout.text)" = fine ]
+}
+
 @test "serve unit: stopping the units leaves no sandbox, process or cgroup" {
 	"$BIN" --json -p sh --exec -- true >/dev/null
 	ready_within 120
