@@ -665,7 +665,7 @@ def targets(p):
                     r <= 1.2))
     s = w["seed"]
     r = s["sandrun"]["median"] / s["bare"]["median"]
-    out.append(("seed case: sandrun/bare ≤ 1.03 (%.3f)" % r, r <= 1.03))
+    out.append(("seed case: sandrun/bare ≤ 1.02 (%.3f)" % r, r <= 1.02))
     wm = w.get("warm")
     if wm and "seed warm" in wm and "bare seed" in wm:
         m = wm["seed warm"]["median"] * 1000
@@ -688,8 +688,8 @@ def targets(p):
     out.append(("stream: sandrun RSS ≤ 4 MiB (%.1f MiB)" % rss, rss <= 4))
     lp = w["loop"]
     r = lp["bare python"]["median"] / lp["sandrun python"]["median"]
-    out.append(("%d sequential runs of `python3 -c pass`: throughput ≥ 0.9 "
-                "× bare (%.2f ×)" % (p["loop_n"], r), r >= 0.9))
+    out.append(("%d sequential runs of `python3 -c pass`: throughput ≥ 0.8 "
+                "× bare (%.2f ×)" % (p["loop_n"], r), r >= 0.8))
     r = lp["bare true"]["median"] / lp["sandrun true"]["median"]
     out.append(("(not a target) %d sequential `/bin/true`: %.3f × bare "
                 "throughput" % (p["loop_n"], r), None))
@@ -788,7 +788,7 @@ def do_render(a):
           "the rest is discarded). bwrap hands its stdout to the program, so "
           "it copies nothing.",
           "- The loop rows run the command 200 times in one `sh -c` loop; "
-          "for `/bin/true` the ≥ 0.9 × bare target is unreachable by "
+          "for `/bin/true` the ≥ 0.8 × bare target is unreachable by "
           "definition (all of a sandbox's cost is overhead against a ~1 ms "
           "program), so the target is judged on `python3 -c pass`, and "
           "`/bin/true` is reported only.",
