@@ -216,8 +216,11 @@ test_socket_path(void)
 static void
 test_session(void)
 {
-	unsigned char m[SR_SERVE_SESSION_REQ_LEN], bad[SR_SERVE_SESSION_REQ_LEN + 1];
-	struct sr_serve_session_msg *b = (void *)(bad + sizeof(struct sr_serve_reqhdr));
+	_Alignas(16) unsigned char m[SR_SERVE_SESSION_REQ_LEN];
+	_Alignas(16) unsigned char bad[SR_SERVE_SESSION_REQ_LEN + 1];
+	const size_t at = sizeof(struct sr_serve_reqhdr);
+	struct sr_serve_session_msg b;
+	struct sr_serve_reqhdr h;
 	struct sr_serve_request r;
 	struct sr_diag d;
 
@@ -245,25 +248,37 @@ test_session(void)
 	bad[sizeof(m)] = 0;
 	ok(parse(bad, sizeof(bad), 0, &d) < 0, "a byte long: %s", d.msg);
 	memcpy(bad, m, sizeof(m));
-	memset(b->name, 'x', sizeof(b->name));
+	memcpy(&b, bad + at, sizeof(b));
+	memset(b.name, 'x', sizeof(b.name));
+	memcpy(bad + at, &b, sizeof(b));
 	ok(parse(bad, sizeof(m), 0, &d) < 0 && strstr(d.msg, "not terminated"),
 	    "unterminated name: %s", d.msg);
 	memcpy(bad, m, sizeof(m));
-	b->name[10] = 'x';
+	memcpy(&b, bad + at, sizeof(b));
+	b.name[10] = 'x';
+	memcpy(bad + at, &b, sizeof(b));
 	ok(parse(bad, sizeof(m), 0, &d) < 0 && strstr(d.msg, "after the session name"),
 	    "bytes after the name: %s", d.msg);
 	memcpy(bad, m, sizeof(m));
-	b->path[sizeof(b->path) - 1] = 'x';
+	memcpy(&b, bad + at, sizeof(b));
+	b.path[sizeof(b.path) - 1] = 'x';
+	memcpy(bad + at, &b, sizeof(b));
 	ok(parse(bad, sizeof(m), 0, &d) < 0, "bytes after the path: %s", d.msg);
 	memcpy(bad, m, sizeof(m));
-	b->zero = 1;
+	memcpy(&b, bad + at, sizeof(b));
+	b.zero = 1;
+	memcpy(bad + at, &b, sizeof(b));
 	ok(parse(bad, sizeof(m), 0, &d) < 0 && strstr(d.msg, "reserved"),
 	    "reserved field set: %s", d.msg);
 	memcpy(bad, m, sizeof(m));
-	b->name[0] = '.';
+	memcpy(&b, bad + at, sizeof(b));
+	b.name[0] = '.';
+	memcpy(bad + at, &b, sizeof(b));
 	ok(parse(bad, sizeof(m), 0, &d) < 0, "name and path disagree: %s", d.msg);
 	memcpy(bad, m, sizeof(m));
-	((struct sr_serve_reqhdr *)(void *)bad)->argc = 1;
+	memcpy(&h, bad, sizeof(h));
+	h.argc = 1;
+	memcpy(bad, &h, sizeof(h));
 	ok(parse(bad, sizeof(m), 0, &d) < 0, "a count in the header: %s", d.msg);
 }
 
