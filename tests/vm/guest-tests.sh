@@ -22,7 +22,7 @@ suites=(
 	"tests/bats/compat.bats:200 MiB temp file"
 	"tests/bats/teardown.bats:wall limit kills|SIGTERM to sandrun|SIGKILL of sandrun|own fds"
 	"tests/security/resources.bats:C28|C29|C39"
-	"tests/bats/session.bats:sleeps|SIGKILL|50 calls|CPU time|timeout|end leaves|lost|init dying"
+	"tests/bats/session.bats:sleeps|SIGKILL|50 calls|CPU time|timeout|end leaves|lost|init dying|thread does not run"
 )
 export SANDRUN_SRCDIR=$SRC SANDRUN_BUILDDIR=$BUILD SANDRUN_MUST_WORK=1
 export SANDRUN_EXPECT_CGROUP2=1 BATS_TEST_TIMEOUT=180
