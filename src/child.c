@@ -671,7 +671,7 @@ loop_reap(const struct sr_sandbox *sb, const struct run_fds *f,
     struct sr_msg_status *st)
 {
 	struct sr_driver_done dn = { 0, NULL, NULL };
-	unsigned long long ut = 0, stime = 0;
+	unsigned long long ut = 0, stime = 0, hwm = 0;
 	int ws = 0, alive;
 
 	alive = loop_wait(&dn, &ws, &st->ru);
@@ -687,6 +687,9 @@ loop_reap(const struct sr_sandbox *sb, const struct run_fds *f,
 			st->ru.ru_stime.tv_sec = (time_t)(stime / 1000000);
 			st->ru.ru_stime.tv_usec = (suseconds_t)(stime % 1000000);
 		}
+		/* its peak so far, as ru_maxrss would say at its exit */
+		if (sr_driver_peak_rss(driver_pid, &hwm) == 0)
+			st->ru.ru_maxrss = (long)hwm;
 		if (kill_others() < 0)
 			alive = 0;
 	} else {

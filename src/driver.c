@@ -284,3 +284,24 @@ sr_driver_cpu_used(pid_t pid, unsigned long long *user_us,
 	*sys_us = st * 1000000ull / (unsigned long long)hz;
 	return 0;
 }
+
+int
+sr_driver_peak_rss(pid_t pid, unsigned long long *kib)
+{
+	char path[64], line[128];
+	FILE *fp;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((fp = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "VmHWM: %llu kB", kib) == 1) {
+			rc = 0;
+			break;
+		}
+	fclose(fp);
+	if (rc < 0)
+		errno = EPROTO;
+	return rc;
+}

@@ -92,4 +92,9 @@ void sr_driver_done_free(struct sr_driver_done *dn);
 int sr_driver_cpu_used(pid_t pid, unsigned long long *user_us,
     unsigned long long *sys_us);
 
+/* The peak resident set of process pid so far (VmHWM, the figure
+ * getrusage's ru_maxrss gives), in KiB: a session's driver, which no
+ * wait reports on.  0, or -1 with errno. */
+int sr_driver_peak_rss(pid_t pid, unsigned long long *kib);
+
 #endif

@@ -484,6 +484,22 @@ print("valid")
 	assert_output '42 2'
 }
 
+@test "session (python): a call reports the interpreter's peak memory, observed" {
+	echo 'import numpy; x = bytearray(64 << 20)' > a.py
+	echo 'len(x)' > b.py
+	run -0 "$SANDRUN" --session m1 --json a.py
+	run -0 "$SANDRUN" --session m1 --json b.py
+	# the driver is alive between calls: no wait reports on it, so the
+	# figure is read (VmHWM, or the cgroup's peak), never a 0
+	src=$(json .memory.source)
+	peak=$(json .memory.peak_bytes)
+	case $src in
+	rusage | cgroup1 | cgroup2) ;;
+	*) false ;;
+	esac
+	[ "$peak" -gt $((64 << 20)) ] || { echo "peak $peak from $src" >&2; false; }
+}
+
 @test "session (python): the value of a last expression is returned, not printed" {
 	echo 'x = 41' > a.py
 	echo 'x + 1' > e.py
