@@ -261,17 +261,10 @@ sr_driver_cpu_used(pid_t pid, unsigned long long *user_us,
 	char path[64], buf[1024], *p;
 	unsigned long long ut, st;
 	long hz = sysconf(_SC_CLK_TCK);
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (sr_read_text(path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	/* after the command name, which may hold anything but ends at
 	 * the last ')': state is field 3, utime 14, stime 15 */
 	if ((p = strrchr(buf, ')')) == NULL || hz <= 0 ||
@@ -288,20 +281,12 @@ sr_driver_cpu_used(pid_t pid, unsigned long long *user_us,
 int
 sr_driver_peak_rss(pid_t pid, unsigned long long *kib)
 {
-	char path[64], line[128];
-	FILE *fp;
-	int rc = -1;
+	long long v = sr_proc_status((long)pid, "\nVmHWM:");
 
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((fp = fopen(path, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (sscanf(line, "VmHWM: %llu kB", kib) == 1) {
-			rc = 0;
-			break;
-		}
-	fclose(fp);
-	if (rc < 0)
+	if (v < 0) {
 		errno = EPROTO;
-	return rc;
+		return -1;
+	}
+	*kib = (unsigned long long)v;
+	return 0;
 }

@@ -786,29 +786,6 @@ rlimits_lower(const struct sr_rlimits *have, const struct sr_rlimits *want)
 	return true;
 }
 
-/* "Key:" N of /proc/PID/status, or -1. */
-static long long
-status_field(long pid, const char *key)
-{
-	char path[64], buf[4096], *p;
-	long long v;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strstr(buf, key)) == NULL ||
-	    sscanf(p + strlen(key), "%lld", &v) != 1)
-		return -1;
-	return v;
-}
-
 /* The data segment (VmData, what RLIMIT_DATA bounds) of init's child,
  * the warm driver, in bytes; 0 when it cannot be found.  Forked after
  * init: only the pids above init's are read (pids wrap rarely; then 0,
@@ -825,8 +802,8 @@ driver_data(const struct sr_box *b)
 		long pid = strtol(e->d_name, &end, 10);
 
 		if (*end == '\0' && pid > (long)b->pid &&
-		    status_field(pid, "\nPPid:") == (long long)b->pid)
-			kb = status_field(pid, "\nVmData:");
+		    sr_proc_status(pid, "\nPPid:") == (long long)b->pid)
+			kb = sr_proc_status(pid, "\nVmData:");
 	}
 	if (dir != NULL)
 		closedir(dir);

@@ -456,3 +456,36 @@ sr_stdio_detach(void)
 	}
 	return chdir("/");
 }
+
+ssize_t
+sr_read_text(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if (len == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0) {
+		if (n == 0)
+			errno = ENODATA;
+		return -1;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+long long
+sr_proc_status(long pid, const char *key)
+{
+	char path[64], buf[4096], *p;
+	long long v;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if (sr_read_text(path, buf, sizeof(buf)) < 0 ||
+	    (p = strstr(buf, key)) == NULL ||
+	    sscanf(p + strlen(key), "%lld", &v) != 1)
+		return -1;
+	return v;
+}

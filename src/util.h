@@ -48,6 +48,15 @@ int sr_read_fd(int fd, size_t max, char **buf, size_t *len);
 /* Write all of buf, retrying on EINTR and short writes. */
 int sr_write_all(int fd, const void *buf, size_t len);
 
+/* Read the small file path (a /proc or /sys entry) into buf, at most
+ * len - 1 bytes, NUL-terminated.  The length, or -1 (errno) when it
+ * cannot be opened or read, or is empty. */
+ssize_t sr_read_text(const char *path, char *buf, size_t len);
+
+/* The number after key ("\nVmHWM:", with the newline that starts its
+ * line) in /proc/PID/status, or -1. */
+long long sr_proc_status(long pid, const char *key);
+
 /* Point fds 0-2 at /dev/null and move to /: what a process that serves
  * in the background keeps of its caller.  0, or -1 with errno (chdir). */
 int sr_stdio_detach(void);
