@@ -73,6 +73,11 @@ enum sr_cgroup_case sr_cg_v2_probe(const char *own, char *why, size_t wl);
  * with a 100 ms period, and read it back.  0, or -1 with errno. */
 int sr_cg_set_cpu_max(const char *dir, uint64_t milli);
 
+/* cgroup_v1.c: the CPU rate (thousandths of a CPU) as CFS bandwidth,
+ * quota per 100 ms period, on the cpu leaf (or cpuacct's when they share
+ * a hierarchy).  0, or -1 (not writable, or refused). */
+int sr_cg_v1_set_cpus(struct sr_cgroup *cg, uint64_t milli);
+
 /* cgroup_v1.c: leaves per controller (memory, pids, cpuacct, cpu) */
 #define SR_CG_V1_N 4
 int sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,

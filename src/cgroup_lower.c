@@ -63,16 +63,9 @@ lower_memory(struct sr_cgroup *cg, uint64_t limit, struct sr_diag *d)
 static int
 lower_cpus(struct sr_cgroup *cg, uint64_t milli)
 {
-	const char *dir = cg->v1_cpu ? cg->v1_cpu : cg->v1_cpuacct;
-
 	if (cg->kind == SR_CGROUP_V2)
 		return sr_cg_set_cpu_max(cg->v2_path, milli);
-	if (dir == NULL)
-		return -1;
-	if (sr_cg_set_u64(dir, "cpu.cfs_period_us", 100000, false) < 0 ||
-	    sr_cg_set_u64(dir, "cpu.cfs_quota_us", milli * 100, false) < 0)
-		return -1;
-	return 0;
+	return sr_cg_v1_set_cpus(cg, milli);
 }
 
 int

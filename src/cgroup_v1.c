@@ -29,8 +29,8 @@ sr_cg_v1_slot(struct sr_cgroup *cg, size_t i)
 /* The CPU rate as CFS bandwidth: quota per 100 ms period, read back.
  * The cpu controller's leaf, or the cpuacct one when they share a
  * hierarchy (it then has cpu.cfs_quota_us). */
-static int
-set_cfs_quota(struct sr_cgroup *cg, uint64_t milli)
+int
+sr_cg_v1_set_cpus(struct sr_cgroup *cg, uint64_t milli)
 {
 	const char *dir = cg->v1_cpu ? cg->v1_cpu : cg->v1_cpuacct;
 	char p[PATH_MAX];
@@ -162,7 +162,7 @@ sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 	cg->cpu = cg->v1_cpuacct != NULL;
 	if (cg->cpu && l->cpu_ms != SR_UNLIMITED && lim_out)
 		lim_out[SR_LIM_CPU].mech = SR_MECH_CGROUP1;
-	if (l->cpus != SR_UNLIMITED && set_cfs_quota(cg, l->cpus) == 0 &&
+	if (l->cpus != SR_UNLIMITED && sr_cg_v1_set_cpus(cg, l->cpus) == 0 &&
 	    lim_out)
 		lim_out[SR_LIM_CPUS].mech = SR_MECH_CGROUP1;
 	return 0;
