@@ -31,16 +31,9 @@ static int
 read_int(const char *path, int def)
 {
 	char buf[32];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (sr_read_text(path, buf, sizeof(buf)) < 0)
 		return def;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return def;
-	buf[n] = '\0';
 	return atoi(buf);
 }
 

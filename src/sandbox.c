@@ -412,16 +412,9 @@ static bool
 idle_cpu_likely(int ncpu)
 {
 	char buf[128], *slash;
-	int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
+	if (sr_read_text("/proc/loadavg", buf, sizeof(buf)) < 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	/* "0.35 1.25 1.65 2/250 4242": runnable/total */
 	slash = strchr(buf, '/');
 	while (slash != NULL && slash > buf && slash[-1] != ' ')

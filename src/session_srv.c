@@ -130,19 +130,12 @@ box_alive(void)
 {
 	char p[64], st[2048], *s;
 	unsigned long long pend;
-	int fd;
-	ssize_t n;
 
 	if (S.box == NULL || S.box->pid <= 0 || kill(S.box->pid, 0) < 0)
 		return false;
 	snprintf(p, sizeof(p), "/proc/%d/status", (int)S.box->pid);
-	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+	if (sr_read_text(p, st, sizeof(st)) < 0)
 		return false;
-	n = read(fd, st, sizeof(st) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	st[n] = '\0';
 	if ((s = strstr(st, "\nState:\t")) == NULL || s[8] == 'Z' ||
 	    s[8] == 'X')
 		return false;
