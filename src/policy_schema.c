@@ -189,14 +189,18 @@ sr_pcheck_object(struct sr_pctx *c, const cJSON *obj, const char *path,
 	for (it = obj->child, i = 0; it != NULL; it = it->next, i++) {
 		const char *prev = keys[first[i]];
 
-		sr_pjoin(p, sizeof(p), path, it->string);
-		if (first[i] != i && strcmp(prev, it->string) == 0)
+		/* the key's path is formatted only for a message */
+		if (first[i] != i && strcmp(prev, it->string) == 0) {
+			sr_pjoin(p, sizeof(p), path, it->string);
 			sr_perr(c, p, "duplicate key");
-		else if (first[i] != i)
+		} else if (first[i] != i) {
+			sr_pjoin(p, sizeof(p), path, it->string);
 			sr_perr(c, p, "key differs only in case from '%s'",
 			    sr_printable(prev, 48, b, sizeof(b)));
-		else if (allowed != NULL && !in_list(allowed, it->string))
+		} else if (allowed != NULL && !in_list(allowed, it->string)) {
+			sr_pjoin(p, sizeof(p), path, it->string);
 			sr_perr(c, p, "unknown key");
+		}
 	}
 	free(keys);
 	free(first);

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sha2.h>
+
 #include "policy.h"
 #include "policy_int.h"
 #include "tap.h"
@@ -114,6 +116,26 @@ round_trip(const struct sr_policy *p)
 	free(j2);
 	sr_policy_free(q);
 	return r;
+}
+
+/* The lazily computed digest is the sha256 of the canonical JSON, and a
+ * change hashed again gives a new one. */
+static int
+hash_is_of_json(struct sr_policy *p)
+{
+	char *j = sr_policy_to_json(p), want[65], was[65];
+	int r;
+
+	SHA256Data((const uint8_t *)j, strlen(j), want);
+	free(j);
+	r = strcmp(sr_policy_sha256(p), want) == 0;
+	strlcpy(was, sr_policy_sha256(p), sizeof(was));
+	p->limits.wall_ms++;
+	sr_policy_hash(p);
+	r = r && strcmp(sr_policy_sha256(p), was) != 0;
+	p->limits.wall_ms--;
+	sr_policy_hash(p);
+	return r && strcmp(sr_policy_sha256(p), was) == 0;
 }
 
 static size_t
@@ -430,9 +452,11 @@ test_load(void)
 		is_str(p->extends, "root", "extends kept for printing");
 		ok(p->path != NULL && p->path[0] == '/' &&
 		    strstr(p->path, "load/child.json") != NULL, "absolute path");
-		ok(p->sha256[0] == '\0', "sha256 left to the caller");
+		ok(sr_policy_sha256(p)[0] == '\0', "sha256 left to the caller");
 		sr_policy_hash(p);
-		ok(strlen(p->sha256) == 64, "sha256 filled by sr_policy_hash");
+		ok(strlen(sr_policy_sha256(p)) == 64,
+		    "sha256 filled by sr_policy_hash");
+		ok(hash_is_of_json(p), "sha256 is that of the canonical JSON");
 		ok(round_trip(p), "merged policy round trips");
 		sr_policy_free(p);
 	} else
@@ -655,7 +679,7 @@ main(void)
 	find_srcdir();
 	printf("# srcdir %s\n", srcdir);
 	/* 2 results per fixture file, and the fixed ones */
-	TAP_PLAN(108 + 2 * (int)count_fixtures("valid") +
+	TAP_PLAN(109 + 2 * (int)count_fixtures("valid") +
 	    2 * (int)count_fixtures("invalid"));
 	test_valid();
 	test_invalid();
