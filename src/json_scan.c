@@ -70,8 +70,14 @@ scan_string(struct scan *s)
 
 	s->i++;		/* opening quote */
 	for (;;) {
+		const unsigned char *p = (const unsigned char *)s->b;
+		size_t i = s->i, len = s->len;
 		unsigned char ch;
 
+		/* the plain bytes of the string, in locals */
+		while (i < len && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+			i++;
+		s->i = i;
 		if (s->i >= s->len) {
 			s->why = "unterminated string";
 			return -1;

@@ -17,7 +17,8 @@
 
 struct sr_policy_doc {
 	cJSON *tree;
-	struct sr_policy *pol;	/* converted alone; complete when no extends */
+	struct sr_policy *pol;	/* converted alone; complete when no extends;
+				 * NULL for a parent (sr_policy_doc_parse) */
 };
 
 static bool
@@ -131,11 +132,12 @@ merge(cJSON *acc, const cJSON *child, bool top)
 
 int
 sr_policy_doc_parse(const char *buf, size_t len, const char *file,
-    struct sr_policy_doc **out, struct sr_diag *d)
+    bool keep, struct sr_policy_doc **out, struct sr_diag *d)
 {
 	struct sr_policy_doc *doc = sr_xcalloc(1, sizeof(*doc));
 
-	if (sr_policy_parse_tree(buf, len, file, &doc->tree, &doc->pol, d) < 0) {
+	if (sr_policy_parse_tree(buf, len, file, true, &doc->tree,
+	    keep ? &doc->pol : NULL, d) < 0) {
 		free(doc);
 		return -1;
 	}

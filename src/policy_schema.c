@@ -830,7 +830,8 @@ convert(struct sr_pctx *c, const cJSON *root, struct sr_policy *pol)
 
 int
 sr_policy_parse_tree(const char *buf, size_t len, const char *file,
-    struct cJSON **tree, struct sr_policy **out, struct sr_diag *d)
+    bool only_complete, struct cJSON **tree, struct sr_policy **out,
+    struct sr_diag *d)
 {
 	struct sr_pctx c = { .file = file };
 	struct sr_policy *pol;
@@ -847,6 +848,7 @@ sr_policy_parse_tree(const char *buf, size_t len, const char *file,
 		goto fail;
 	}
 	c.complete = cJSON_IsObject(root) && sr_pget(root, "extends") == NULL;
+	c.check_only = out == NULL || (only_complete && !c.complete);
 	pol = sr_xcalloc(1, sizeof(*pol));
 	convert(&c, root, pol);
 	if (c.n > 0) {
@@ -855,10 +857,13 @@ sr_policy_parse_tree(const char *buf, size_t len, const char *file,
 		goto fail;
 	}
 	*tree = root;
-	if (out != NULL)
+	if (out != NULL && !c.check_only)
 		*out = pol;
-	else
+	else {
+		if (out != NULL)
+			*out = NULL;
 		sr_policy_free(pol);
+	}
 	return 0;
 fail:
 	flush_errors(&c, d);
@@ -894,7 +899,7 @@ sr_policy_parse(const char *buf, size_t len, const char *file,
 
 	if (file == NULL)
 		file = "policy";
-	if (sr_policy_parse_tree(buf, len, file, &tree, out, d) < 0)
+	if (sr_policy_parse_tree(buf, len, file, false, &tree, out, d) < 0)
 		return -1;
 	cJSON_Delete(tree);
 	return 0;

@@ -69,6 +69,8 @@ syscall_list(struct sr_pctx *c, const cJSON *v, const char *path,
 				    sr_printable(s, 48, b, sizeof(b)));
 				continue;
 			}
+			if (c->check_only)
+				continue;
 			if (groups != NULL)
 				sr_set_add(groups, s);
 			for (; *g != NULL; g++)
@@ -82,7 +84,7 @@ syscall_list(struct sr_pctx *c, const cJSON *v, const char *path,
 			sr_perr(c, elt(p, sizeof(p), path, i),
 			    "'%s' can never be allowed",
 			    sr_printable(s, 48, b, sizeof(b)));
-		} else {
+		} else if (!c->check_only) {
 			sr_set_add(names, s);
 		}
 	}

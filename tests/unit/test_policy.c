@@ -279,6 +279,20 @@ test_inline(void)
 	    "invalid UTF-8", "invalid UTF-8");
 	expect_error("{\"extends\": \"base\", \"description\": \"\xed\xa0\x80\"}",
 	    "invalid UTF-8", "UTF-8 encoded surrogate");
+	/* positions past the eight-byte ASCII fast path and inside a long
+	 * plain string (policy_scan.c, json_scan.c) */
+	expect_error("{\"extends\": \"base\",\n \"description\": \"abc\xc3\xa9"
+	    "defghijkl\xff\"}", "line 2, column 31: invalid UTF-8",
+	    "invalid UTF-8 after ASCII and a valid sequence: position");
+	expect_error("{\"extends\": \"base\", \"description\": \"0123456789"
+	    "abcdef\x01\"}", "line 1, column 53: invalid JSON: control "
+	    "character in string", "control byte in a long string: position");
+	expect_error("{\"extends\": \"base\", \"description\": \"0123456789"
+	    "abcdef\\q\"}", "line 1, column 55: invalid JSON: invalid escape",
+	    "bad escape in a long string: position");
+	expect_error("{\"extends\": \"base\", \"description\": \"0123456789",
+	    "line 1, column 47: invalid JSON: unterminated string",
+	    "unterminated long string");
 	expect_error("", "empty file", "empty");
 	expect_error("   \n", "no JSON value", "whitespace only");
 	expect_error("null", "top level must be a JSON object, not null", "null");
@@ -679,7 +693,7 @@ main(void)
 	find_srcdir();
 	printf("# srcdir %s\n", srcdir);
 	/* 2 results per fixture file, and the fixed ones */
-	TAP_PLAN(109 + 2 * (int)count_fixtures("valid") +
+	TAP_PLAN(113 + 2 * (int)count_fixtures("valid") +
 	    2 * (int)count_fixtures("invalid"));
 	test_valid();
 	test_invalid();
