@@ -21,7 +21,8 @@ int sr_policy_scan(const char *buf, size_t len, char *msg, size_t msglen);
 
 /* For keys[0..n-1] in document order, set first[i] to the index of the
  * earliest key equal to keys[i] ignoring ASCII case (first[i] == i when no
- * earlier key is).  O(n log n): the duplicate and case-variant key check. */
+ * earlier key is).  O(n log n), pairwise for n <= 16: the duplicate and
+ * case-variant key check. */
 void sr_policy_key_variants(const char *const *keys, size_t n, size_t *first);
 
 /* "EPERM" for EPERM, ...: the errno names a policy may use. */

@@ -94,11 +94,15 @@ sr_pjoin(char *out, size_t len, const char *path, const char *key)
 {
 	char b[128];
 
-	if (path == NULL || *path == '\0')
-		snprintf(out, len, "%s", sr_printable(key, 48, b, sizeof(b)));
-	else
-		snprintf(out, len, "%s.%s", path, sr_printable(key, 48, b,
-		    sizeof(b)));
+	/* what snprintf "%s.%s" gives, truncation included, without it */
+	if (len == 0)
+		return;
+	*out = '\0';
+	if (path != NULL && *path != '\0') {
+		strlcat(out, path, len);
+		strlcat(out, ".", len);
+	}
+	strlcat(out, sr_printable(key, 48, b, sizeof(b)), len);
 }
 
 /* ---- pass 3: schema ------------------------------------------------------ */
@@ -149,6 +153,14 @@ sr_policy_key_variants(const char *const *keys, size_t n, size_t *first)
 
 	if (n == 0)
 		return;
+	if (n <= 16) {
+		/* a small object: the same answer, compared pairwise */
+		for (i = 0; i < n; i++)
+			for (first[i] = 0; strcasecmp(keys[first[i]],
+			    keys[i]) != 0; first[i]++)
+				;
+		return;
+	}
 	r = sr_xcalloc(n, sizeof(*r));
 	for (i = 0; i < n; i++)
 		r[i] = (struct keyref){ keys[i], i };
@@ -172,8 +184,8 @@ sr_pcheck_object(struct sr_pctx *c, const cJSON *obj, const char *path,
 {
 	char p[512], b[128];
 	const cJSON *it;
-	const char **keys;
-	size_t n = 0, i, *first;
+	const char **keys, *kbuf[17];
+	size_t n = 0, i, *first, fbuf[17];
 
 	if (!cJSON_IsObject(obj)) {
 		sr_perr(c, path, "must be an object");
@@ -181,8 +193,10 @@ sr_pcheck_object(struct sr_pctx *c, const cJSON *obj, const char *path,
 	}
 	for (it = obj->child; it != NULL; it = it->next)
 		n++;
-	keys = sr_xcalloc(n + 1, sizeof(*keys));
-	first = sr_xcalloc(n + 1, sizeof(*first));
+	/* most objects are small: no allocation for them */
+	keys = n < SR_ARRAY_SIZE(kbuf) ? kbuf : sr_xcalloc(n + 1, sizeof(*keys));
+	first = n < SR_ARRAY_SIZE(fbuf) ? fbuf :
+	    sr_xcalloc(n + 1, sizeof(*first));
 	for (it = obj->child, i = 0; it != NULL; it = it->next)
 		keys[i++] = it->string;
 	sr_policy_key_variants(keys, n, first);
@@ -202,8 +216,10 @@ sr_pcheck_object(struct sr_pctx *c, const cJSON *obj, const char *path,
 			sr_perr(c, p, "unknown key");
 		}
 	}
-	free(keys);
-	free(first);
+	if (keys != kbuf)
+		free(keys);
+	if (first != fbuf)
+		free(first);
 	if (c->complete)
 		for (; required != NULL && *required != NULL; required++)
 			if (sr_pget(obj, *required) == NULL) {

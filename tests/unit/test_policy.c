@@ -15,6 +15,7 @@
 
 #include <sha2.h>
 
+#include "json_scan.h"
 #include "policy.h"
 #include "policy_int.h"
 #include "tap.h"
@@ -136,6 +137,43 @@ hash_is_of_json(struct sr_policy *p)
 	p->limits.wall_ms--;
 	sr_policy_hash(p);
 	return r && strcmp(sr_policy_sha256(p), was) == 0;
+}
+
+/* A quote, backslash or control byte at every offset of a long string is
+ * found where it is (json_scan.c reads plain bytes eight at a time). */
+static int
+scan_finds_every_offset(void)
+{
+	static const char bad[] = { '"', '\\', '\x01', '\x1f', '\n' };
+	char buf[64];
+	const char *why;
+	size_t off;
+	int r;
+
+	for (size_t k = 0; k < 40; k++)
+		for (size_t b = 0; b < sizeof(bad); b++) {
+			memset(buf, 'a', sizeof(buf));
+			buf[0] = '"';
+			buf[1 + k] = bad[b];
+			buf[1 + k + 1] = bad[b] == '\\' ? 'q' : 'a';
+			buf[sizeof(buf) - 1] = '"';
+			r = sr_json_scan(buf, sizeof(buf), 8, &off, &why);
+			/* a quote ends the string early (trailing data
+			 * after it), "\q" is reported after the q */
+			if (r != -1 || off != (bad[b] == '"' ? 2 + k :
+			    bad[b] == '\\' ? 3 + k : 1 + k)) {
+				printf("# offset %zu byte %#x: r %d off %zu "
+				    "%s\n", k, bad[b], r, off, why);
+				return 0;
+			}
+		}
+	/* and \x80-\xff bytes are plain */
+	memset(buf, '\xc3', sizeof(buf));
+	for (size_t i = 2; i < sizeof(buf) - 1; i += 2)
+		buf[i] = '\xa9';
+	buf[0] = '"';
+	buf[sizeof(buf) - 1] = '"';
+	return sr_json_scan(buf, sizeof(buf), 8, &off, &why) == 0;
 }
 
 static size_t
@@ -293,6 +331,7 @@ test_inline(void)
 	expect_error("{\"extends\": \"base\", \"description\": \"0123456789",
 	    "line 1, column 47: invalid JSON: unterminated string",
 	    "unterminated long string");
+	ok(scan_finds_every_offset(), "json scan: every offset of a string");
 	expect_error("", "empty file", "empty");
 	expect_error("   \n", "no JSON value", "whitespace only");
 	expect_error("null", "top level must be a JSON object, not null", "null");
@@ -693,7 +732,7 @@ main(void)
 	find_srcdir();
 	printf("# srcdir %s\n", srcdir);
 	/* 2 results per fixture file, and the fixed ones */
-	TAP_PLAN(113 + 2 * (int)count_fixtures("valid") +
+	TAP_PLAN(114 + 2 * (int)count_fixtures("valid") +
 	    2 * (int)count_fixtures("invalid"));
 	test_valid();
 	test_invalid();
