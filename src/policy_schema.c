@@ -89,20 +89,34 @@ flush_errors(struct sr_pctx *c, struct sr_diag *d)
 	return -1;
 }
 
+/* Append s to out[*o..], truncated to len - 1 bytes in all. */
+static void
+append(char *out, size_t len, size_t *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > len - 1 - *o)
+		n = len - 1 - *o;
+	memcpy(out + *o, s, n);
+	*o += n;
+	out[*o] = '\0';
+}
+
 void
 sr_pjoin(char *out, size_t len, const char *path, const char *key)
 {
 	char b[128];
+	size_t o = 0;
 
 	/* what snprintf "%s.%s" gives, truncation included, without it */
 	if (len == 0)
 		return;
 	*out = '\0';
 	if (path != NULL && *path != '\0') {
-		strlcat(out, path, len);
-		strlcat(out, ".", len);
+		append(out, len, &o, path);
+		append(out, len, &o, ".");
 	}
-	strlcat(out, sr_printable(key, 48, b, sizeof(b)), len);
+	append(out, len, &o, sr_printable(key, 48, b, sizeof(b)));
 }
 
 /* ---- pass 3: schema ------------------------------------------------------ */

@@ -176,6 +176,26 @@ scan_finds_every_offset(void)
 	return sr_json_scan(buf, sizeof(buf), 8, &off, &why) == 0;
 }
 
+/* sr_pjoin gives what snprintf "%s.%s" (or "%s" without a path) gave,
+ * at every buffer size. */
+static int
+pjoin_as_snprintf(void)
+{
+	char got[32], want[32];
+
+	for (size_t len = 1; len <= sizeof(got); len++) {
+		sr_pjoin(got, len, "filesystem[3]", "dst");
+		snprintf(want, len, "%s.%s", "filesystem[3]", "dst");
+		if (strcmp(got, want) != 0)
+			return 0;
+		sr_pjoin(got, len, "", "limits\x01");
+		snprintf(want, len, "%s", "limits\\x01");
+		if (strcmp(got, want) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 static size_t
 count_fixtures(const char *kind)
 {
@@ -332,6 +352,7 @@ test_inline(void)
 	    "line 1, column 47: invalid JSON: unterminated string",
 	    "unterminated long string");
 	ok(scan_finds_every_offset(), "json scan: every offset of a string");
+	ok(pjoin_as_snprintf(), "key paths: as snprintf, truncation included");
 	expect_error("", "empty file", "empty");
 	expect_error("   \n", "no JSON value", "whitespace only");
 	expect_error("null", "top level must be a JSON object, not null", "null");
@@ -732,7 +753,7 @@ main(void)
 	find_srcdir();
 	printf("# srcdir %s\n", srcdir);
 	/* 2 results per fixture file, and the fixed ones */
-	TAP_PLAN(114 + 2 * (int)count_fixtures("valid") +
+	TAP_PLAN(115 + 2 * (int)count_fixtures("valid") +
 	    2 * (int)count_fixtures("invalid"));
 	test_valid();
 	test_invalid();
