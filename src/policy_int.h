@@ -123,7 +123,9 @@ int sr_policy_doc_parse(const char *buf, size_t len, const char *file,
 const char *sr_policy_doc_extends(const struct sr_policy_doc *doc);
 /* Merge docs[n - 1] (the root) then each child over it down to docs[0]
  * and convert the result, complete; `file` (docs[0]'s) names messages.
- * A single document is not converted again. */
+ * A single document is not converted again.  The documents' trees are
+ * used up (their items are moved into the result): resolve once, then
+ * only free them. */
 int sr_policy_doc_resolve(struct sr_policy_doc **docs, size_t n,
     const char *file, struct sr_policy **out, struct sr_diag *d);
 void sr_policy_doc_free(struct sr_policy_doc *doc);
