@@ -464,6 +464,11 @@ print("valid")
 	# init (asleep) must not keep the session's socket answering
 	run -1 timeout 20 "$SANDRUN" -p sh --session sk --json --exec -- cat f
 	[ "$(json .session.call)" = 1 ]
+	# its files are gone, and the call says why
+	[ "$(json .session.restarted)" = true ]
+	run -0 "$SANDRUN" -p sh --session sk --json --exec -- true
+	[ "$(json .session.call)" = 2 ]
+	[ "$(json .session.restarted)" = false ]
 	run -0 "$SANDRUN" --end-session sk
 	# the killed session's init dies once it is thawed (next session's sweep)
 	for _ in $(seq 100); do
@@ -703,6 +708,12 @@ start_serve() {
 	assert_output '[]'
 	run -1 "$SANDRUN" -p sh --session sk2 --json --exec -- cat f
 	[ "$(json .session.call)" = 1 ]
+	[ "$(json .session.restarted)" = true ]
+	run -0 "$SANDRUN" --end-session sk2
+	# a session that ended is no restart
+	run -0 "$SANDRUN" -p sh --session sk2 --json --exec -- true
+	[ "$(json .session.restarted)" = false ]
+	run -0 "$SANDRUN" --end-session sk2
 }
 
 @test "session (python): a thread does not run between calls" {
