@@ -784,3 +784,17 @@ PY
 	[ "$(json .limit_hit)" = cpu_time ]
 	[[ "$(json .stdout.text)" != *survived* ]]
 }
+
+@test "session (python): a call that ignores SIGXCPU is still stopped at its CPU limit" {
+	printf 'import signal, time\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nt = time.process_time()\nwhile time.process_time() - t < 6: pass\nprint("survived")\n' >ign.py
+	echo 'x = 1' >one.py
+	run -0 "$SANDRUN" --session ci --json --cpu-time 1s --timeout 20s one.py
+	run "$SANDRUN" --session ci --json --cpu-time 1s --timeout 20s ign.py
+	echo "mechanism $(json .limits.cpu_time.mechanism), cpu $(json .time.cpu_user_ms)+$(json .time.cpu_sys_ms) ms, wall $(json .time.wall_ms) ms" >&3
+	[ "$(json .limit_hit)" = cpu_time ]
+	[[ "$(json .stdout.text)" != *survived* ]]
+	# stopped within the cold run's grace (the limit and one second),
+	# not at the wall-clock limit
+	[ "$(json .time.wall_ms)" -lt 5000 ]
+	run -0 "$SANDRUN" --end-session ci
+}
