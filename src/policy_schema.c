@@ -208,7 +208,8 @@ sr_pcheck_object(struct sr_pctx *c, const cJSON *obj, const char *path,
 	for (it = obj->child; it != NULL; it = it->next)
 		n++;
 	/* most objects are small: no allocation for them */
-	keys = n < SR_ARRAY_SIZE(kbuf) ? kbuf : sr_xcalloc(n + 1, sizeof(*keys));
+	keys = n < SR_ARRAY_SIZE(kbuf) ? kbuf :
+	    sr_xcalloc(n + 1, sizeof(*keys));
 	first = n < SR_ARRAY_SIZE(fbuf) ? fbuf :
 	    sr_xcalloc(n + 1, sizeof(*first));
 	for (it = obj->child, i = 0; it != NULL; it = it->next)
