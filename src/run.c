@@ -19,6 +19,7 @@
 #include "mounts.h"
 #include "plan.h"
 #include "policy.h"
+#include "policy_files.h"
 #include "pyerror.h"
 #include "report.h"
 #include "run.h"
@@ -406,7 +407,12 @@ sr_run(struct sr_opts *o, char *args_area, size_t args_len,
 		name = getenv("SANDRUN_POLICY");
 	if (name == NULL || *name == '\0')
 		name = "python";
-	if (sr_policy_load(name, &p, &d) < 0) {
+	if (ready != NULL && ready->policy != NULL &&
+	    sr_policy_files_same(ready->files, name, ready->policy)) {
+		/* what loading it again would give, loaded ahead */
+		p = ready->policy;
+		ready->policy = NULL;
+	} else if (sr_policy_load(name, &p, &d) < 0) {
 		status = sr_run_fail(o, &r, NULL, &d);
 		goto out;
 	}
