@@ -27,8 +27,8 @@ struct sr_run_ready {
 	const struct sr_plan *plan;
 	bool fits;
 	bool keep;
-	/* the pool's policy as loaded (no overrides) and what its load
-	 * read: taken instead of loading again when still the same
+	/* the pool's policy as loaded (no overrides, hashed) and what its
+	 * load read: taken instead of loading again when still the same
 	 * (policy_files.h); sr_run then owns it and sets this NULL */
 	struct sr_policy *policy;
 	const struct sr_policy_files *files;

@@ -295,6 +295,8 @@ worker_main(const char *policy, int sock, pid_t parent)
 	 * failure here leaves the run to load it itself. */
 	if (sr_policy_load_recorded(policy, &pristine, &files, &d) < 0)
 		pristine = NULL;
+	else
+		sr_policy_hash(pristine);
 	m.refill_us = sr_now_ns() / 1000 - t0;
 	m.memory = memory_of(getpid());
 	if (m.memory >= 0 && memory_of(b->pid) >= 0 &&
