@@ -297,6 +297,29 @@ closefds(int *fds, size_t n)
 		close(fds[--n]);
 }
 
+/* Whether the client runs this very binary (a RUN_EARLY comes before
+ * the client has seen the hello's). */
+static bool
+same_binary(const struct server *s, const struct conn *c)
+{
+	struct sr_serve_exe e;
+
+	return c->peer > 0 && sr_serve_sock_exe_of(c->peer, &e) == 0 &&
+	    e.dev == s->exe.dev && e.ino == s->exe.ino &&
+	    e.mtime_ns == s->exe.mtime_ns;
+}
+
+static void
+decline_binary(struct server *s, struct conn *c)
+{
+	s->declined++;
+	if (s->o->verbose)
+		logmsg(s, "declined a call from pid %ld: it runs another sandrun binary",
+		    (long)c->peer);
+	reply(c->fd, SR_SERVE_REP_DECLINE, 0,
+	    "the client runs another sandrun binary");
+}
+
 /* Returns true when the connection is finished with. */
 static bool
 on_request(struct server *s, struct conn *c, char *buf)
@@ -320,10 +343,14 @@ on_request(struct server *s, struct conn *c, char *buf)
 	} else if (sr_serve_request_parse(buf, (size_t)n, nfds, &req, &d) == 0) {
 		if (req.type == SR_SERVE_REQ_STATUS)
 			send_status(s, c->fd);
-		else if (req.type == SR_SERVE_REQ_RUN && s->o->sessions)
+		else if (req.type == SR_SERVE_REQ_RUN_EARLY && !same_binary(s, c))
+			decline_binary(s, c);
+		else if ((req.type == SR_SERVE_REQ_RUN ||
+		    req.type == SR_SERVE_REQ_RUN_EARLY) && s->o->sessions)
 			reply(c->fd, SR_SERVE_REP_DECLINE, 0,
 			    "a session host runs no calls");
-		else if (req.type == SR_SERVE_REQ_RUN)
+		else if (req.type == SR_SERVE_REQ_RUN ||
+		    req.type == SR_SERVE_REQ_RUN_EARLY)
 			start_run(s, c, &req, fds);
 		else if (req.type == SR_SERVE_REQ_SESSION)
 			start_session(s, c, &req);

@@ -531,6 +531,9 @@ os.execv(sys.argv[1], [sys.argv[1], "serve"])
 	run -0 "$SANDRUN" -p sh --exec -- /bin/echo own-binary
 	assert_output own-binary
 	[ "$(served)" = 0 ]
+	# the request went with the connect: the server declined it itself
+	wait_for grep -q "declined a call from pid .*: it runs another sandrun binary" "$SOCKDIR/log"
+	[ "$("$SANDRUN" serve --status --json | jq .declined)" = 1 ]
 	SANDRUN="$SOCKDIR/sandrun-other" run -0 "$SOCKDIR/sandrun-other" -p sh --exec -- /bin/echo same-binary
 	assert_output same-binary
 	[ "$(served)" = 1 ]
