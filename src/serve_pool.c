@@ -146,6 +146,8 @@ worker_create(const char *policy, struct sr_policy **p, struct sr_opts *o,
 	    sr_policy_load(policy, p, d) < 0)
 		return -1;
 	sr_policy_hash(*p);
+	/* the digest a call compares with, computed now, off its path */
+	(void)sr_policy_sha256(*p);
 	if (sr_plan_build(plan, *p, o, d) < 0)
 		return -1;
 	/* the policy's warm driver, if it has one, waits in the sandbox */
@@ -296,8 +298,10 @@ worker_main(const char *policy, int sock, pid_t parent)
 	 * failure here leaves the run to load it itself. */
 	if (sr_policy_load_recorded(policy, &pristine, &files, &d) < 0)
 		pristine = NULL;
-	else
+	else {
 		sr_policy_hash(pristine);
+		(void)sr_policy_sha256(pristine);
+	}
 	m.refill_us = sr_now_ns() / 1000 - t0;
 	m.memory = memory_of(getpid());
 	if (m.memory >= 0 && memory_of(b->pid) >= 0 &&
