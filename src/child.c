@@ -39,7 +39,8 @@ static struct sr_filter filter_copy;
 static enum sr_child_step inject_step, stall_step;
 
 static const char *const step_names[SR_STEP_COUNT] = {
-	[SR_STEP_NONE] = "none", [SR_STEP_SOURCES] = "bind sources",
+	[SR_STEP_NONE] = "none", [SR_STEP_NAMESPACES] = "namespaces",
+	[SR_STEP_SOURCES] = "bind sources",
 	[SR_STEP_USER] = "sandbox user", [SR_STEP_MOUNTS] = "mounts",
 	[SR_STEP_HOSTNAME] = "hostname", [SR_STEP_LOOPBACK] = "loopback",
 	[SR_STEP_FORK] = "fork", [SR_STEP_STDIO] = "stdio",
@@ -986,6 +987,29 @@ setup(struct sr_sandbox *sb)
 		fail(sb->chan, &d, 125);
 }
 
+/* Init, first: the namespaces clone did not make (ns.h), before the
+ * quotas below forbid new ones; the cgroup one now that init is in its
+ * cgroup (born there or joined), unless clone made it (the supervisor
+ * attaches init itself then, after clone).  Then what the kernel says
+ * of all of them, for the report, in the page the supervisor reads
+ * once READY came. */
+static int
+make_namespaces(struct sr_sandbox *sb, struct sr_diag *d)
+{
+	unsigned seen = 0;
+	int flags = SR_NS_INIT_FLAGS;
+
+	if (!(sb->clone_flags & CLONE_NEWCGROUP))
+		flags |= CLONE_NEWCGROUP;
+	if (injected(SR_STEP_NAMESPACES, d) < 0 ||
+	    sr_ns_unshare(flags, &seen, d) < 0)
+		return -1;
+	sr_ns_seen_cloned(&sb->host_ns, sb->clone_flags, &seen);
+	if (sb->shared != NULL)
+		sb->shared->ns_seen = seen;
+	return 0;
+}
+
 int
 sr_child_init(void *arg)
 {
@@ -1004,7 +1028,8 @@ sr_child_init(void *arg)
 	}
 	/* Into the run's cgroup v1 leaves while the supervisor writes the
 	 * id maps; before anything else runs here. */
-	if (sr_cgroup_join_self(sb->cg_join, sb->n_cg_join, &d) < 0)
+	if (sr_cgroup_join_self(sb->cg_join, sb->n_cg_join, &d) < 0 ||
+	    make_namespaces(sb, &d) < 0)
 		fail(sb->chan, &d, 125);
 	/* While the supervisor writes the id maps (newuidmap: ~1 ms), what
 	 * needs no mapping, with every capability of the new user

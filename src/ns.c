@@ -12,11 +12,13 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/nsfs.h>
 
 #include "ns.h"
 #include "quota.h"
@@ -150,6 +152,135 @@ sr_ns_write_maps(pid_t pid, unsigned uid, unsigned gid, unsigned sub_uid,
 	*got = root ? SR_HOST_UID_NOBODY : r == 1 ? SR_HOST_UID_SUBORDINATE :
 	    SR_HOST_UID_CALLER;
 	return 0;
+}
+
+static const struct {
+	int flag;
+	unsigned bit;
+	const char *name;
+} kinds[] = {
+	{ CLONE_NEWUSER, SR_NS_SEEN_USER, "user" },
+	{ CLONE_NEWPID, SR_NS_SEEN_PID, "pid" },
+	{ CLONE_NEWNS, SR_NS_SEEN_MNT, "mnt" },
+	{ CLONE_NEWNET, SR_NS_SEEN_NET, "net" },
+	{ CLONE_NEWIPC, SR_NS_SEEN_IPC, "ipc" },
+	{ CLONE_NEWUTS, SR_NS_SEEN_UTS, "uts" },
+	{ CLONE_NEWCGROUP, SR_NS_SEEN_CGROUP, "cgroup" },
+};
+#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* Our namespace NAME (a /proc/self/ns name): 0, or -1 and a zero id. */
+static int
+ns_id(const char *name, struct sr_ns_id *id)
+{
+	char path[40];
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	if (stat(path, &st) < 0)
+		return -1;
+	id->dev = (unsigned long long)st.st_dev;
+	id->ino = (unsigned long long)st.st_ino;
+	return 0;
+}
+
+/* Both read, and two different namespaces. */
+static bool
+differ(const struct sr_ns_id *a, const struct sr_ns_id *b)
+{
+	return a->ino != 0 && b->ino != 0 &&
+	    (a->dev != b->dev || a->ino != b->ino);
+}
+
+/* Our namespace NAME is owned by our own user namespace ME (what the
+ * kernel answers to NS_GET_USERNS). */
+static bool
+owned_by(const char *name, const struct sr_ns_id *me)
+{
+	struct stat st;
+	char path[40];
+	int fd, ufd;
+	bool same;
+
+	if (me->ino == 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	ufd = ioctl(fd, NS_GET_USERNS);
+	close(fd);
+	if (ufd < 0)
+		return false;
+	same = fstat(ufd, &st) == 0 &&
+	    (unsigned long long)st.st_dev == me->dev &&
+	    (unsigned long long)st.st_ino == me->ino;
+	close(ufd);
+	return same;
+}
+
+void
+sr_ns_host_ids(struct sr_ns_host *h)
+{
+	(void)ns_id("user", &h->user);
+	(void)ns_id("pid", &h->pid);
+	(void)ns_id("cgroup", &h->cgroup);
+}
+
+int
+sr_ns_unshare(int flags, unsigned *seen, struct sr_diag *d)
+{
+	struct sr_ns_id before[N_KINDS], after, me;
+	char names[64] = "";
+	size_t i;
+
+	for (i = 0; i < N_KINDS; i++) {
+		if (!(flags & kinds[i].flag))
+			continue;
+		(void)ns_id(kinds[i].name, &before[i]);
+		if (names[0])
+			strlcat(names, " ", sizeof(names));
+		strlcat(names, kinds[i].name, sizeof(names));
+	}
+	if (unshare(flags) < 0)
+		return sr_diag_errno(d, "create the %s namespaces", names);
+	(void)ns_id("user", &me);
+	for (i = 0; i < N_KINDS; i++)
+		if ((flags & kinds[i].flag) &&
+		    ns_id(kinds[i].name, &after) == 0 &&
+		    differ(&before[i], &after) && owned_by(kinds[i].name, &me))
+			*seen |= kinds[i].bit;
+	return 0;
+}
+
+void
+sr_ns_seen_cloned(const struct sr_ns_host *h, int clone_flags,
+    unsigned *seen)
+{
+	struct sr_ns_id id, me;
+
+	if (ns_id("user", &me) < 0)
+		return;
+	if ((clone_flags & CLONE_NEWUSER) && differ(&h->user, &me))
+		*seen |= SR_NS_SEEN_USER;
+	if ((clone_flags & CLONE_NEWPID) && ns_id("pid", &id) == 0 &&
+	    differ(&h->pid, &id) && owned_by("pid", &me))
+		*seen |= SR_NS_SEEN_PID;
+	if ((clone_flags & CLONE_NEWCGROUP) && ns_id("cgroup", &id) == 0 &&
+	    differ(&h->cgroup, &id) && owned_by("cgroup", &me))
+		*seen |= SR_NS_SEEN_CGROUP;
+}
+
+void
+sr_ns_seen_report(unsigned seen, struct sr_isolation *iso)
+{
+	iso->user_ns = (seen & SR_NS_SEEN_USER) != 0;
+	iso->pid_ns = (seen & SR_NS_SEEN_PID) != 0;
+	iso->mount_ns = (seen & SR_NS_SEEN_MNT) != 0;
+	iso->net_ns = (seen & SR_NS_SEEN_NET) != 0;
+	iso->ipc_ns = (seen & SR_NS_SEEN_IPC) != 0;
+	iso->uts_ns = (seen & SR_NS_SEEN_UTS) != 0;
+	iso->cgroup_ns = (seen & SR_NS_SEEN_CGROUP) != 0;
 }
 
 int

@@ -52,15 +52,22 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Start init.  With a cgroup v2 leaf, clone3(CLONE_INTO_CGROUP) starts it
- * directly inside (*in_cgroup = true): no moment outside the limits and
- * no write to cgroup.procs.  Any failure of clone3 (older kernel, seccomp
- * of an outer container, permission) falls back to clone(2); the caller
- * then attaches init through cgroup.procs before the first run. */
+/* Start init, in its user and pid namespaces only (ns.h: init makes
+ * the others itself, beside our work after clone); *flags says which.
+ * With a cgroup v2 leaf, clone3(CLONE_INTO_CGROUP) starts it directly
+ * inside (*in_cgroup = true): no moment outside the limits and no write
+ * to cgroup.procs.  Any failure of clone3 (older kernel, seccomp of an
+ * outer container, permission) falls back to clone(2); the caller then
+ * attaches init through cgroup.procs before the first run, and the
+ * cgroup namespace comes with clone, as init cannot know when it is in
+ * its cgroup.  Init joins cgroup v1 leaves itself (n_join), then makes
+ * its cgroup namespace. */
 static pid_t
-start_init(const struct sr_cgroup *cg, bool *in_cgroup)
+start_init(const struct sr_cgroup *cg, int n_join, bool *in_cgroup,
+    int *flags)
 {
 	*in_cgroup = false;
+	*flags = SR_NS_CLONE_FLAGS;
 	if (sr_host_userns_denied_for_test()) {
 		errno = EPERM;	/* unit tests: a host without userns */
 		return -1;
@@ -71,7 +78,7 @@ start_init(const struct sr_cgroup *cg, bool *in_cgroup)
 		long pid;
 
 		memset(&a, 0, sizeof(a));
-		a.flags = (uint64_t)SR_NS_FLAGS | CLONE_INTO_CGROUP;
+		a.flags = (uint64_t)*flags | CLONE_INTO_CGROUP;
 		a.exit_signal = SIGCHLD;
 		a.cgroup = (uint64_t)cg->v2_fd;
 		pid = syscall(SYS_clone3, &a, sizeof(a));
@@ -81,7 +88,9 @@ start_init(const struct sr_cgroup *cg, bool *in_cgroup)
 		}
 	}
 #endif
-	return (pid_t)syscall(SYS_clone, SR_NS_FLAGS | SIGCHLD, NULL, NULL,
+	if (cg->kind != SR_CGROUP_NONE && n_join == 0)
+		*flags |= CLONE_NEWCGROUP;
+	return (pid_t)syscall(SYS_clone, *flags | SIGCHLD, NULL, NULL,
 	    NULL, 0);
 }
 
@@ -250,6 +259,7 @@ fill_child(struct sr_box *b, int chan)
 	c->args_area = pl->args_area;
 	c->args_len = pl->args_len;
 	c->session = pl->loop;
+	sr_ns_host_ids(&c->host_ns);
 }
 
 /* The seccomp filter, compiled while init builds the root filesystem
@@ -374,6 +384,8 @@ ready(struct sr_box *b, struct sr_diag *d)
 	b->ready_pending = false;
 	if (wait_ready(b, d) < 0)
 		return -1;
+	/* the namespaces, as init saw them before READY */
+	sr_ns_seen_report(b->shm->ns_seen, &b->iso);
 	if (b->child.n_cg_join > 0 && !b->iso.cgroup &&
 	    sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
 		return fail_after_clone(b, d);
@@ -444,7 +456,7 @@ static int
 start(struct sr_box *b, bool wait, struct sr_diag *d)
 {
 	cpu_set_t saved;
-	int sv[2], i, rc;
+	int sv[2], i, rc, flags;
 	bool in_cgroup, moved;
 
 	if (sr_chan_pair(sv) < 0)
@@ -453,8 +465,9 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 	b->child.one_run = !wait;
 	/* cgroup v1: init writes itself into the leaves (cgroup.h) */
 	b->child.n_cg_join = sr_cgroup_join_fds(&b->cg, b->child.cg_join);
-	b->pid = start_init(&b->cg, &in_cgroup);
+	b->pid = start_init(&b->cg, b->child.n_cg_join, &in_cgroup, &flags);
 	if (b->pid == 0) {
+		b->child.clone_flags = flags;
 		close(sv[0]);
 		_exit(sr_child_init(&b->child));
 	}
@@ -476,9 +489,6 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 	}
 	close(sv[1]);
 	b->chan = sv[0];
-	/* clone(2) with these flags succeeded: the namespaces exist */
-	b->iso.user_ns = b->iso.mount_ns = b->iso.pid_ns = b->iso.net_ns =
-	    b->iso.ipc_ns = b->iso.uts_ns = b->iso.cgroup_ns = true;
 	if (sr_ns_write_maps(b->pid, b->child.uid, b->child.gid,
 	    b->plan->sub_uid, &b->iso.host_uid, d) < 0)
 		return fail_after_clone(b, d);
