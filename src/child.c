@@ -999,7 +999,7 @@ make_namespaces(struct sr_sandbox *sb, struct sr_diag *d)
 	unsigned seen = 0;
 	int flags = SR_NS_INIT_FLAGS;
 
-	if (!(sb->clone_flags & CLONE_NEWCGROUP))
+	if (!(sb->clone_flags & CLONE_NEWCGROUP) && !sb->cg_late)
 		flags |= CLONE_NEWCGROUP;
 	if (injected(SR_STEP_NAMESPACES, d) < 0 ||
 	    sr_ns_unshare(flags, &seen, d) < 0)
@@ -1007,6 +1007,32 @@ make_namespaces(struct sr_sandbox *sb, struct sr_diag *d)
 	sr_ns_seen_cloned(&sb->host_ns, sb->clone_flags, &seen);
 	if (sb->shared != NULL)
 		sb->shared->ns_seen = seen;
+	return 0;
+}
+
+/* Init, at GO, when the supervisor set the cgroup up after clone
+ * (cg_late): into its v1 leaves (their files came with GO; none: it
+ * attached init itself), then the cgroup namespace and the quotas that
+ * forbid more, and what the cgroup decided of the plan (shared page). */
+static struct sr_rlimits late_rl;
+
+static int
+late_cgroup(struct sr_sandbox *sb, int *fds, int nfds, struct sr_diag *d)
+{
+	unsigned seen = 0;
+
+	if (sr_cgroup_join_self(fds, nfds, d) < 0 ||
+	    sr_ns_unshare(CLONE_NEWCGROUP, &seen, d) < 0 ||
+	    sr_quota_bound_userns(d) < 0)
+		return -1;
+	if (sb->shared == NULL)
+		return sr_diag_set(d, "no shared page");
+	sb->shared->ns_seen |= seen;
+	late_rl = sb->shared->rl;
+	sb->rlimits = &late_rl;
+	sb->plan->tmp_size = sb->shared->tmpfs_size[0];
+	sb->plan->work_size = sb->shared->tmpfs_size[1];
+	sb->plan->shm_size = sb->shared->tmpfs_size[2];
 	return 0;
 }
 
@@ -1031,15 +1057,19 @@ sr_child_init(void *arg)
 	if (sr_cgroup_join_self(sb->cg_join, sb->n_cg_join, &d) < 0 ||
 	    make_namespaces(sb, &d) < 0)
 		fail(sb->chan, &d, 125);
-	/* While the supervisor writes the id maps (newuidmap: ~1 ms), what
-	 * needs no mapping, with every capability of the new user
-	 * namespace held: its quotas and the bind sources. */
-	if (sr_quota_bound_userns(&d) < 0 ||
+	/* While the supervisor writes the id maps (newuidmap: ~1 ms) or
+	 * sets up the cgroup, what needs no mapping, with every capability
+	 * of the new user namespace held: its quotas and the bind sources. */
+	if ((!sb->cg_late && sr_quota_bound_userns(&d) < 0) ||
 	    injected(SR_STEP_SOURCES, &d) < 0 ||
 	    sr_mounts_open_sources(sb->plan, &d) < 0)
 		fail(sb->chan, &d, 125);
 	if (sr_chan_recv(sb->chan, &m, fds, &nfds) != 1 || m.type != SR_MSG_GO)
 		_exit(125);	/* supervisor gone or failed: it reports */
+	if (sb->cg_late && late_cgroup(sb, fds, nfds, &d) < 0)
+		fail(sb->chan, &d, 125);
+	for (i = 0; !sb->cg_late && i < nfds; i++)
+		close(fds[i]);
 	setup(sb);
 
 	memset(&sa, 0, sizeof(sa));

@@ -6,8 +6,10 @@
  *     create the mount, network, IPC, UTS and cgroup namespaces (the
  *     user and pid ones come with clone) -> the user namespace's
  *     quotas -> open the bind sources -> wait for GO (the uid/gid maps
- *     are written) -> become the sandbox user -> mounts and pivot_root ->
- *     hostname -> loopback -> send READY
+ *     are written; with a cgroup v1 set up after clone, cg_late, GO
+ *     brings the leaves' files: join them, then the cgroup namespace
+ *     and the quotas, not before) -> become the sandbox user -> mounts
+ *     and pivot_root -> hostname -> loopback -> send READY
  *   init, at WARM (a pool's sandbox whose policy has a warm driver,
  *   driver.h): fork the driver as a program (below) with stdio on
  *   /dev/null and its control socket -> wait for its ready record ->
@@ -62,6 +64,10 @@ struct sr_filter_shm {
 	/* Init's, before READY: the namespaces it saw new and owned by the
 	 * sandbox's user namespace (SR_NS_SEEN_*). */
 	uint32_t ns_seen;
+	/* The supervisor's, before GO, when it set the cgroup up after
+	 * clone (sr_sandbox.cg_late): what depends on the cgroup had. */
+	struct sr_rlimits rl;
+	uint64_t tmpfs_size[3];	/* /tmp, the work dir, /dev/shm */
 	struct sock_filter insns[BPF_MAXINSNS];
 };
 
@@ -80,6 +86,9 @@ struct sr_sandbox {
 	size_t args_len;	/* them so /proc/1/cmdline shows nothing of ours */
 	int cg_join[SR_CGROUP_JOIN_MAX];	/* cgroup v1 `tasks` files init */
 	int n_cg_join;		/* writes itself into, first (cgroup.h) */
+	bool cg_late;		/* the cgroup is set up after clone: its
+				 * files come with GO, the rlimits and the
+				 * tmpfs sizes in the shared page */
 	bool one_run;		/* a cold run's box: init ends after STATUS */
 	int clone_flags;	/* the namespaces init was cloned with */
 	struct sr_ns_host host_ns;	/* the supervisor's, to compare */
