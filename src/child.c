@@ -1012,8 +1012,10 @@ make_namespaces(struct sr_sandbox *sb, struct sr_diag *d)
 
 /* Init, at GO, when the supervisor set the cgroup up after clone
  * (cg_late): into its v1 leaves (their files came with GO; none: it
- * attached init itself), then the cgroup namespace and the quotas that
- * forbid more, and what the cgroup decided of the plan (shared page). */
+ * attached init itself), then the cgroup namespace, for which the
+ * quota (0 since before GO) is raised to 1 and set back (only init runs
+ * here yet, as around mounts_stage's open_tree), and what the cgroup
+ * decided of the plan (shared page). */
 static struct sr_rlimits late_rl;
 
 static int
@@ -1022,8 +1024,9 @@ late_cgroup(struct sr_sandbox *sb, int *fds, int nfds, struct sr_diag *d)
 	unsigned seen = 0;
 
 	if (sr_cgroup_join_self(fds, nfds, d) < 0 ||
+	    sr_quota_set("max_cgroup_namespaces", 1, d) < 0 ||
 	    sr_ns_unshare(CLONE_NEWCGROUP, &seen, d) < 0 ||
-	    sr_quota_bound_userns(d) < 0)
+	    sr_quota_set("max_cgroup_namespaces", 0, d) < 0)
 		return -1;
 	if (sb->shared == NULL)
 		return sr_diag_set(d, "no shared page");
@@ -1060,7 +1063,7 @@ sr_child_init(void *arg)
 	/* While the supervisor writes the id maps (newuidmap: ~1 ms) or
 	 * sets up the cgroup, what needs no mapping, with every capability
 	 * of the new user namespace held: its quotas and the bind sources. */
-	if ((!sb->cg_late && sr_quota_bound_userns(&d) < 0) ||
+	if (sr_quota_bound_userns(&d) < 0 ||
 	    injected(SR_STEP_SOURCES, &d) < 0 ||
 	    sr_mounts_open_sources(sb->plan, &d) < 0)
 		fail(sb->chan, &d, 125);

@@ -7,8 +7,8 @@
  *     user and pid ones come with clone) -> the user namespace's
  *     quotas -> open the bind sources -> wait for GO (the uid/gid maps
  *     are written; with a cgroup v1 set up after clone, cg_late, GO
- *     brings the leaves' files: join them, then the cgroup namespace
- *     and the quotas, not before) -> become the sandbox user -> mounts
+ *     brings the leaves' files: join them, then the cgroup namespace,
+ *     its quota raised to 1 around it) -> become the sandbox user -> mounts
  *     and pivot_root -> hostname -> loopback -> send READY
  *   init, at WARM (a pool's sandbox whose policy has a warm driver,
  *   driver.h): fork the driver as a program (below) with stdio on
