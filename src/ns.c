@@ -169,20 +169,25 @@ static const struct {
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
-/* Our namespace NAME (a /proc/self/ns name): 0, or -1 and a zero id. */
+/* The namespace an fd or a /proc/self/ns name (at DFD) stands for:
+ * 0, or -1 and a zero id. */
 static int
-ns_id(const char *name, struct sr_ns_id *id)
+id_of(int dfd, const char *name, struct sr_ns_id *id)
 {
-	char path[40];
 	struct stat st;
 
 	memset(id, 0, sizeof(*id));
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
-	if (stat(path, &st) < 0)
+	if (dfd < 0 || fstatat(dfd, name, &st, name[0] ? 0 : AT_EMPTY_PATH) < 0)
 		return -1;
 	id->dev = (unsigned long long)st.st_dev;
 	id->ino = (unsigned long long)st.st_ino;
 	return 0;
+}
+
+static int
+open_ns_dir(void)
+{
+	return open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 /* Both read, and two different namespaces. */
@@ -193,63 +198,68 @@ differ(const struct sr_ns_id *a, const struct sr_ns_id *b)
 	    (a->dev != b->dev || a->ino != b->ino);
 }
 
-/* Our namespace NAME is owned by our own user namespace ME (what the
- * kernel answers to NS_GET_USERNS). */
+/* Our namespace NAME (at DFD) differs from WAS and is owned by our own
+ * user namespace ME (what the kernel answers to NS_GET_USERNS). */
 static bool
-owned_by(const char *name, const struct sr_ns_id *me)
+new_and_ours(int dfd, const char *name, const struct sr_ns_id *was,
+    const struct sr_ns_id *me)
 {
-	struct stat st;
-	char path[40];
+	struct sr_ns_id now, owner;
 	int fd, ufd;
-	bool same;
 
-	if (me->ino == 0)
+	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return false;
-	ufd = ioctl(fd, NS_GET_USERNS);
+	ufd = id_of(fd, "", &now) == 0 && differ(was, &now) ?
+	    ioctl(fd, NS_GET_USERNS) : -1;
 	close(fd);
 	if (ufd < 0)
 		return false;
-	same = fstat(ufd, &st) == 0 &&
-	    (unsigned long long)st.st_dev == me->dev &&
-	    (unsigned long long)st.st_ino == me->ino;
+	(void)id_of(ufd, "", &owner);
 	close(ufd);
-	return same;
+	return me->ino != 0 && owner.ino != 0 && !differ(&owner, me);
 }
 
 void
 sr_ns_host_ids(struct sr_ns_host *h)
 {
-	(void)ns_id("user", &h->user);
-	(void)ns_id("pid", &h->pid);
-	(void)ns_id("cgroup", &h->cgroup);
+	int dfd = open_ns_dir();
+
+	(void)id_of(dfd, "user", &h->user);
+	(void)id_of(dfd, "pid", &h->pid);
+	(void)id_of(dfd, "cgroup", &h->cgroup);
+	if (dfd >= 0)
+		close(dfd);
 }
 
 int
 sr_ns_unshare(int flags, unsigned *seen, struct sr_diag *d)
 {
-	struct sr_ns_id before[N_KINDS], after, me;
+	struct sr_ns_id before[N_KINDS], me;
 	char names[64] = "";
+	int dfd = open_ns_dir();
 	size_t i;
 
 	for (i = 0; i < N_KINDS; i++) {
 		if (!(flags & kinds[i].flag))
 			continue;
-		(void)ns_id(kinds[i].name, &before[i]);
+		(void)id_of(dfd, kinds[i].name, &before[i]);
 		if (names[0])
 			strlcat(names, " ", sizeof(names));
 		strlcat(names, kinds[i].name, sizeof(names));
 	}
-	if (unshare(flags) < 0)
-		return sr_diag_errno(d, "create the %s namespaces", names);
-	(void)ns_id("user", &me);
+	if (unshare(flags) < 0) {
+		sr_diag_errno(d, "create the %s namespaces", names);
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	(void)id_of(dfd, "user", &me);
 	for (i = 0; i < N_KINDS; i++)
 		if ((flags & kinds[i].flag) &&
-		    ns_id(kinds[i].name, &after) == 0 &&
-		    differ(&before[i], &after) && owned_by(kinds[i].name, &me))
+		    new_and_ours(dfd, kinds[i].name, &before[i], &me))
 			*seen |= kinds[i].bit;
+	if (dfd >= 0)
+		close(dfd);
 	return 0;
 }
 
@@ -257,18 +267,21 @@ void
 sr_ns_seen_cloned(const struct sr_ns_host *h, int clone_flags,
     unsigned *seen)
 {
-	struct sr_ns_id id, me;
+	struct sr_ns_id me;
+	int dfd = open_ns_dir();
 
-	if (ns_id("user", &me) < 0)
-		return;
-	if ((clone_flags & CLONE_NEWUSER) && differ(&h->user, &me))
-		*seen |= SR_NS_SEEN_USER;
-	if ((clone_flags & CLONE_NEWPID) && ns_id("pid", &id) == 0 &&
-	    differ(&h->pid, &id) && owned_by("pid", &me))
-		*seen |= SR_NS_SEEN_PID;
-	if ((clone_flags & CLONE_NEWCGROUP) && ns_id("cgroup", &id) == 0 &&
-	    differ(&h->cgroup, &id) && owned_by("cgroup", &me))
-		*seen |= SR_NS_SEEN_CGROUP;
+	if (id_of(dfd, "user", &me) == 0) {
+		if ((clone_flags & CLONE_NEWUSER) && differ(&h->user, &me))
+			*seen |= SR_NS_SEEN_USER;
+		if ((clone_flags & CLONE_NEWPID) &&
+		    new_and_ours(dfd, "pid", &h->pid, &me))
+			*seen |= SR_NS_SEEN_PID;
+		if ((clone_flags & CLONE_NEWCGROUP) &&
+		    new_and_ours(dfd, "cgroup", &h->cgroup, &me))
+			*seen |= SR_NS_SEEN_CGROUP;
+	}
+	if (dfd >= 0)
+		close(dfd);
 }
 
 void
