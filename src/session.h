@@ -96,9 +96,10 @@ int sr_session_dir(char *buf, size_t len, struct sr_diag *d);
 int sr_session_path(const char *name, char *buf, size_t len,
     struct sr_diag *d);
 /* The session process: serve on listening fd lfd until the session ends.
- * Never returns. */
+ * lost: the session of that name died without ending (its socket was
+ * stale), so the first call says restarted.  Never returns. */
 void sr_session_serve(int lfd, const char *name, const char *path,
-    uint64_t idle_ms, uint64_t life_ms, sr_session_call_fn fn)
+    uint64_t idle_ms, uint64_t life_ms, bool lost, sr_session_call_fn fn)
     __attribute__((noreturn));
 
 /* session_freeze.c: how a session's sandbox sleeps between calls. */

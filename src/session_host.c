@@ -68,7 +68,7 @@ sr_session_retitle(char *area, size_t len, const char *title)
 
 /* The session process, in the server's child. */
 static void __attribute__((noreturn))
-child(int lfd, pid_t server, const struct sr_serve_session_msg *m)
+child(int lfd, pid_t server, const struct sr_serve_session_msg *m, bool lost)
 {
 	char title[SR_SERVE_SESSION_NAME + 32];
 	sigset_t none;
@@ -91,7 +91,8 @@ child(int lfd, pid_t server, const struct sr_serve_session_msg *m)
 		_exit(125);
 	snprintf(title, sizeof(title), "sandrun-session %s", m->name);
 	sr_session_retitle(H.area, H.len, title);
-	sr_session_serve(3, m->name, m->path, m->idle_ms, m->life_ms, H.fn);
+	sr_session_serve(3, m->name, m->path, m->idle_ms, m->life_ms, lost,
+	    H.fn);
 }
 
 static struct hosted *
@@ -111,6 +112,7 @@ sr_session_host(const struct sr_serve_session_msg *m, struct sr_diag *d)
 	struct hosted *h;
 	pid_t pid, self = getpid();
 	int lfd, c, pidfd;
+	bool lost;
 
 	if (H.fn == NULL)
 		return sr_diag_kind(d, SR_DIAG_SETUP, "this server hosts no sessions");
@@ -123,6 +125,10 @@ sr_session_host(const struct sr_serve_session_msg *m, struct sr_diag *d)
 			close(c);
 		return 0;
 	}
+	/* A socket nobody listens on: its session process died without
+	 * ending (a session that ends removes its socket first), so the
+	 * new one's first call says restarted. */
+	lost = errno == ECONNREFUSED;
 	if (H.n >= SR_SESSION_HOST_MAX)
 		return sr_diag_kind(d, SR_DIAG_SETUP,
 		    "session %s: this server hosts %d sessions already",
@@ -136,7 +142,7 @@ sr_session_host(const struct sr_serve_session_msg *m, struct sr_diag *d)
 		return -1;
 	}
 	if (pid == 0)
-		child(lfd, self, m);
+		child(lfd, self, m, lost);
 	close(lfd);
 	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
 		sr_diag_errno(d, "pidfd_open");

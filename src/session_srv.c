@@ -36,6 +36,7 @@ static struct {
 	uint64_t calls, created_ms, last_ms, idle_ms, life_ms, max_calls;
 	uint64_t req_idle_ms, req_life_ms;	/* the command line's, or 0 */
 	bool active, configured, ran;
+	bool lost;			/* the last session of this name died */
 	int lfd, cfd;			/* listening, the call's connection */
 } S;
 
@@ -267,7 +268,8 @@ sr_session_run(struct sr_plan *plan, struct sr_policy **policy,
 	if (S.box != NULL && !box_alive())
 		drop_box();
 	if (S.box == NULL) {
-		restarted = S.calls > 0;
+		restarted = S.calls > 0 || S.lost;
+		S.lost = false;
 		if (new_box(plan, policy, d) < 0)
 			return -1;
 		fresh = true;
@@ -440,7 +442,7 @@ serve_conn(int cfd, void *buf, sr_session_call_fn fn)
 
 void
 sr_session_serve(int lfd, const char *name, const char *path,
-    uint64_t idle_ms, uint64_t life_ms, sr_session_call_fn fn)
+    uint64_t idle_ms, uint64_t life_ms, bool lost, sr_session_call_fn fn)
 {
 	void *buf = sr_xmalloc(SR_SERVE_MSG_MAX);
 	struct pollfd p = { lfd, POLLIN, 0 };
@@ -455,6 +457,7 @@ sr_session_serve(int lfd, const char *name, const char *path,
 	/* Until the first call sets them (sr_session_apply). */
 	S.req_idle_ms = idle_ms;
 	S.req_life_ms = life_ms;
+	S.lost = lost;
 	S.idle_ms = S.life_ms = 60 * 1000;
 	S.created_ms = S.last_ms = sr_now_ms();
 	for (;;) {

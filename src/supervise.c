@@ -20,6 +20,7 @@
 #include "classify.h"
 #include "report.h"
 #include "sandbox.h"
+#include "treecpu.h"
 #include "util.h"
 #include "value.h"
 
@@ -27,6 +28,7 @@
 #define STOP_GRACE_MS 2000	/* init's time to clean up after a limit */
 #define DRAIN_MS 2000		/* reading leftovers after the sandbox died */
 #define CPU_POLL_MS 100		/* cgroup CPU usage check, at most this apart */
+#define TREE_CPU_GRACE_MS 1000	/* past the limit: a cold run's hard rlimit */
 #define RELAY_BUF (64 * 1024)	/* stdin relay: bounded memory */
 #define SPLICE_CHUNK (1 << 20)
 
@@ -140,6 +142,8 @@ struct watch {
 	struct pass pass_out, pass_err;
 	struct fast fast;
 	uint64_t deadline, kill_at, drain_until, cpu_at, stop_at;
+	uint64_t tree_base_ms;	/* tree_cpu: the tree's CPU at the start */
+	bool tree_cpu;		/* CPU limit sampled from /proc (treecpu.h) */
 	bool timed_out, interrupted, output_over, cpu_over, killed;
 	bool have_status, have_facts, have_diag, chan_done;
 	char *value, *value_png;	/* a session call's (value.h) */
@@ -200,6 +204,15 @@ watch_start(struct watch *w, struct sr_box *b, struct sr_diag *d)
 	    b->limits[SR_LIM_CPU].mech == SR_MECH_CGROUP2))
 		w->cpu_at = b->start + (l->cpu_ms < CPU_POLL_MS ? l->cpu_ms :
 		    CPU_POLL_MS);
+	/* A session's interpreter without a cgroup: its soft RLIMIT_CPU
+	 * (SIGXCPU, which it may ignore) moves to each call's limit; the
+	 * kill a cold run's hard limit gives one second later comes from
+	 * here, by the tree's CPU time. */
+	else if (l->cpu_ms != SR_UNLIMITED && w->pl->loop &&
+	    sr_tree_cpu_ms(b->pid, &w->tree_base_ms) == 0) {
+		w->tree_cpu = true;
+		w->cpu_at = b->start + CPU_POLL_MS;
+	}
 	w->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (w->ncpu < 1)
 		w->ncpu = 1;
@@ -327,6 +340,14 @@ check_cpu(struct watch *w, uint64_t now)
 	w->cpu_at = 0;
 	if (w->chan_done || w->timed_out || w->interrupted) {
 		/* the program ended, or another cause stops it */
+	} else if (w->tree_cpu) {
+		if (sr_tree_cpu_ms(w->b->pid, &us) == 0 &&
+		    us - MIN(us, w->tree_base_ms) >= limit + TREE_CPU_GRACE_MS) {
+			w->cpu_over = true;
+			stop_sandbox(w, now);
+		} else {
+			w->cpu_at = now + CPU_POLL_MS;
+		}
 	} else if (sr_cgroup_cpu_usage(&w->b->cg, &us) < 0) {
 		w->cpu_at = now + CPU_POLL_MS;
 	} else if ((us -= MIN(us, w->b->cpu_base.cpu_usage_us)) / 1000 >=

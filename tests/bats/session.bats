@@ -464,6 +464,11 @@ print("valid")
 	# init (asleep) must not keep the session's socket answering
 	run -1 timeout 20 "$SANDRUN" -p sh --session sk --json --exec -- cat f
 	[ "$(json .session.call)" = 1 ]
+	# its files are gone, and the call says why
+	[ "$(json .session.restarted)" = true ]
+	run -0 "$SANDRUN" -p sh --session sk --json --exec -- true
+	[ "$(json .session.call)" = 2 ]
+	[ "$(json .session.restarted)" = false ]
 	run -0 "$SANDRUN" --end-session sk
 	# the killed session's init dies once it is thawed (next session's sweep)
 	for _ in $(seq 100); do
@@ -703,6 +708,12 @@ start_serve() {
 	assert_output '[]'
 	run -1 "$SANDRUN" -p sh --session sk2 --json --exec -- cat f
 	[ "$(json .session.call)" = 1 ]
+	[ "$(json .session.restarted)" = true ]
+	run -0 "$SANDRUN" --end-session sk2
+	# a session that ended is no restart
+	run -0 "$SANDRUN" -p sh --session sk2 --json --exec -- true
+	[ "$(json .session.restarted)" = false ]
+	run -0 "$SANDRUN" --end-session sk2
 }
 
 @test "session (python): a thread does not run between calls" {
@@ -772,4 +783,18 @@ PY
 	run "$SANDRUN" --session cb --json --cpu-time 1s burn4.py
 	[ "$(json .limit_hit)" = cpu_time ]
 	[[ "$(json .stdout.text)" != *survived* ]]
+}
+
+@test "session (python): a call that ignores SIGXCPU is still stopped at its CPU limit" {
+	printf 'import signal, time\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nt = time.process_time()\nwhile time.process_time() - t < 6: pass\nprint("survived")\n' >ign.py
+	echo 'x = 1' >one.py
+	run -0 "$SANDRUN" --session ci --json --cpu-time 1s --timeout 20s one.py
+	run "$SANDRUN" --session ci --json --cpu-time 1s --timeout 20s ign.py
+	echo "mechanism $(json .limits.cpu_time.mechanism), cpu $(json .time.cpu_user_ms)+$(json .time.cpu_sys_ms) ms, wall $(json .time.wall_ms) ms" >&3
+	[ "$(json .limit_hit)" = cpu_time ]
+	[[ "$(json .stdout.text)" != *survived* ]]
+	# stopped within the cold run's grace (the limit and one second),
+	# not at the wall-clock limit
+	[ "$(json .time.wall_ms)" -lt 5000 ]
+	run -0 "$SANDRUN" --end-session ci
 }
