@@ -394,8 +394,9 @@ ready(struct sr_box *b, struct sr_diag *d)
 }
 
 /* A cold run may send RUN before READY once init is seen in its
- * cgroup (init joins first thing, so it normally is by the time RUN is
- * ready to go); if not yet, READY first, as a pool's create does. */
+ * cgroup (init joins first thing, or right after GO, so it normally is
+ * by the time RUN is ready to go); if not yet, READY first, as a pool's
+ * create does. */
 static bool
 may_run_early(struct sr_box *b)
 {
