@@ -55,7 +55,8 @@
 
 /* Names that no policy may allow (SECURITY.md 2.4 and cases 14-17, 40,
  * 51).  Names that do not exist on x86_64 (vm86, vm86old) are listed so a
- * policy naming them gets this error rather than "unknown". */
+ * policy naming them gets this error rather than "unknown".  Sorted by
+ * strcmp (is_forbidden() searches it; test_filter.c checks the order). */
 static const char *const forbidden[] = {
 	"_sysctl", "acct", "add_key", "adjtimex", "bpf", "chroot",
 	"clock_adjtime", "clock_settime", "create_module", "delete_module",
@@ -215,15 +216,26 @@ enum {
 	NR_FORBIDDEN = 1 << 2,	/* in forbidden[] */
 };
 
+static int
+cmp_name(const void *key, const void *elt)
+{
+	return strcmp(key, *(const char *const *)elt);
+}
+
 static bool
 is_forbidden(const char *name)
 {
-	size_t i;
+	return bsearch(name, forbidden, SR_ARRAY_SIZE(forbidden),
+	    sizeof(forbidden[0]), cmp_name) != NULL;
+}
 
-	for (i = 0; i < SR_ARRAY_SIZE(forbidden); i++)
-		if (strcmp(forbidden[i], name) == 0)
-			return true;
-	return false;
+bool
+sr_filter_forbidden_sorted(void)
+{
+	for (size_t i = 1; i < SR_ARRAY_SIZE(forbidden); i++)
+		if (strcmp(forbidden[i - 1], forbidden[i]) >= 0)
+			return false;
+	return true;
 }
 
 /* x86_64 number of NAME, or -1 when neither libseccomp nor
@@ -489,11 +501,12 @@ mark(unsigned char *st, char *const *list, const char *what,
 
 	for (i = 0; list != NULL && list[i] != NULL; i++) {
 		const char *why = NULL;
+		bool forbid = is_forbidden(list[i]);
 
-		if (flag == NR_ALLOW && is_forbidden(list[i]))
+		if (flag == NR_ALLOW && forbid)
 			why = "can never be allowed";
 		nr = resolve(list[i]);
-		if (nr < 0 && why == NULL && !is_forbidden(list[i]))
+		if (nr < 0 && why == NULL && !forbid)
 			why = "unknown system call";
 		if (why != NULL) {
 			if (*off < sizeof(d->msg)) {

@@ -71,6 +71,10 @@ int sr_filter_install_listener(const struct sr_filter *f);
 char *sr_filter_syscall_name(int nr);
 
 /* sr_filter_known_syscall, sr_filter_forbidden_syscall: sysgroups.h */
+
+/* true when the forbidden-name table is in strcmp order, as the binary
+ * search of sr_filter_forbidden_syscall() needs (checked by the tests). */
+bool sr_filter_forbidden_sorted(void);
 #include "sysgroups.h"
 
 /* A line naming what, besides the policy, decides the compiled program:

@@ -63,6 +63,29 @@ hex4(struct scan *s, unsigned *v)
 	return 0;
 }
 
+/* The end of the run of plain string bytes (not a quote, a backslash or
+ * below 0x20) from i, eight bytes at a time: the classic "has a zero
+ * byte" and "has a byte less than n" word tests, exact as yes/no. */
+static size_t
+plain_run(const unsigned char *p, size_t i, size_t len)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t high = UINT64_C(0x8080808080808080);
+	uint64_t w, q, b;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+		    ((b - ones) & ~b)) & high)
+			break;
+	}
+	while (i < len && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
+}
+
 static int
 scan_string(struct scan *s)
 {
@@ -72,6 +95,7 @@ scan_string(struct scan *s)
 	for (;;) {
 		unsigned char ch;
 
+		s->i = plain_run((const unsigned char *)s->b, s->i, s->len);
 		if (s->i >= s->len) {
 			s->why = "unterminated string";
 			return -1;

@@ -135,8 +135,10 @@ struct sr_policy {
 	 * the work dir, /dev/shm.  Defaults: true, true, false. */
 	bool exec_tmp, exec_work, exec_shm;
 
-	char sha256[65];	/* hex sha256 of sr_policy_to_json() output;
-				 * empty until sr_policy_hash() */
+	/* hex sha256 of sr_policy_to_json() output, computed on first use
+	 * after sr_policy_hash() (read it with sr_policy_sha256()) */
+	char sha256_memo[65];
+	bool sha256_due;
 };
 
 /* Parse one JSON document (no extends resolution).  `file` is used only in
@@ -151,9 +153,16 @@ int sr_policy_parse(const char *buf, size_t len, const char *file,
 int sr_policy_load(const char *name_or_path, struct sr_policy **out,
     struct sr_diag *d);
 
-/* Fill the sha256 field: hash of the canonical JSON.  sr_policy_load
- * leaves it empty, so a caller that changes the policy hashes once. */
+/* Mark the policy hashed: its sha256 is that of the canonical JSON as it
+ * is now.  sr_policy_load leaves it unhashed, so a caller that changes
+ * the policy hashes once, after its changes.  The digest itself is
+ * computed when first read (most runs never read it); a caller that
+ * changes the policy again calls this again. */
 void sr_policy_hash(struct sr_policy *p);
+
+/* The hex sha256 since the last sr_policy_hash(), "" when never hashed.
+ * Computes it on first read (the policy caches it). */
+const char *sr_policy_sha256(const struct sr_policy *p);
 
 /* Canonical JSON of the resolved policy (loadable again). Caller frees. */
 char *sr_policy_to_json(const struct sr_policy *p);

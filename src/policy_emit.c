@@ -211,10 +211,25 @@ sr_policy_to_json(const struct sr_policy *p)
 void
 sr_policy_hash(struct sr_policy *p)
 {
-	char *s = sr_policy_to_json(p);
+	p->sha256_memo[0] = '\0';
+	p->sha256_due = true;
+}
 
-	SHA256Data((const uint8_t *)s, strlen(s), p->sha256);
-	free(s);
+const char *
+sr_policy_sha256(const struct sr_policy *p)
+{
+	/* the memo is a cache of a pure function of *p: the object is
+	 * allocated writable (sr_policy_load), only the view is const */
+	struct sr_policy *w = (struct sr_policy *)p;
+	char *s;
+
+	if (w->sha256_due) {
+		s = sr_policy_to_json(p);
+		SHA256Data((const uint8_t *)s, strlen(s), w->sha256_memo);
+		free(s);
+		w->sha256_due = false;
+	}
+	return w->sha256_memo;
 }
 
 void

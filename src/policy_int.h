@@ -21,7 +21,8 @@ int sr_policy_scan(const char *buf, size_t len, char *msg, size_t msglen);
 
 /* For keys[0..n-1] in document order, set first[i] to the index of the
  * earliest key equal to keys[i] ignoring ASCII case (first[i] == i when no
- * earlier key is).  O(n log n): the duplicate and case-variant key check. */
+ * earlier key is).  O(n log n), pairwise for n <= 16: the duplicate and
+ * case-variant key check. */
 void sr_policy_key_variants(const char *const *keys, size_t n, size_t *first);
 
 /* "EPERM" for EPERM, ...: the errno names a policy may use. */
@@ -31,13 +32,17 @@ const char *sr_policy_errno_name(int v);
  * every key and type; required keys only when the document has no
  * "extends".  Returns 0, the tree (caller frees with cJSON_Delete) and,
  * when pol is not NULL, the policy converted from it (complete when the
- * document has no "extends"), so a file is converted only once.
+ * document has no "extends"), so a file is converted only once.  With
+ * only_complete, a document with "extends" gives *pol = NULL (its
+ * conversion would never be the result).  A conversion that is not
+ * returned is made in check_only mode: the same checks and messages.
  * sr_policy_from_tree: convert a validated (merged) tree; with `complete`,
  * every required key must be present.  `file` names the file in
  * messages. */
 struct cJSON;
 int sr_policy_parse_tree(const char *buf, size_t len, const char *file,
-    struct cJSON **tree, struct sr_policy **pol, struct sr_diag *d);
+    bool only_complete, struct cJSON **tree, struct sr_policy **pol,
+    struct sr_diag *d);
 int sr_policy_from_tree(const struct cJSON *tree, const char *file,
     bool complete, struct sr_policy **out, struct sr_diag *d);
 
@@ -50,6 +55,8 @@ int sr_policy_from_tree(const struct cJSON *tree, const char *file,
 struct sr_pctx {
 	const char *file;
 	bool complete;		/* every required key must be there */
+	bool check_only;	/* the result is discarded: every check, but
+				 * no syscall sets built (policy_syscalls.c) */
 	bool workdir_bad;	/* run.workdir already reported */
 	char *errs;		/* "file: path: msg\n"... */
 	size_t len, cap;
@@ -108,13 +115,17 @@ void sr_policy_parse_session(struct sr_pctx *c, const struct cJSON *v,
 /* policy_merge.c: one parsed, validated policy file, and the merge of an
  * "extends" chain (rules in sandrun-policy(5), EXTENDS). */
 struct sr_policy_doc;
+/* keep: the policy converted alone may be the result (the first file of
+ * a chain); a parent's is never used, so it is only checked. */
 int sr_policy_doc_parse(const char *buf, size_t len, const char *file,
-    struct sr_policy_doc **out, struct sr_diag *d);
+    bool keep, struct sr_policy_doc **out, struct sr_diag *d);
 /* The "extends" value, or NULL when the document has none. */
 const char *sr_policy_doc_extends(const struct sr_policy_doc *doc);
 /* Merge docs[n - 1] (the root) then each child over it down to docs[0]
  * and convert the result, complete; `file` (docs[0]'s) names messages.
- * A single document is not converted again. */
+ * A single document is not converted again.  The documents' trees are
+ * used up (their items are moved into the result): resolve once, then
+ * only free them. */
 int sr_policy_doc_resolve(struct sr_policy_doc **docs, size_t n,
     const char *file, struct sr_policy **out, struct sr_diag *d);
 void sr_policy_doc_free(struct sr_policy_doc *doc);

@@ -265,7 +265,8 @@ sr_policy_load(const char *name_or_path, struct sr_policy **out,
 		if (read_policy(path, false, &buf, &len, &st, d) < 0)
 			goto out;
 		file = base_name(path);
-		rr = sr_policy_doc_parse(buf, len, file, &chain[n].doc, d);
+		rr = sr_policy_doc_parse(buf, len, file, n == 0, &chain[n].doc,
+		    d);
 		free(buf);
 		if (rr < 0) {
 			free(file);

@@ -17,7 +17,8 @@
 
 struct sr_policy_doc {
 	cJSON *tree;
-	struct sr_policy *pol;	/* converted alone; complete when no extends */
+	struct sr_policy *pol;	/* converted alone; complete when no extends;
+				 * NULL for a parent (sr_policy_doc_parse) */
 };
 
 static bool
@@ -64,18 +65,25 @@ lookup(cJSON **v, size_t n, const char *key)
 	return bsearch(&kp, v, n, sizeof(*v), cmp_item);
 }
 
+/* The parent's list (old, when a list) with app's elements moved to its
+ * end, in acc under it's key; returns the list now in acc. */
 static cJSON *
-append_list(cJSON *acc, cJSON *old, const cJSON *it, const cJSON *app)
+append_list(cJSON *acc, cJSON *old, const cJSON *it, cJSON *app)
 {
-	cJSON *list = cJSON_IsArray(old) ? cJSON_Duplicate(old, 1) :
-	    cJSON_CreateArray();
+	cJSON *list, *e;
 
-	for (const cJSON *e = app->child; e != NULL; e = e->next)
-		cJSON_AddItemToArray(list, cJSON_Duplicate(e, 1));
-	if (old != NULL)
-		cJSON_ReplaceItemInObjectCaseSensitive(acc, it->string, list);
-	else
-		cJSON_AddItemToObject(acc, it->string, list);
+	if (cJSON_IsArray(old))
+		list = old;
+	else {
+		list = cJSON_CreateArray();
+		if (old != NULL)
+			cJSON_ReplaceItemInObjectCaseSensitive(acc, it->string,
+			    list);
+		else
+			cJSON_AddItemToObject(acc, it->string, list);
+	}
+	while ((e = app->child) != NULL)
+		cJSON_AddItemToArray(list, cJSON_DetachItemViaPointer(app, e));
 	return list;
 }
 
@@ -86,18 +94,20 @@ append_list(cJSON *acc, cJSON *old, const cJSON *it, const cJSON *app)
  *  - anything else replaces.
  * acc's keys are looked up in a sorted index whose slots follow each
  * replacement; removed items are kept alive in `gone` until the end, so
- * the binary search never reads freed memory. */
+ * the binary search never reads freed memory.  Items are moved out of
+ * child (which the caller deletes), not copied. */
 static void
-merge(cJSON *acc, const cJSON *child, bool top)
+merge(cJSON *acc, cJSON *child, bool top)
 {
-	cJSON *gone = cJSON_CreateArray(), **idx;
-	const cJSON *it;
+	cJSON *gone = cJSON_CreateArray(), **idx, *it, *next;
 	size_t n;
 
 	idx = index_object(acc, &n);
-	for (it = child->child; it != NULL; it = it->next) {
+	for (it = child->child; it != NULL; it = next) {
 		cJSON **slot = lookup(idx, n, it->string);
 		cJSON *old = slot != NULL ? *slot : NULL, *app, *rep;
+
+		next = it->next;
 
 		if (top && strcmp(it->string, "extends") == 0)
 			continue;
@@ -116,13 +126,13 @@ merge(cJSON *acc, const cJSON *child, bool top)
 		} else if (cJSON_IsObject(it) && cJSON_IsObject(old)) {
 			merge(old, it, false);
 		} else if (old != NULL) {
-			/* the duplicate keeps the key (it->string) */
-			rep = cJSON_Duplicate(it, 1);
+			/* the moved item keeps its key (it->string) */
+			rep = cJSON_DetachItemViaPointer(child, it);
 			cJSON_ReplaceItemViaPointer(acc, old, rep);
 			*slot = rep;
 		} else {
 			cJSON_AddItemToObject(acc, it->string,
-			    cJSON_Duplicate(it, 1));
+			    cJSON_DetachItemViaPointer(child, it));
 		}
 	}
 	free(idx);
@@ -131,11 +141,12 @@ merge(cJSON *acc, const cJSON *child, bool top)
 
 int
 sr_policy_doc_parse(const char *buf, size_t len, const char *file,
-    struct sr_policy_doc **out, struct sr_diag *d)
+    bool keep, struct sr_policy_doc **out, struct sr_diag *d)
 {
 	struct sr_policy_doc *doc = sr_xcalloc(1, sizeof(*doc));
 
-	if (sr_policy_parse_tree(buf, len, file, &doc->tree, &doc->pol, d) < 0) {
+	if (sr_policy_parse_tree(buf, len, file, true, &doc->tree,
+	    keep ? &doc->pol : NULL, d) < 0) {
 		free(doc);
 		return -1;
 	}
@@ -165,8 +176,9 @@ sr_policy_doc_resolve(struct sr_policy_doc **docs, size_t n, const char *file,
 		*out = sr_steal_ptr(&docs[0]->pol);
 		return 0;
 	}
-	/* Root first, then each child over it. */
-	acc = cJSON_Duplicate(docs[n - 1]->tree, 1);
+	/* Root first, then each child over it; the documents' trees are
+	 * used up (moved, not copied) */
+	acc = sr_steal_ptr(&docs[n - 1]->tree);
 	for (size_t i = n - 1; i-- > 0;)
 		merge(acc, docs[i]->tree, true);
 	cJSON_DeleteItemFromObjectCaseSensitive(acc, "extends");

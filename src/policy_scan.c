@@ -30,6 +30,24 @@ line_col(const char *b, size_t off, unsigned *line, unsigned *col)
 	}
 }
 
+/* The length of buf's leading ASCII, eight bytes at a time: ASCII is
+ * valid UTF-8 byte by byte, so only the rest needs the full check. */
+static size_t
+ascii_prefix(const char *buf, size_t len)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, buf + i, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			break;
+	}
+	while (i < len && (unsigned char)buf[i] < 0x80)
+		i++;
+	return i;
+}
+
 int
 sr_policy_scan(const char *buf, size_t len, char *msg, size_t msglen)
 {
@@ -57,7 +75,8 @@ sr_policy_scan(const char *buf, size_t len, char *msg, size_t msglen)
 		    col);
 		return -1;
 	}
-	if ((bad = sr_utf8_valid_prefix(buf, len)) != len) {
+	bad = ascii_prefix(buf, len);
+	if ((bad += sr_utf8_valid_prefix(buf + bad, len - bad)) != len) {
 		line_col(buf, bad, &line, &col);
 		snprintf(msg, msglen, "line %u, column %u: invalid UTF-8", line,
 		    col);

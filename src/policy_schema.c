@@ -89,16 +89,34 @@ flush_errors(struct sr_pctx *c, struct sr_diag *d)
 	return -1;
 }
 
+/* Append s to out[*o..], truncated to len - 1 bytes in all. */
+static void
+append(char *out, size_t len, size_t *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > len - 1 - *o)
+		n = len - 1 - *o;
+	memcpy(out + *o, s, n);
+	*o += n;
+	out[*o] = '\0';
+}
+
 void
 sr_pjoin(char *out, size_t len, const char *path, const char *key)
 {
 	char b[128];
+	size_t o = 0;
 
-	if (path == NULL || *path == '\0')
-		snprintf(out, len, "%s", sr_printable(key, 48, b, sizeof(b)));
-	else
-		snprintf(out, len, "%s.%s", path, sr_printable(key, 48, b,
-		    sizeof(b)));
+	/* what snprintf "%s.%s" gives, truncation included, without it */
+	if (len == 0)
+		return;
+	*out = '\0';
+	if (path != NULL && *path != '\0') {
+		append(out, len, &o, path);
+		append(out, len, &o, ".");
+	}
+	append(out, len, &o, sr_printable(key, 48, b, sizeof(b)));
 }
 
 /* ---- pass 3: schema ------------------------------------------------------ */
@@ -149,6 +167,14 @@ sr_policy_key_variants(const char *const *keys, size_t n, size_t *first)
 
 	if (n == 0)
 		return;
+	if (n <= 16) {
+		/* a small object: the same answer, compared pairwise */
+		for (i = 0; i < n; i++)
+			for (first[i] = 0; strcasecmp(keys[first[i]],
+			    keys[i]) != 0; first[i]++)
+				;
+		return;
+	}
 	r = sr_xcalloc(n, sizeof(*r));
 	for (i = 0; i < n; i++)
 		r[i] = (struct keyref){ keys[i], i };
@@ -172,8 +198,8 @@ sr_pcheck_object(struct sr_pctx *c, const cJSON *obj, const char *path,
 {
 	char p[512], b[128];
 	const cJSON *it;
-	const char **keys;
-	size_t n = 0, i, *first;
+	const char **keys, *kbuf[17];
+	size_t n = 0, i, *first, fbuf[17];
 
 	if (!cJSON_IsObject(obj)) {
 		sr_perr(c, path, "must be an object");
@@ -181,25 +207,34 @@ sr_pcheck_object(struct sr_pctx *c, const cJSON *obj, const char *path,
 	}
 	for (it = obj->child; it != NULL; it = it->next)
 		n++;
-	keys = sr_xcalloc(n + 1, sizeof(*keys));
-	first = sr_xcalloc(n + 1, sizeof(*first));
+	/* most objects are small: no allocation for them */
+	keys = n < SR_ARRAY_SIZE(kbuf) ? kbuf :
+	    sr_xcalloc(n + 1, sizeof(*keys));
+	first = n < SR_ARRAY_SIZE(fbuf) ? fbuf :
+	    sr_xcalloc(n + 1, sizeof(*first));
 	for (it = obj->child, i = 0; it != NULL; it = it->next)
 		keys[i++] = it->string;
 	sr_policy_key_variants(keys, n, first);
 	for (it = obj->child, i = 0; it != NULL; it = it->next, i++) {
 		const char *prev = keys[first[i]];
 
-		sr_pjoin(p, sizeof(p), path, it->string);
-		if (first[i] != i && strcmp(prev, it->string) == 0)
+		/* the key's path is formatted only for a message */
+		if (first[i] != i && strcmp(prev, it->string) == 0) {
+			sr_pjoin(p, sizeof(p), path, it->string);
 			sr_perr(c, p, "duplicate key");
-		else if (first[i] != i)
+		} else if (first[i] != i) {
+			sr_pjoin(p, sizeof(p), path, it->string);
 			sr_perr(c, p, "key differs only in case from '%s'",
 			    sr_printable(prev, 48, b, sizeof(b)));
-		else if (allowed != NULL && !in_list(allowed, it->string))
+		} else if (allowed != NULL && !in_list(allowed, it->string)) {
+			sr_pjoin(p, sizeof(p), path, it->string);
 			sr_perr(c, p, "unknown key");
+		}
 	}
-	free(keys);
-	free(first);
+	if (keys != kbuf)
+		free(keys);
+	if (first != fbuf)
+		free(first);
 	if (c->complete)
 		for (; required != NULL && *required != NULL; required++)
 			if (sr_pget(obj, *required) == NULL) {
@@ -826,7 +861,8 @@ convert(struct sr_pctx *c, const cJSON *root, struct sr_policy *pol)
 
 int
 sr_policy_parse_tree(const char *buf, size_t len, const char *file,
-    struct cJSON **tree, struct sr_policy **out, struct sr_diag *d)
+    bool only_complete, struct cJSON **tree, struct sr_policy **out,
+    struct sr_diag *d)
 {
 	struct sr_pctx c = { .file = file };
 	struct sr_policy *pol;
@@ -843,6 +879,7 @@ sr_policy_parse_tree(const char *buf, size_t len, const char *file,
 		goto fail;
 	}
 	c.complete = cJSON_IsObject(root) && sr_pget(root, "extends") == NULL;
+	c.check_only = out == NULL || (only_complete && !c.complete);
 	pol = sr_xcalloc(1, sizeof(*pol));
 	convert(&c, root, pol);
 	if (c.n > 0) {
@@ -851,10 +888,13 @@ sr_policy_parse_tree(const char *buf, size_t len, const char *file,
 		goto fail;
 	}
 	*tree = root;
-	if (out != NULL)
+	if (out != NULL && !c.check_only)
 		*out = pol;
-	else
+	else {
+		if (out != NULL)
+			*out = NULL;
 		sr_policy_free(pol);
+	}
 	return 0;
 fail:
 	flush_errors(&c, d);
@@ -890,7 +930,7 @@ sr_policy_parse(const char *buf, size_t len, const char *file,
 
 	if (file == NULL)
 		file = "policy";
-	if (sr_policy_parse_tree(buf, len, file, &tree, out, d) < 0)
+	if (sr_policy_parse_tree(buf, len, file, false, &tree, out, d) < 0)
 		return -1;
 	cJSON_Delete(tree);
 	return 0;

@@ -33,6 +33,14 @@ group_lookup(const char *name)
 	return g;
 }
 
+/* "path[i]", formatted only for a message. */
+static const char *
+elt(char *p, size_t size, const char *path, size_t i)
+{
+	snprintf(p, size, "%s[%zu]", path, i);
+	return p;
+}
+
 static void
 syscall_list(struct sr_pctx *c, const cJSON *v, const char *path,
     struct sr_strset *names, struct sr_strset *groups)
@@ -46,9 +54,9 @@ syscall_list(struct sr_pctx *c, const cJSON *v, const char *path,
 	for (e = a->child; e != NULL; e = e->next, i++) {
 		const char *s;
 
-		snprintf(p, sizeof(p), "%s[%zu]", path, i);
 		if (!cJSON_IsString(e)) {
-			sr_perr(c, p, "must be a string");
+			sr_perr(c, elt(p, sizeof(p), path, i),
+			    "must be a string");
 			continue;
 		}
 		s = e->valuestring;
@@ -56,22 +64,27 @@ syscall_list(struct sr_pctx *c, const cJSON *v, const char *path,
 			const char *const *g = group_lookup(s);
 
 			if (g == NULL) {
-				sr_perr(c, p, "unknown syscall group '%s'",
+				sr_perr(c, elt(p, sizeof(p), path, i),
+				    "unknown syscall group '%s'",
 				    sr_printable(s, 48, b, sizeof(b)));
 				continue;
 			}
+			if (c->check_only)
+				continue;
 			if (groups != NULL)
 				sr_set_add(groups, s);
 			for (; *g != NULL; g++)
 				sr_set_add(names, *g);
 		} else if (!sr_filter_known_syscall(s)) {
-			sr_perr(c, p, "unknown syscall '%s'", sr_printable(s,
-			    48, b, sizeof(b)));
+			sr_perr(c, elt(p, sizeof(p), path, i),
+			    "unknown syscall '%s'", sr_printable(s, 48, b,
+			    sizeof(b)));
 		} else if (groups != NULL && sr_filter_forbidden_syscall(s)) {
 			/* allow list only: denying them is always fine */
-			sr_perr(c, p, "'%s' can never be allowed",
+			sr_perr(c, elt(p, sizeof(p), path, i),
+			    "'%s' can never be allowed",
 			    sr_printable(s, 48, b, sizeof(b)));
-		} else {
+		} else if (!c->check_only) {
 			sr_set_add(names, s);
 		}
 	}

@@ -406,7 +406,7 @@ char *
 sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 {
 	cJSON *o = cJSON_CreateObject(), *t;
-	const char *sig;
+	const char *sig, *h;
 	char *s, *out;
 	size_t n;
 
@@ -457,7 +457,8 @@ sr_report_json(const struct sr_result *r, const struct sr_policy *policy)
 		t = cJSON_AddObjectToObject(o, "policy");
 		add_str(t, "name", policy->name);
 		add_str(t, "path", policy->path);
-		add_str(t, "sha256", policy->sha256[0] ? policy->sha256 : NULL);
+		h = sr_policy_sha256(policy);
+		add_str(t, "sha256", h[0] ? h : NULL);
 	} else
 		cJSON_AddNullToObject(o, "policy");
 

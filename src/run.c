@@ -272,7 +272,7 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	/* the same limits (no --timeout, --output): p's hash is the one */
 	if (same && p->limits.wall_ms == pool->limits.wall_ms &&
 	    p->limits.output == pool->limits.output)
-		return strcmp(p->sha256, pool->sha256) == 0;
+		return strcmp(sr_policy_sha256(p), sr_policy_sha256(pool)) == 0;
 	p->limits.wall_ms = pool->limits.wall_ms;
 	p->limits.output = pool->limits.output;
 	p->limits.memory = pool->limits.memory;
@@ -280,7 +280,7 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	p->limits.cpu_ms = pool->limits.cpu_ms;
 	p->limits.cpus = pool->limits.cpus;
 	sr_policy_hash(p);
-	same = strcmp(p->sha256, pool->sha256) == 0;
+	same = strcmp(sr_policy_sha256(p), sr_policy_sha256(pool)) == 0;
 	p->limits = saved;
 	sr_policy_hash(p);
 	return same;

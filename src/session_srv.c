@@ -224,7 +224,7 @@ same_policy(struct sr_policy *p)
 	p->limits.wall_ms = S.base.wall_ms;
 	p->limits.output = S.base.output;
 	sr_policy_hash(p);
-	same = strcmp(p->sha256, S.policy->sha256) == 0;
+	same = strcmp(sr_policy_sha256(p), sr_policy_sha256(S.policy)) == 0;
 	p->limits = saved;
 	sr_policy_hash(p);
 	return same;

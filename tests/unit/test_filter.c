@@ -204,6 +204,14 @@ test_build_errors(void)
 	    strstr(d.msg, "never") != NULL, "vm86 (not on x86_64) forbidden");
 	ok(build("@default", NULL, deny, SR_SYS_ERRNO, EPERM, &f, &d) == 0,
 	    "denying a forbidden name is fine");
+	ok(sr_filter_forbidden_sorted(), "forbidden table in strcmp order");
+	ok(sr_filter_forbidden_syscall("_sysctl") &&
+	    sr_filter_forbidden_syscall("vm86old") &&
+	    sr_filter_forbidden_syscall("mount_setattr") &&
+	    !sr_filter_forbidden_syscall("mounts") &&
+	    !sr_filter_forbidden_syscall("") &&
+	    !sr_filter_forbidden_syscall("zzz"),
+	    "forbidden lookup: first, last, near misses");
 	sr_filter_free(&f);
 	sr_filter_free(&f);	/* twice is harmless */
 	sr_filter_free(NULL);
@@ -608,7 +616,7 @@ test_speed(void)
 int
 main(void)
 {
-	TAP_PLAN(183);
+	TAP_PLAN(185);
 	test_groups();
 	test_build_errors();
 	test_denylist();

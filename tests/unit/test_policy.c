@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sha2.h>
+
+#include "json_scan.h"
 #include "policy.h"
 #include "policy_int.h"
 #include "tap.h"
@@ -114,6 +117,83 @@ round_trip(const struct sr_policy *p)
 	free(j2);
 	sr_policy_free(q);
 	return r;
+}
+
+/* The lazily computed digest is the sha256 of the canonical JSON, and a
+ * change hashed again gives a new one. */
+static int
+hash_is_of_json(struct sr_policy *p)
+{
+	char *j = sr_policy_to_json(p), want[65], was[65];
+	int r;
+
+	SHA256Data((const uint8_t *)j, strlen(j), want);
+	free(j);
+	r = strcmp(sr_policy_sha256(p), want) == 0;
+	strlcpy(was, sr_policy_sha256(p), sizeof(was));
+	p->limits.wall_ms++;
+	sr_policy_hash(p);
+	r = r && strcmp(sr_policy_sha256(p), was) != 0;
+	p->limits.wall_ms--;
+	sr_policy_hash(p);
+	return r && strcmp(sr_policy_sha256(p), was) == 0;
+}
+
+/* A quote, backslash or control byte at every offset of a long string is
+ * found where it is (json_scan.c reads plain bytes eight at a time). */
+static int
+scan_finds_every_offset(void)
+{
+	static const char bad[] = { '"', '\\', '\x01', '\x1f', '\n' };
+	char buf[64];
+	const char *why;
+	size_t off;
+	int r;
+
+	for (size_t k = 0; k < 40; k++)
+		for (size_t b = 0; b < sizeof(bad); b++) {
+			memset(buf, 'a', sizeof(buf));
+			buf[0] = '"';
+			buf[1 + k] = bad[b];
+			buf[1 + k + 1] = bad[b] == '\\' ? 'q' : 'a';
+			buf[sizeof(buf) - 1] = '"';
+			r = sr_json_scan(buf, sizeof(buf), 8, &off, &why);
+			/* a quote ends the string early (trailing data
+			 * after it), "\q" is reported after the q */
+			if (r != -1 || off != (bad[b] == '"' ? 2 + k :
+			    bad[b] == '\\' ? 3 + k : 1 + k)) {
+				printf("# offset %zu byte %#x: r %d off %zu "
+				    "%s\n", k, bad[b], r, off, why);
+				return 0;
+			}
+		}
+	/* and \x80-\xff bytes are plain */
+	memset(buf, '\xc3', sizeof(buf));
+	for (size_t i = 2; i < sizeof(buf) - 1; i += 2)
+		buf[i] = '\xa9';
+	buf[0] = '"';
+	buf[sizeof(buf) - 1] = '"';
+	return sr_json_scan(buf, sizeof(buf), 8, &off, &why) == 0;
+}
+
+/* sr_pjoin gives what snprintf "%s.%s" (or "%s" without a path) gave,
+ * at every buffer size. */
+static int
+pjoin_as_snprintf(void)
+{
+	char got[32], want[32];
+
+	for (size_t len = 1; len <= sizeof(got); len++) {
+		sr_pjoin(got, len, "filesystem[3]", "dst");
+		snprintf(want, len, "%s.%s", "filesystem[3]", "dst");
+		if (strcmp(got, want) != 0)
+			return 0;
+		sr_pjoin(got, len, "", "limits\x01");
+		snprintf(want, len, "%s", "limits\\x01");
+		if (strcmp(got, want) != 0)
+			return 0;
+	}
+	return 1;
 }
 
 static size_t
@@ -257,6 +337,22 @@ test_inline(void)
 	    "invalid UTF-8", "invalid UTF-8");
 	expect_error("{\"extends\": \"base\", \"description\": \"\xed\xa0\x80\"}",
 	    "invalid UTF-8", "UTF-8 encoded surrogate");
+	/* positions past the eight-byte ASCII fast path and inside a long
+	 * plain string (policy_scan.c, json_scan.c) */
+	expect_error("{\"extends\": \"base\",\n \"description\": \"abc\xc3\xa9"
+	    "defghijkl\xff\"}", "line 2, column 31: invalid UTF-8",
+	    "invalid UTF-8 after ASCII and a valid sequence: position");
+	expect_error("{\"extends\": \"base\", \"description\": \"0123456789"
+	    "abcdef\x01\"}", "line 1, column 53: invalid JSON: control "
+	    "character in string", "control byte in a long string: position");
+	expect_error("{\"extends\": \"base\", \"description\": \"0123456789"
+	    "abcdef\\q\"}", "line 1, column 55: invalid JSON: invalid escape",
+	    "bad escape in a long string: position");
+	expect_error("{\"extends\": \"base\", \"description\": \"0123456789",
+	    "line 1, column 47: invalid JSON: unterminated string",
+	    "unterminated long string");
+	ok(scan_finds_every_offset(), "json scan: every offset of a string");
+	ok(pjoin_as_snprintf(), "key paths: as snprintf, truncation included");
 	expect_error("", "empty file", "empty");
 	expect_error("   \n", "no JSON value", "whitespace only");
 	expect_error("null", "top level must be a JSON object, not null", "null");
@@ -430,9 +526,11 @@ test_load(void)
 		is_str(p->extends, "root", "extends kept for printing");
 		ok(p->path != NULL && p->path[0] == '/' &&
 		    strstr(p->path, "load/child.json") != NULL, "absolute path");
-		ok(p->sha256[0] == '\0', "sha256 left to the caller");
+		ok(sr_policy_sha256(p)[0] == '\0', "sha256 left to the caller");
 		sr_policy_hash(p);
-		ok(strlen(p->sha256) == 64, "sha256 filled by sr_policy_hash");
+		ok(strlen(sr_policy_sha256(p)) == 64,
+		    "sha256 filled by sr_policy_hash");
+		ok(hash_is_of_json(p), "sha256 is that of the canonical JSON");
 		ok(round_trip(p), "merged policy round trips");
 		sr_policy_free(p);
 	} else
@@ -655,7 +753,7 @@ main(void)
 	find_srcdir();
 	printf("# srcdir %s\n", srcdir);
 	/* 2 results per fixture file, and the fixed ones */
-	TAP_PLAN(108 + 2 * (int)count_fixtures("valid") +
+	TAP_PLAN(115 + 2 * (int)count_fixtures("valid") +
 	    2 * (int)count_fixtures("invalid"));
 	test_valid();
 	test_invalid();

@@ -185,7 +185,7 @@ test_ok(void)
 	memset(&p, 0, sizeof(p));
 	p.name = (char *)"python";
 	p.path = (char *)"/usr/share/sandrun/policies/python.json";
-	memset(p.sha256, 'a', 64);
+	memset(p.sha256_memo, 'a', 64);
 	o = render("ok", &r, &p, NULL);
 	is_str(jstr(o, "schema"), "sandrun.result/1", "ok: schema");
 	is_str(jstr(o, "status"), "ok", "ok: status");
