@@ -36,15 +36,11 @@ send_fds(int fd, const void *buf, size_t len, const int *fds, size_t n)
 	return sr_fdpass_send(fd, buf, len, MSG_DONTWAIT, fds, n);
 }
 
-/* Connected, same uid, greeted with our protocol and RUN: the fd, and
- * the largest request the server takes in *max. */
+/* Connected to a server of our uid: the fd, or -1. */
 static int
-open_server(size_t *max)
+open_server(void)
 {
 	char path[108];
-	struct sr_serve_hello h;
-	struct sr_serve_exe self;
-	ssize_t n;
 	uid_t uid;
 	pid_t pid;
 	int fd;
@@ -52,22 +48,33 @@ open_server(size_t *max)
 	if (sr_serve_sock_default(path, sizeof(path)) < 0 ||
 	    (fd = sr_serve_sock_connect(path)) < 0)
 		return -1;
-	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != geteuid())
-		goto no;
+	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != geteuid()) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Greeted with our protocol and RUN by a server of our binary: 0, the
+ * largest request the server takes in *max; else -1. */
+static int
+greeted(int fd, size_t *max)
+{
+	struct sr_serve_hello h;
+	struct sr_serve_exe self;
+	ssize_t n;
+
 	n = sr_fdpass_recv_within(fd, &h, sizeof(h), HELLO_TIMEOUT_MS);
 	if (n < 0 || sr_serve_hello_check(&h, (size_t)n, &h) < 0 ||
 	    h.version != SR_SERVE_PROTOCOL || h.status != SR_SERVE_HELLO_OK ||
 	    !(h.features & SR_SERVE_F_RUN))
-		goto no;
+		return -1;
 	/* Another build or version would not give a cold run's output. */
 	if (sr_serve_sock_self(&self) < 0 || self.dev != h.exe.dev ||
 	    self.ino != h.exe.ino || self.mtime_ns != h.exe.mtime_ns)
-		goto no;
+		return -1;
 	*max = h.max_request;
-	return fd;
-no:
-	close(fd);
-	return -1;
+	return 0;
 }
 
 /* While the call runs, our terminal's signals go to the call, as they
@@ -133,7 +140,7 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 	mode_t mask;
 	int fd, fds[SR_SERVE_NFDS], ret = SR_CLIENT_COLD;
 
-	if ((fd = open_server(&max)) < 0)
+	if ((fd = open_server()) < 0)
 		return SR_CLIENT_COLD;
 	mask = umask(0);
 	umask(mask);
@@ -141,9 +148,16 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 	fds[1] = STDOUT_FILENO;
 	fds[2] = STDERR_FILENO;
 	fds[3] = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* The request goes with the connect, not after the hello (one round
+	 * trip less): as a RUN_EARLY, which the server serves only when we
+	 * run its binary.  The hello is checked all the same: a server that
+	 * sent another one has declined or refused the request. */
 	if (fds[3] < 0 || sr_serve_request_build(argc - 1, argv + 1, environ,
-	    (unsigned)mask, &buf, &len) < 0 || len > max ||
-	    send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0)
+	    (unsigned)mask, &buf, &len) < 0 || len > SR_SERVE_MSG_MAX)
+		goto out;
+	sr_serve_request_early(buf);
+	if (send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0 ||
+	    greeted(fd, &max) < 0 || len > max)
 		goto out;
 	n = sr_fdpass_recv_within(fd, &r, sizeof(r), START_TIMEOUT_MS);
 	if (n < 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0 ||

@@ -20,6 +20,7 @@
 
 #include "diag.h"
 #include "policy.h"
+#include "policy_files.h"
 #include "policy_int.h"
 #include "util.h"
 
@@ -39,6 +40,9 @@
 #define SR_EXTENDS_MAX 16
 #define PROC_MAGIC 0x9fa0
 #define SYSFS_MAGIC 0x62656572
+
+/* sr_policy_load_recorded's record, while it loads */
+static struct sr_policy_files *recording;
 
 static int
 bad_name(struct sr_diag *d, const char *name)
@@ -156,6 +160,7 @@ read_policy(const char *path, bool missing_ok, char **buf, size_t *len,
 		return -1;
 	}
 	close(fd);
+	sr_policy_files_note(recording, path, st, *buf, *len);
 	return 0;
 }
 
@@ -173,6 +178,7 @@ find_policy(const char *name, char **path, struct sr_diag *d)
 			sr_strv_free(dirs);
 			return 0;
 		}
+		sr_policy_files_note(recording, p, NULL, NULL, 0);
 		free(p);
 		if (list[0] != '\0')
 			strncat(list, ":", sizeof(list) - strlen(list) - 1);
@@ -352,6 +358,23 @@ out:
 	chain_free(chain, n);
 	free(path);
 	free(ref);
+	return r;
+}
+
+int
+sr_policy_load_recorded(const char *name_or_path, struct sr_policy **out,
+    struct sr_policy_files *w, struct sr_diag *d)
+{
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	w->name = sr_xstrdup(name_or_path != NULL ? name_or_path : "");
+	w->search = sr_policy_search_path();
+	recording = w;
+	r = sr_policy_load(name_or_path, out, d);
+	recording = NULL;
+	if (r < 0)
+		w->unusable = true;
 	return r;
 }
 

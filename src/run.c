@@ -19,6 +19,7 @@
 #include "mounts.h"
 #include "plan.h"
 #include "policy.h"
+#include "policy_files.h"
 #include "pyerror.h"
 #include "report.h"
 #include "run.h"
@@ -125,6 +126,16 @@ sr_run_apply_overrides(struct sr_policy *p, const struct sr_opts *o)
 		}
 		p->env[j] = sr_xstrdup(o->env[i]);
 	}
+}
+
+/* Whether sr_run_apply_overrides leaves a policy as it is: keep this in
+ * step with it. */
+static bool
+no_overrides(const struct sr_opts *o)
+{
+	return !(o->set & (SR_SET_TIMEOUT | SR_SET_CPU | SR_SET_MEMORY |
+	    SR_SET_PIDS | SR_SET_CPUS | SR_SET_OUTPUT | SR_SET_NETWORK)) &&
+	    o->n_env == 0;
 }
 
 /* Where the program's stdin comes from: --stdin FILE ("-" is ours),
@@ -396,6 +407,7 @@ sr_run(struct sr_opts *o, char *args_area, size_t args_len,
 	struct sr_diag d;
 	struct sr_export_opts xo = { .out_fd = -1 };
 	const char *name = o->policy;
+	bool hashed = false;
 	int status;
 
 	memset(&r, 0, sizeof(r));
@@ -406,14 +418,23 @@ sr_run(struct sr_opts *o, char *args_area, size_t args_len,
 		name = getenv("SANDRUN_POLICY");
 	if (name == NULL || *name == '\0')
 		name = "python";
-	if (sr_policy_load(name, &p, &d) < 0) {
+	if (ready != NULL && ready->policy != NULL &&
+	    sr_policy_files_same(ready->files, name, ready->policy)) {
+		/* what loading it again would give, loaded and its
+		 * digest computed ahead (serve_pool.c): kept when nothing
+		 * changes it */
+		p = ready->policy;
+		ready->policy = NULL;
+		hashed = no_overrides(o);
+	} else if (sr_policy_load(name, &p, &d) < 0) {
 		status = sr_run_fail(o, &r, NULL, &d);
 		goto out;
 	}
 	sr_run_apply_overrides(p, o);
 	if (sr_session_active() && sr_session_apply(p, o, &d) < 0)
 		goto fail;
-	sr_policy_hash(p);
+	if (!hashed || sr_session_active())
+		sr_policy_hash(p);
 	/* Text mode passes output through and renders no capture: keep
 	 * only a small window (the end of stderr names a limit hit or an
 	 * exception), so sandrun's memory stays small whatever the cap. */

@@ -13,6 +13,8 @@
 #include "policy.h"
 #include "result.h"
 
+struct sr_policy_files;
+
 struct sr_box;
 
 /* A sandbox created ahead of time from plan (the pool's).  sr_run takes
@@ -25,6 +27,11 @@ struct sr_run_ready {
 	const struct sr_plan *plan;
 	bool fits;
 	bool keep;
+	/* the pool's policy as loaded (no overrides, hashed) and what its
+	 * load read: taken instead of loading again when still the same
+	 * (policy_files.h); sr_run then owns it and sets this NULL */
+	struct sr_policy *policy;
+	const struct sr_policy_files *files;
 };
 
 /* Run o (mode RUN); args_area/len are sandrun's argv+environ strings,

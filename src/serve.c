@@ -25,12 +25,15 @@
 #define KILL_GRACE_MS 2000	/* SIGTERM to SIGKILL for an orphaned call */
 #define MAX_FDS_IN 8
 #define SESSIONS_GRACE_MS 10000	/* a session host without sessions */
+#define GONE_WAIT_MS 100	/* DONE to the client's hangup, at most */
 
 struct conn {
 	int fd;			/* -1 once the client hung up */
 	bool running;
+	bool answered;		/* DONE sent: waiting for the client to go */
 	bool dead;		/* finished with: compacted after the pass */
-	uint64_t deadline;	/* request due (not running) / SIGKILL (orphan) */
+	uint64_t deadline;	/* request due (not running) / SIGKILL (orphan)
+				 * / the client gone (answered) */
 	pid_t peer;
 	struct sr_serve_call call;
 };
@@ -294,6 +297,29 @@ closefds(int *fds, size_t n)
 		close(fds[--n]);
 }
 
+/* Whether the client runs this very binary (a RUN_EARLY comes before
+ * the client has seen the hello's). */
+static bool
+same_binary(const struct server *s, const struct conn *c)
+{
+	struct sr_serve_exe e;
+
+	return c->peer > 0 && sr_serve_sock_exe_of(c->peer, &e) == 0 &&
+	    e.dev == s->exe.dev && e.ino == s->exe.ino &&
+	    e.mtime_ns == s->exe.mtime_ns;
+}
+
+static void
+decline_binary(struct server *s, struct conn *c)
+{
+	s->declined++;
+	if (s->o->verbose)
+		logmsg(s, "declined a call from pid %ld: it runs another sandrun binary",
+		    (long)c->peer);
+	reply(c->fd, SR_SERVE_REP_DECLINE, 0,
+	    "the client runs another sandrun binary");
+}
+
 /* Returns true when the connection is finished with. */
 static bool
 on_request(struct server *s, struct conn *c, char *buf)
@@ -317,10 +343,14 @@ on_request(struct server *s, struct conn *c, char *buf)
 	} else if (sr_serve_request_parse(buf, (size_t)n, nfds, &req, &d) == 0) {
 		if (req.type == SR_SERVE_REQ_STATUS)
 			send_status(s, c->fd);
-		else if (req.type == SR_SERVE_REQ_RUN && s->o->sessions)
+		else if (req.type == SR_SERVE_REQ_RUN_EARLY && !same_binary(s, c))
+			decline_binary(s, c);
+		else if ((req.type == SR_SERVE_REQ_RUN ||
+		    req.type == SR_SERVE_REQ_RUN_EARLY) && s->o->sessions)
 			reply(c->fd, SR_SERVE_REP_DECLINE, 0,
 			    "a session host runs no calls");
-		else if (req.type == SR_SERVE_REQ_RUN)
+		else if (req.type == SR_SERVE_REQ_RUN ||
+		    req.type == SR_SERVE_REQ_RUN_EARLY)
 			start_run(s, c, &req, fds);
 		else if (req.type == SR_SERVE_REQ_SESSION)
 			start_session(s, c, &req);
@@ -373,6 +403,19 @@ on_running_input(struct server *s, struct conn *c, char *buf)
 	c->deadline = sr_now_ms() + KILL_GRACE_MS;
 }
 
+/* The call is answered and its client gone (or slow to go): the worker
+ * destroys the sandbox it used, and the replacement is built. */
+static void
+on_client_gone(struct server *s, unsigned i)
+{
+	struct conn *c = &s->conns[i];
+
+	sr_serve_exec_release(&c->call);
+	if (c->call.pool != NULL)
+		sr_serve_pool_fill(c->call.pool);
+	drop(s, i);
+}
+
 static void
 on_call_end(struct server *s, unsigned i)
 {
@@ -382,13 +425,19 @@ on_call_end(struct server *s, unsigned i)
 	sr_serve_exec_finish(&c->call, &r);
 	if (c->fd >= 0)
 		send_msg(c->fd, &r, sizeof(r));
-	/* the used sandbox's replacement, after the reply */
-	if (c->call.pool != NULL)
-		sr_serve_pool_fill(c->call.pool);
 	if (s->o->verbose)
 		logmsg(s, "call from pid %ld ended: exit status %d",
 		    (long)c->peer, r.status);
-	drop(s, i);
+	if (c->fd < 0) {
+		on_client_gone(s, i);
+		return;
+	}
+	/* The sandbox's teardown and its replacement's fork wait until the
+	 * client, woken by DONE, has exited: they would take its CPU. */
+	c->running = false;
+	s->n_running--;
+	c->answered = true;
+	c->deadline = sr_now_ms() + GONE_WAIT_MS;
 }
 
 static void
@@ -425,7 +474,11 @@ on_deadlines(struct server *s, uint64_t now)
 
 		if (c->dead)
 			continue;
-		if (c->running && c->fd < 0 && c->deadline && now >= c->deadline) {
+		if (c->answered && now >= c->deadline) {
+			on_client_gone(s, i);
+		} else if (c->answered) {
+			continue;
+		} else if (c->running && c->fd < 0 && c->deadline && now >= c->deadline) {
 			sr_serve_exec_signal(&c->call, SIGKILL);
 			c->deadline = 0;
 		} else if (!c->running && now >= c->deadline) {
@@ -502,6 +555,8 @@ loop_once(struct server *s, char *buf)
 			continue;
 		if (map[k] & 0x10000)
 			on_call_end(s, i);
+		else if (c->answered)
+			on_client_gone(s, i);
 		else if (c->running)
 			on_running_input(s, c, buf);
 		else if (on_request(s, c, buf))

@@ -168,9 +168,11 @@ sr_serve_exec_finish(struct sr_serve_call *call, struct sr_serve_reply *rep)
 	int st = 0, status;
 
 	/* A worker's end comes with its result out, before its sandbox is
-	 * destroyed: the reply goes now.  A worker that died without one,
-	 * and a cold call, are waited for. */
-	if (call->sock < 0 || sr_serve_pool_end(call, &status) == 0) {
+	 * destroyed: the reply goes now, and the worker is let go after it
+	 * (sr_serve_exec_release).  A worker that died without one, and a
+	 * cold call, are waited for. */
+	call->retire = call->sock >= 0 && sr_serve_pool_end(call, &status) == 1;
+	if (!call->retire) {
 		while (waitpid(call->pid, &st, 0) < 0 && errno == EINTR)
 			;
 		if (WIFEXITED(st))
@@ -182,9 +184,10 @@ sr_serve_exec_finish(struct sr_serve_call *call, struct sr_serve_reply *rep)
 		call->warm = false;
 	}
 	sr_serve_reply_init(rep, SR_SERVE_REP_DONE, status, NULL);
-	if (call->sock >= 0)
+	if (call->sock >= 0 && !call->retire) {
 		close(call->sock);
-	call->sock = -1;
+		call->sock = -1;
+	}
 	if (call->warm)
 		rep->flags |= SR_SERVE_REP_WARM;
 	if (call->pool != NULL) {
@@ -196,6 +199,17 @@ sr_serve_exec_finish(struct sr_serve_call *call, struct sr_serve_reply *rep)
 	}
 	if (call->procfd >= 0)
 		close(call->procfd);
-	call->pidfd = call->procfd = -1;
+	call->procfd = -1;
+}
+
+void
+sr_serve_exec_release(struct sr_serve_call *call)
+{
+	if (call->retire)
+		sr_serve_pool_retire(call);
+	call->retire = false;
+	if (call->sock >= 0)
+		close(call->sock);
+	call->sock = call->pidfd = -1;
 	call->pid = 0;
 }

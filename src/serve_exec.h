@@ -66,10 +66,14 @@ int sr_serve_pool_call(struct sr_serve_pool *pool,
     struct sr_serve_call *call, struct sr_diag *d);
 
 /* A warm call's end, when its socket is readable: 1 with *status and
- * call->warm when the worker sent it (its result is out; the worker goes
- * on destroying the sandbox and is reaped later), 0 when the worker
- * ended without (the caller waits for it). */
+ * call->warm when the worker sent it (its result is out; the worker
+ * waits to be let go), 0 when the worker ended without (the caller
+ * waits for it). */
 int sr_serve_pool_end(struct sr_serve_call *call, int *status);
+
+/* Let the worker of an ended call go: it destroys its sandbox and exits,
+ * and is reaped later (sr_serve_pool_reap). */
+void sr_serve_pool_retire(struct sr_serve_call *call);
 
 /* Reap the workers of the n pools that are done destroying; returns
  * timeout (ms, -1: none), shortened while some are still at it. */
@@ -90,6 +94,7 @@ struct sr_serve_call {
 	int procfd;			/* the pidfd that signals it */
 	bool warm;
 	int sock;			/* a worker's: its end (serve_pool.c); -1 */
+	bool retire;			/* its worker waits for sr_serve_exec_release */
 	struct sr_serve_pool *pool;	/* NULL: no pool for its policy */
 	uint64_t started_ms;
 };
@@ -112,9 +117,13 @@ int sr_serve_exec_start(struct sr_serve_pool *pool,
 void sr_serve_exec_signal(struct sr_serve_call *call, int sig);
 
 /* An ended call into rep (DONE with the exit status, warm flag): a
- * worker's end as it sent it (the worker is reaped later), else reaped
- * here; its descriptors closed. */
+ * worker's end as it sent it (the worker waits for the release), else
+ * reaped here. */
 void sr_serve_exec_finish(struct sr_serve_call *call,
     struct sr_serve_reply *rep);
+
+/* After the reply: the worker let go (it destroys the sandbox the call
+ * used), the call's descriptors closed. */
+void sr_serve_exec_release(struct sr_serve_call *call);
 
 #endif

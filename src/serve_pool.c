@@ -12,16 +12,20 @@
  * fresh one otherwise.  Once the result is out (printed, flushed) it
  * lets go of the client's descriptors, sends the server its end (W for
  * warm or C, and the exit status: the server replies to the client at
- * once), then destroys the sandbox it used and exits: the teardown (the
- * sandbox's processes, their memory, the cgroup) is off the client's
- * path.  The server reaps it then (sr_serve_pool_reap).  Each worker
- * serves one call.
+ * once), then, when the server lets it go (after the client has gone),
+ * destroys the sandbox it used and exits: the teardown (the sandbox's
+ * processes, their memory, the cgroup) is off the client's path.  The
+ * server reaps it then (sr_serve_pool_reap).  Each worker serves one
+ * call.  The worker loads the pool's policy ahead too, recording the
+ * files it read (policy_files.h): the call's run takes it instead of
+ * loading it again while those files read the same.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +42,7 @@
 #include "fdpass.h"
 #include "plan.h"
 #include "policy.h"
+#include "policy_files.h"
 #include "run.h"
 #include "sandbox.h"
 #include "serve_exec.h"
@@ -141,6 +146,8 @@ worker_create(const char *policy, struct sr_policy **p, struct sr_opts *o,
 	    sr_policy_load(policy, p, d) < 0)
 		return -1;
 	sr_policy_hash(*p);
+	/* the digest a call compares with, computed now, off its path */
+	(void)sr_policy_sha256(*p);
 	if (sr_plan_build(plan, *p, o, d) < 0)
 		return -1;
 	/* the policy's warm driver, if it has one, waits in the sandbox */
@@ -198,11 +205,12 @@ worker_release(void)
  * then the sandbox to destroy. */
 static int
 worker_call(struct sr_box **b, const struct sr_plan *plan,
-    unsigned create_umask)
+    unsigned create_umask, struct sr_policy **pristine,
+    const struct sr_policy_files *files)
 {
 	static char buf[SR_SERVE_MSG_MAX];
 	struct sr_serve_request req;
-	struct sr_run_ready ready = { *b, plan, false, true };
+	struct sr_run_ready ready = { *b, plan, false, true, *pristine, files };
 	struct end_msg e = { 'C', 125 };
 	struct sr_opts o;
 	struct sr_diag d;
@@ -234,14 +242,16 @@ worker_call(struct sr_box **b, const struct sr_plan *plan,
 		status = sr_run(&o, NULL, 0, &ready);
 	}
 	*b = ready.box;		/* the one the run used: destroyed after */
+	*pristine = ready.policy;	/* NULL when the run took it */
 	if (fflush(stdout) != 0 && status == 0)
 		status = 125;
 	worker_release();
 	e.tag = ready.fits ? 'W' : 'C';
 	e.status = status;
 	if (send(W_SOCK, &e, sizeof(e), MSG_NOSIGNAL) == (ssize_t)sizeof(e)) {
-		/* the destroy after the server's reply: it closes its end
-		 * first (sr_serve_pool_end), so the CPU is the reply's */
+		/* the destroy after the server's reply and the client's
+		 * exit: the server closes its end then (serve.c), so the
+		 * CPU is theirs */
 		struct pollfd p = { .fd = W_SOCK, .events = POLLIN };
 
 		(void)poll(&p, 1, REPLY_WAIT_MS);
@@ -253,7 +263,8 @@ worker_call(struct sr_box **b, const struct sr_plan *plan,
 static void
 worker_main(const char *policy, int sock, pid_t parent)
 {
-	struct sr_policy *p = NULL;
+	static struct sr_policy_files files;
+	struct sr_policy *p = NULL, *pristine = NULL;
 	struct sr_plan plan;
 	struct sr_opts o;
 	struct sr_box *b = NULL;
@@ -282,6 +293,15 @@ worker_main(const char *policy, int sock, pid_t parent)
 		fprintf(stderr, "sandrun serve: pool %s: %s\n", policy, d.msg);
 		_exit(125);
 	}
+	/* The policy as the call's run would load it, with what the load
+	 * read: the run takes it while those files read the same.  Any
+	 * failure here leaves the run to load it itself. */
+	if (sr_policy_load_recorded(policy, &pristine, &files, &d) < 0)
+		pristine = NULL;
+	else {
+		sr_policy_hash(pristine);
+		(void)sr_policy_sha256(pristine);
+	}
 	m.refill_us = sr_now_ns() / 1000 - t0;
 	m.memory = memory_of(getpid());
 	if (m.memory >= 0 && memory_of(b->pid) >= 0 &&
@@ -290,7 +310,13 @@ worker_main(const char *policy, int sock, pid_t parent)
 	else
 		m.memory = -1;
 	if (send(W_SOCK, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m))
-		status = worker_call(&b, &plan, mask);
+		status = worker_call(&b, &plan, mask, &pristine, &files);
+	/* The sandbox's processes die at once (init's SIGKILL takes its pid
+	 * namespace with it); the rest of the teardown (reaping, the
+	 * cgroup) takes only what CPU the next calls leave. */
+	if (b != NULL && b->pid > 0)
+		kill(b->pid, SIGKILL);
+	(void)sched_setscheduler(0, SCHED_IDLE, &(struct sched_param){ 0 });
 	sr_sandbox_destroy(b);
 	_exit(status < 0 ? 125 : status);
 }
@@ -453,15 +479,15 @@ sr_serve_pool_call(struct sr_serve_pool *pool,
 	call->sock = w.sock;
 	call->pool = pool;
 	call->started_ms = sr_now_ms();
-	/* The replacement is built when the call has ended (exec_finish):
-	 * built now, it would take the CPU from the call. */
+	/* The replacement is built when the call has ended and its client
+	 * has gone (serve.c): built now, it would take the CPU from the
+	 * call. */
 	return 0;
 }
 
 int
 sr_serve_pool_end(struct sr_serve_call *call, int *status)
 {
-	struct sr_serve_pool *pool = call->pool;
 	struct end_msg e;
 
 	if (call->sock < 0 || recv(call->sock, &e, sizeof(e), MSG_DONTWAIT) !=
@@ -469,6 +495,14 @@ sr_serve_pool_end(struct sr_serve_call *call, int *status)
 		return 0;
 	call->warm = e.tag == 'W';
 	*status = e.status;
+	return 1;
+}
+
+void
+sr_serve_pool_retire(struct sr_serve_call *call)
+{
+	struct sr_serve_pool *pool = call->pool;
+
 	/* the worker destroys its sandbox once this is closed */
 	shutdown(call->sock, SHUT_RDWR);
 	if (pool->n_retiring < SR_SERVE_POOL_MAX)
@@ -476,7 +510,6 @@ sr_serve_pool_end(struct sr_serve_call *call, int *status)
 	else	/* too many at it: wait for this one */
 		while (waitpid(call->pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	return 1;
 }
 
 static void

@@ -189,6 +189,7 @@ sr_serve_request_parse(const void *buf, size_t len, size_t nfds,
 	r.type = (enum sr_serve_req_type)h.type;
 	switch (h.type) {
 	case SR_SERVE_REQ_RUN:
+	case SR_SERVE_REQ_RUN_EARLY:
 		if (parse_run(&h, p, end, nfds, &r, d) < 0)
 			return -1;
 		break;
@@ -217,6 +218,16 @@ sr_serve_request_parse(const void *buf, size_t len, size_t nfds,
 	}
 	*req = r;
 	return 0;
+}
+
+void
+sr_serve_request_early(void *buf)
+{
+	struct sr_serve_reqhdr h;
+
+	memcpy(&h, buf, sizeof(h));
+	h.type = SR_SERVE_REQ_RUN_EARLY;
+	memcpy(buf, &h, sizeof(h));
 }
 
 void

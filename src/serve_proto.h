@@ -58,6 +58,12 @@ enum sr_serve_req_type {
 	SR_SERVE_REQ_STATUS,
 	SR_SERVE_REQ_SIGNAL,
 	SR_SERVE_REQ_SESSION,
+	/* a RUN sent with the connect, before the hello: served only when
+	 * the client runs the server's very binary (its /proc/PID/exe, from
+	 * SO_PEERCRED), declined otherwise; a server that predates it
+	 * refuses the unknown type, so nothing runs that the client would
+	 * not have handed over */
+	SR_SERVE_REQ_RUN_EARLY,
 };
 
 enum sr_serve_reply_type {
@@ -171,6 +177,9 @@ struct sr_serve_request {
 int sr_serve_request_parse(const void *buf, size_t len, size_t nfds,
     struct sr_serve_request *req, struct sr_diag *d);
 void sr_serve_request_free(struct sr_serve_request *req);
+
+/* Make a request built by sr_serve_request_build a RUN_EARLY. */
+void sr_serve_request_early(void *buf);
 
 /* Encode a RUN request from argv (without argv[0]) and envp into a new
  * buffer.  Returns 0, or -1 (with errno E2BIG) past the bounds above. */

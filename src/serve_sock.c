@@ -179,9 +179,20 @@ sr_serve_sock_connect(const char *path)
 int
 sr_serve_sock_self(struct sr_serve_exe *id)
 {
+	return sr_serve_sock_exe_of(0, id);
+}
+
+int
+sr_serve_sock_exe_of(pid_t pid, struct sr_serve_exe *id)
+{
+	char path[64];
 	struct stat st;
 
-	if (stat("/proc/self/exe", &st) < 0)
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+	else
+		strlcpy(path, "/proc/self/exe", sizeof(path));
+	if (stat(path, &st) < 0)
 		return -1;
 	memset(id, 0, sizeof(*id));
 	id->dev = st.st_dev;

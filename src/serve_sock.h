@@ -34,6 +34,9 @@ int sr_serve_sock_connect(const char *path);
 struct sr_serve_exe;
 int sr_serve_sock_self(struct sr_serve_exe *id);
 
+/* Which binary process pid runs (/proc/PID/exe).  Returns 0 or -1. */
+int sr_serve_sock_exe_of(pid_t pid, struct sr_serve_exe *id);
+
 /* The uid and pid at the other end.  Returns 0 or -1 with errno. */
 int sr_serve_sock_peer(int fd, uid_t *uid, pid_t *pid);
 

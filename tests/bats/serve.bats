@@ -531,6 +531,9 @@ os.execv(sys.argv[1], [sys.argv[1], "serve"])
 	run -0 "$SANDRUN" -p sh --exec -- /bin/echo own-binary
 	assert_output own-binary
 	[ "$(served)" = 0 ]
+	# the request went with the connect: the server declined it itself
+	wait_for grep -q "declined a call from pid .*: it runs another sandrun binary" "$SOCKDIR/log"
+	[ "$("$SANDRUN" serve --status --json | jq .declined)" = 1 ]
 	SANDRUN="$SOCKDIR/sandrun-other" run -0 "$SOCKDIR/sandrun-other" -p sh --exec -- /bin/echo same-binary
 	assert_output same-binary
 	[ "$(served)" = 1 ]
@@ -760,4 +763,51 @@ sh_pool() {
 		! ls -d /sys/fs/cgroup/*/sandrun-"$w"-* /sys/fs/cgroup/sandrun-"$w"-* \
 			/sys/fs/cgroup/*/*/*/sandrun-"$w"-* 2>/dev/null | grep -q .
 	done
+}
+
+@test "warm: a changed policy file takes effect on the next call, never the old one" {
+	require_userns
+	local orig=$SANDRUN_POLICY_PATH
+	mkdir "$SOCKDIR/pol" "$SOCKDIR/pol0"
+	export SANDRUN_POLICY_PATH="$SOCKDIR/pol0:$SOCKDIR/pol:$orig"
+	printf '{ "extends": "p" }\n' >"$SOCKDIR/pol/t.json"
+	printf '{ "extends": "sh", "limits": { "wall_time": "11s" } }\n' \
+		>"$SOCKDIR/pol/p.json"
+	start_server --pool t=1
+	# the wall-clock limit is the call's own: a ready sandbox serves
+	# any (the supervisor enforces it), so every call here is warm
+	wall() {
+		"$SANDRUN" -p t --json --exec -- /bin/true |
+			jq -c '[.limits.wall_time.value, .warm]'
+	}
+	ready 1
+	[ "$(wall)" = '[11000,true]' ]
+	# the parent rewritten in place: same inode, same size, same second
+	ready 1
+	printf '{ "extends": "sh", "limits": { "wall_time": "12s" } }\n' \
+		>"$SOCKDIR/pol/p.json"
+	[ "$(wall)" = '[12000,true]' ]
+	# a file earlier on the search path shadows it
+	ready 1
+	printf '{ "extends": "sh", "limits": { "wall_time": "13s" } }\n' \
+		>"$SOCKDIR/pol0/t.json"
+	[ "$(wall)" = '[13000,true]' ]
+	# a client whose environment gives another search path
+	ready 1
+	[ "$(SANDRUN_POLICY_PATH="$SOCKDIR/pol:$orig" wall)" = '[12000,true]' ]
+	# the shadowing file gone again
+	ready 1
+	rm "$SOCKDIR/pol0/t.json"
+	[ "$(wall)" = '[12000,true]' ]
+	# one that changes what create builds: that call runs cold
+	ready 1
+	printf '{ "extends": "sh", "limits": { "processes": 65 } }\n' \
+		>"$SOCKDIR/pol/p.json"
+	run -0 "$SANDRUN" -p t --json --exec -- /bin/true
+	[ "$(json .limits.processes.value)" = 65 ]
+	[ "$(json .warm)" = false ]
+	ready 1
+	run -0 "$SANDRUN" -p t --json --exec -- /bin/true
+	[ "$(json .limits.processes.value)" = 65 ]
+	[ "$(json .warm)" = true ]
 }

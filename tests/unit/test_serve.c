@@ -49,6 +49,11 @@ test_roundtrip(void)
 	ok(parse(buf, len, 3, &d) < 0 && strstr(d.msg, "descriptors") != NULL,
 	    "run without the four descriptors: %s", d.msg);
 	ok(parse(buf, len - 1, 4, &d) < 0, "a byte short: %s", d.msg);
+	sr_serve_request_early(buf);
+	ok(sr_serve_request_parse(buf, len, SR_SERVE_NFDS, &r, &d) == 0 &&
+	    r.type == SR_SERVE_REQ_RUN_EARLY && r.argc == 5 && r.envc == 3,
+	    "the same request sent before the hello: RUN_EARLY");
+	sr_serve_request_free(&r);
 	free(buf);
 }
 
@@ -285,7 +290,7 @@ test_session(void)
 int
 main(void)
 {
-	TAP_PLAN(8 + 16 + 5 + 5 + 4 + 15);
+	TAP_PLAN(9 + 16 + 5 + 5 + 4 + 15);
 	test_session();
 	test_roundtrip();
 	test_malformed();
