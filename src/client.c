@@ -58,13 +58,13 @@ open_server(void)
 /* Greeted with our protocol and RUN by a server of our binary: 0, the
  * largest request the server takes in *max; else -1. */
 static int
-greeted(int fd, size_t *max)
+greeted(int fd, size_t *max, int wait_ms)
 {
 	struct sr_serve_hello h;
 	struct sr_serve_exe self;
 	ssize_t n;
 
-	n = sr_fdpass_recv_within(fd, &h, sizeof(h), HELLO_TIMEOUT_MS);
+	n = sr_fdpass_recv_within(fd, &h, sizeof(h), wait_ms);
 	if (n < 0 || sr_serve_hello_check(&h, (size_t)n, &h) < 0 ||
 	    h.version != SR_SERVE_PROTOCOL || h.status != SR_SERVE_HELLO_OK ||
 	    !(h.features & SR_SERVE_F_RUN))
@@ -151,13 +151,15 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 	/* The request goes with the connect, not after the hello (one round
 	 * trip less): as a RUN_EARLY, which the server serves only when we
 	 * run its binary.  The hello is checked all the same: a server that
-	 * sent another one has declined or refused the request. */
+	 * sent another one has declined or refused the request.  The request
+	 * is the server's once sent: we wait for its hello as long as for
+	 * its START, lest a slow server run a call we then run cold too. */
 	if (fds[3] < 0 || sr_serve_request_build(argc - 1, argv + 1, environ,
 	    (unsigned)mask, &buf, &len) < 0 || len > SR_SERVE_MSG_MAX)
 		goto out;
 	sr_serve_request_early(buf);
 	if (send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0 ||
-	    greeted(fd, &max) < 0 || len > max)
+	    greeted(fd, &max, START_TIMEOUT_MS) < 0 || len > max)
 		goto out;
 	n = sr_fdpass_recv_within(fd, &r, sizeof(r), START_TIMEOUT_MS);
 	if (n < 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0 ||

@@ -185,7 +185,17 @@ start_run(struct server *s, struct conn *c, const struct sr_serve_request *req,
 	struct sr_diag d;
 	char name[SR_SERVE_NAME_MAX * 4];
 	struct sr_serve_pool *pool;
+	struct pollfd hup = { c->fd, POLLRDHUP, 0 };
 
+	/* A client that gave up waiting (its request sat queued) runs the
+	 * call cold itself: never start it here too. */
+	if (poll(&hup, 1, 0) > 0 &&
+	    (hup.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+		s->declined++;
+		logmsg(s, "a call from pid %ld: the client left before it started",
+		    (long)c->peer);
+		return;
+	}
 	if (sr_serve_exec_policy(req, name, sizeof(name), &d) < 0 ||
 	    s->n_running >= SR_SERVE_CALLS_MAX) {
 		s->declined++;
