@@ -29,6 +29,7 @@ struct sr_box {
 	/* A warm driver (plan->warm): its FACTS at create (no rlimits: init
 	 * reads them back at the call), the cgroup's CPU at the call. */
 	bool warm, have_warm_facts;
+	bool cg_late;		/* cgroup set up after clone (child.h) */
 	size_t create_steps;	/* mount steps of the plan at create */
 	struct sr_msg_facts warm_facts;
 	struct sr_cgroup_stats cpu_base;

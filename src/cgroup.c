@@ -509,6 +509,12 @@ sr_cgroup_settle(void)
 	sr_cg_v2_settle(own);
 }
 
+bool
+sr_cgroup_after_clone(const char *override)
+{
+	return override == NULL && !host_is_v2();
+}
+
 int
 sr_cgroup_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     const char *override, struct sr_limit_report *lim_out, struct sr_diag *d)

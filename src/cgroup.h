@@ -57,6 +57,12 @@ struct sr_cgroup {
 int sr_cgroup_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     const char *override, struct sr_limit_report *lim_out, struct sr_diag *d);
 
+/* Whether the run's cgroup may be set up after init is cloned, beside
+ * init's own start: cgroup v1 (init joins its leaves by itself, once it
+ * is given their `tasks` files); not on cgroup v2, where init is cloned
+ * into it (clone3), nor with --cgroup. */
+bool sr_cgroup_after_clone(const char *override);
+
 /* A warm call's own limits (l) on a cgroup set up with was: memory,
  * pids and the CPU rate written lower and read back, the CPU time's
  * mechanism the cgroup's when it accounts CPU; each changed limit's

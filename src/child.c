@@ -39,7 +39,8 @@ static struct sr_filter filter_copy;
 static enum sr_child_step inject_step, stall_step;
 
 static const char *const step_names[SR_STEP_COUNT] = {
-	[SR_STEP_NONE] = "none", [SR_STEP_SOURCES] = "bind sources",
+	[SR_STEP_NONE] = "none", [SR_STEP_NAMESPACES] = "namespaces",
+	[SR_STEP_SOURCES] = "bind sources",
 	[SR_STEP_USER] = "sandbox user", [SR_STEP_MOUNTS] = "mounts",
 	[SR_STEP_HOSTNAME] = "hostname", [SR_STEP_LOOPBACK] = "loopback",
 	[SR_STEP_FORK] = "fork", [SR_STEP_STDIO] = "stdio",
@@ -986,6 +987,58 @@ setup(struct sr_sandbox *sb)
 		fail(sb->chan, &d, 125);
 }
 
+/* Init, first: the namespaces clone did not make (ns.h), before the
+ * quotas below forbid new ones; the cgroup one now that init is in its
+ * cgroup (born there or joined), unless clone made it (the supervisor
+ * attaches init itself then, after clone).  Then what the kernel says
+ * of all of them, for the report, in the page the supervisor reads
+ * once READY came. */
+static int
+make_namespaces(struct sr_sandbox *sb, struct sr_diag *d)
+{
+	unsigned seen = 0;
+	int flags = SR_NS_INIT_FLAGS;
+
+	if (!(sb->clone_flags & CLONE_NEWCGROUP) && !sb->cg_late)
+		flags |= CLONE_NEWCGROUP;
+	if (injected(SR_STEP_NAMESPACES, d) < 0 ||
+	    sr_ns_unshare(flags, &seen, d) < 0)
+		return -1;
+	sr_ns_seen_cloned(&sb->host_ns, sb->clone_flags, &seen);
+	if (sb->shared != NULL)
+		sb->shared->ns_seen = seen;
+	return 0;
+}
+
+/* Init, at GO, when the supervisor set the cgroup up after clone
+ * (cg_late): into its v1 leaves (their files came with GO; none: it
+ * attached init itself), then the cgroup namespace, for which the
+ * quota (0 since before GO) is raised to 1 and set back (only init runs
+ * here yet, as around mounts_stage's open_tree), and what the cgroup
+ * decided of the plan (shared page). */
+static struct sr_rlimits late_rl;
+
+static int
+late_cgroup(struct sr_sandbox *sb, int *fds, int nfds, struct sr_diag *d)
+{
+	unsigned seen = 0;
+
+	if (sr_cgroup_join_self(fds, nfds, d) < 0 ||
+	    sr_quota_set("max_cgroup_namespaces", 1, d) < 0 ||
+	    sr_ns_unshare(CLONE_NEWCGROUP, &seen, d) < 0 ||
+	    sr_quota_set("max_cgroup_namespaces", 0, d) < 0)
+		return -1;
+	if (sb->shared == NULL)
+		return sr_diag_set(d, "no shared page");
+	sb->shared->ns_seen |= seen;
+	late_rl = sb->shared->rl;
+	sb->rlimits = &late_rl;
+	sb->plan->tmp_size = sb->shared->tmpfs_size[0];
+	sb->plan->work_size = sb->shared->tmpfs_size[1];
+	sb->plan->shm_size = sb->shared->tmpfs_size[2];
+	return 0;
+}
+
 int
 sr_child_init(void *arg)
 {
@@ -1004,17 +1057,22 @@ sr_child_init(void *arg)
 	}
 	/* Into the run's cgroup v1 leaves while the supervisor writes the
 	 * id maps; before anything else runs here. */
-	if (sr_cgroup_join_self(sb->cg_join, sb->n_cg_join, &d) < 0)
+	if (sr_cgroup_join_self(sb->cg_join, sb->n_cg_join, &d) < 0 ||
+	    make_namespaces(sb, &d) < 0)
 		fail(sb->chan, &d, 125);
-	/* While the supervisor writes the id maps (newuidmap: ~1 ms), what
-	 * needs no mapping, with every capability of the new user
-	 * namespace held: its quotas and the bind sources. */
+	/* While the supervisor writes the id maps (newuidmap: ~1 ms) or
+	 * sets up the cgroup, what needs no mapping, with every capability
+	 * of the new user namespace held: its quotas and the bind sources. */
 	if (sr_quota_bound_userns(&d) < 0 ||
 	    injected(SR_STEP_SOURCES, &d) < 0 ||
 	    sr_mounts_open_sources(sb->plan, &d) < 0)
 		fail(sb->chan, &d, 125);
 	if (sr_chan_recv(sb->chan, &m, fds, &nfds) != 1 || m.type != SR_MSG_GO)
 		_exit(125);	/* supervisor gone or failed: it reports */
+	if (sb->cg_late && late_cgroup(sb, fds, nfds, &d) < 0)
+		fail(sb->chan, &d, 125);
+	for (i = 0; !sb->cg_late && i < nfds; i++)
+		close(fds[i]);
 	setup(sb);
 
 	memset(&sa, 0, sizeof(sa));

@@ -1,11 +1,15 @@
 /* child.h - everything that runs inside the sandbox, in one place.
  *
  * The in-child order lives here and only here:
- *   init (PID 1 of the new namespaces), once per sandbox:
+ *   init (PID 1 of the new pid namespace), once per sandbox:
  *     join the cgroup v1 leaves (when the supervisor gave their files) ->
- *     wait for GO (the uid/gid maps are written) -> open the bind
- *     sources -> become the sandbox user -> mounts and pivot_root ->
- *     hostname -> loopback -> send READY
+ *     create the mount, network, IPC, UTS and cgroup namespaces (the
+ *     user and pid ones come with clone) -> the user namespace's
+ *     quotas -> open the bind sources -> wait for GO (the uid/gid maps
+ *     are written; with a cgroup v1 set up after clone, cg_late, GO
+ *     brings the leaves' files: join them, then the cgroup namespace,
+ *     its quota raised to 1 around it) -> become the sandbox user -> mounts
+ *     and pivot_root -> hostname -> loopback -> send READY
  *   init, at WARM (a pool's sandbox whose policy has a warm driver,
  *   driver.h): fork the driver as a program (below) with stdio on
  *   /dev/null and its control socket -> wait for its ready record ->
@@ -41,6 +45,7 @@
 #include "diag.h"
 #include "filter.h"
 #include "mounts.h"
+#include "ns.h"
 #include "rlimit.h"
 
 /* Signal the supervisor sends init at a time limit: init kills every
@@ -56,6 +61,13 @@ struct sr_filter_shm {
 	uint32_t len;		/* 0 until filled */
 	uint32_t notify;
 	uint32_t send_listener;	/* struct sr_filter's, see notify.h */
+	/* Init's, before READY: the namespaces it saw new and owned by the
+	 * sandbox's user namespace (SR_NS_SEEN_*). */
+	uint32_t ns_seen;
+	/* The supervisor's, before GO, when it set the cgroup up after
+	 * clone (sr_sandbox.cg_late): what depends on the cgroup had. */
+	struct sr_rlimits rl;
+	uint64_t tmpfs_size[3];	/* /tmp, the work dir, /dev/shm */
 	struct sock_filter insns[BPF_MAXINSNS];
 };
 
@@ -74,7 +86,12 @@ struct sr_sandbox {
 	size_t args_len;	/* them so /proc/1/cmdline shows nothing of ours */
 	int cg_join[SR_CGROUP_JOIN_MAX];	/* cgroup v1 `tasks` files init */
 	int n_cg_join;		/* writes itself into, first (cgroup.h) */
+	bool cg_late;		/* the cgroup is set up after clone: its
+				 * files come with GO, the rlimits and the
+				 * tmpfs sizes in the shared page */
 	bool one_run;		/* a cold run's box: init ends after STATUS */
+	int clone_flags;	/* the namespaces init was cloned with */
+	struct sr_ns_host host_ns;	/* the supervisor's, to compare */
 	bool session;		/* a session's box: its warm driver keeps
 				 * init's hard RLIMIT_CPU, the soft one
 				 * moves per call (relimit) */
@@ -83,6 +100,7 @@ struct sr_sandbox {
 /* The setup steps, in order, for fault injection in unit tests. */
 enum sr_child_step {
 	SR_STEP_NONE = 0,
+	SR_STEP_NAMESPACES,	/* init: create its namespaces (ns.h) */
 	SR_STEP_SOURCES,	/* init: open the bind sources */
 	SR_STEP_USER,		/* init: become the sandbox user */
 	SR_STEP_MOUNTS,		/* init: root filesystem */

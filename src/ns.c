@@ -12,11 +12,13 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/nsfs.h>
 
 #include "ns.h"
 #include "quota.h"
@@ -150,6 +152,148 @@ sr_ns_write_maps(pid_t pid, unsigned uid, unsigned gid, unsigned sub_uid,
 	*got = root ? SR_HOST_UID_NOBODY : r == 1 ? SR_HOST_UID_SUBORDINATE :
 	    SR_HOST_UID_CALLER;
 	return 0;
+}
+
+static const struct {
+	int flag;
+	unsigned bit;
+	const char *name;
+} kinds[] = {
+	{ CLONE_NEWUSER, SR_NS_SEEN_USER, "user" },
+	{ CLONE_NEWPID, SR_NS_SEEN_PID, "pid" },
+	{ CLONE_NEWNS, SR_NS_SEEN_MNT, "mnt" },
+	{ CLONE_NEWNET, SR_NS_SEEN_NET, "net" },
+	{ CLONE_NEWIPC, SR_NS_SEEN_IPC, "ipc" },
+	{ CLONE_NEWUTS, SR_NS_SEEN_UTS, "uts" },
+	{ CLONE_NEWCGROUP, SR_NS_SEEN_CGROUP, "cgroup" },
+};
+#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* The namespace an fd or a /proc/self/ns name (at DFD) stands for:
+ * 0, or -1 and a zero id. */
+static int
+id_of(int dfd, const char *name, struct sr_ns_id *id)
+{
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	if (dfd < 0 || fstatat(dfd, name, &st, name[0] ? 0 : AT_EMPTY_PATH) < 0)
+		return -1;
+	id->dev = (unsigned long long)st.st_dev;
+	id->ino = (unsigned long long)st.st_ino;
+	return 0;
+}
+
+static int
+open_ns_dir(void)
+{
+	return open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Both read, and two different namespaces. */
+static bool
+differ(const struct sr_ns_id *a, const struct sr_ns_id *b)
+{
+	return a->ino != 0 && b->ino != 0 &&
+	    (a->dev != b->dev || a->ino != b->ino);
+}
+
+/* Our namespace NAME (at DFD) differs from WAS and is owned by our own
+ * user namespace ME (what the kernel answers to NS_GET_USERNS). */
+static bool
+new_and_ours(int dfd, const char *name, const struct sr_ns_id *was,
+    const struct sr_ns_id *me)
+{
+	struct sr_ns_id now, owner;
+	int fd, ufd;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	ufd = id_of(fd, "", &now) == 0 && differ(was, &now) ?
+	    ioctl(fd, NS_GET_USERNS) : -1;
+	close(fd);
+	if (ufd < 0)
+		return false;
+	(void)id_of(ufd, "", &owner);
+	close(ufd);
+	return me->ino != 0 && owner.ino != 0 && !differ(&owner, me);
+}
+
+void
+sr_ns_host_ids(struct sr_ns_host *h)
+{
+	int dfd = open_ns_dir();
+
+	(void)id_of(dfd, "user", &h->user);
+	(void)id_of(dfd, "pid", &h->pid);
+	(void)id_of(dfd, "cgroup", &h->cgroup);
+	if (dfd >= 0)
+		close(dfd);
+}
+
+int
+sr_ns_unshare(int flags, unsigned *seen, struct sr_diag *d)
+{
+	struct sr_ns_id before[N_KINDS], me;
+	char names[64] = "";
+	int dfd = open_ns_dir();
+	size_t i;
+
+	for (i = 0; i < N_KINDS; i++) {
+		if (!(flags & kinds[i].flag))
+			continue;
+		(void)id_of(dfd, kinds[i].name, &before[i]);
+		if (names[0])
+			strlcat(names, " ", sizeof(names));
+		strlcat(names, kinds[i].name, sizeof(names));
+	}
+	if (unshare(flags) < 0) {
+		sr_diag_errno(d, "create the %s namespaces", names);
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	(void)id_of(dfd, "user", &me);
+	for (i = 0; i < N_KINDS; i++)
+		if ((flags & kinds[i].flag) &&
+		    new_and_ours(dfd, kinds[i].name, &before[i], &me))
+			*seen |= kinds[i].bit;
+	if (dfd >= 0)
+		close(dfd);
+	return 0;
+}
+
+void
+sr_ns_seen_cloned(const struct sr_ns_host *h, int clone_flags,
+    unsigned *seen)
+{
+	struct sr_ns_id me;
+	int dfd = open_ns_dir();
+
+	if (id_of(dfd, "user", &me) == 0) {
+		if ((clone_flags & CLONE_NEWUSER) && differ(&h->user, &me))
+			*seen |= SR_NS_SEEN_USER;
+		if ((clone_flags & CLONE_NEWPID) &&
+		    new_and_ours(dfd, "pid", &h->pid, &me))
+			*seen |= SR_NS_SEEN_PID;
+		if ((clone_flags & CLONE_NEWCGROUP) &&
+		    new_and_ours(dfd, "cgroup", &h->cgroup, &me))
+			*seen |= SR_NS_SEEN_CGROUP;
+	}
+	if (dfd >= 0)
+		close(dfd);
+}
+
+void
+sr_ns_seen_report(unsigned seen, struct sr_isolation *iso)
+{
+	iso->user_ns = (seen & SR_NS_SEEN_USER) != 0;
+	iso->pid_ns = (seen & SR_NS_SEEN_PID) != 0;
+	iso->mount_ns = (seen & SR_NS_SEEN_MNT) != 0;
+	iso->net_ns = (seen & SR_NS_SEEN_NET) != 0;
+	iso->ipc_ns = (seen & SR_NS_SEEN_IPC) != 0;
+	iso->uts_ns = (seen & SR_NS_SEEN_UTS) != 0;
+	iso->cgroup_ns = (seen & SR_NS_SEEN_CGROUP) != 0;
 }
 
 int

@@ -52,15 +52,22 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Start init.  With a cgroup v2 leaf, clone3(CLONE_INTO_CGROUP) starts it
- * directly inside (*in_cgroup = true): no moment outside the limits and
- * no write to cgroup.procs.  Any failure of clone3 (older kernel, seccomp
- * of an outer container, permission) falls back to clone(2); the caller
- * then attaches init through cgroup.procs before the first run. */
+/* Start init, in its user and pid namespaces only (ns.h: init makes
+ * the others itself, beside our work after clone); *flags says which.
+ * With a cgroup v2 leaf, clone3(CLONE_INTO_CGROUP) starts it directly
+ * inside (*in_cgroup = true): no moment outside the limits and no write
+ * to cgroup.procs.  Any failure of clone3 (older kernel, seccomp of an
+ * outer container, permission) falls back to clone(2); the caller then
+ * attaches init through cgroup.procs before the first run, and the
+ * cgroup namespace comes with clone, as init cannot know when it is in
+ * its cgroup.  Init joins cgroup v1 leaves itself (n_join), then makes
+ * its cgroup namespace. */
 static pid_t
-start_init(const struct sr_cgroup *cg, bool *in_cgroup)
+start_init(const struct sr_cgroup *cg, int n_join, bool *in_cgroup,
+    int *flags)
 {
 	*in_cgroup = false;
+	*flags = SR_NS_CLONE_FLAGS;
 	if (sr_host_userns_denied_for_test()) {
 		errno = EPERM;	/* unit tests: a host without userns */
 		return -1;
@@ -71,7 +78,7 @@ start_init(const struct sr_cgroup *cg, bool *in_cgroup)
 		long pid;
 
 		memset(&a, 0, sizeof(a));
-		a.flags = (uint64_t)SR_NS_FLAGS | CLONE_INTO_CGROUP;
+		a.flags = (uint64_t)*flags | CLONE_INTO_CGROUP;
 		a.exit_signal = SIGCHLD;
 		a.cgroup = (uint64_t)cg->v2_fd;
 		pid = syscall(SYS_clone3, &a, sizeof(a));
@@ -81,7 +88,9 @@ start_init(const struct sr_cgroup *cg, bool *in_cgroup)
 		}
 	}
 #endif
-	return (pid_t)syscall(SYS_clone, SR_NS_FLAGS | SIGCHLD, NULL, NULL,
+	if (cg->kind != SR_CGROUP_NONE && n_join == 0)
+		*flags |= CLONE_NEWCGROUP;
+	return (pid_t)syscall(SYS_clone, *flags | SIGCHLD, NULL, NULL,
 	    NULL, 0);
 }
 
@@ -250,6 +259,7 @@ fill_child(struct sr_box *b, int chan)
 	c->args_area = pl->args_area;
 	c->args_len = pl->args_len;
 	c->session = pl->loop;
+	sr_ns_host_ids(&c->host_ns);
 }
 
 /* The seccomp filter, compiled while init builds the root filesystem
@@ -374,6 +384,8 @@ ready(struct sr_box *b, struct sr_diag *d)
 	b->ready_pending = false;
 	if (wait_ready(b, d) < 0)
 		return -1;
+	/* the namespaces, as init saw them before READY */
+	sr_ns_seen_report(b->shm->ns_seen, &b->iso);
 	if (b->child.n_cg_join > 0 && !b->iso.cgroup &&
 	    sr_cgroup_confirm(&b->cg, b->pid, d) < 0)
 		return fail_after_clone(b, d);
@@ -382,8 +394,9 @@ ready(struct sr_box *b, struct sr_diag *d)
 }
 
 /* A cold run may send RUN before READY once init is seen in its
- * cgroup (init joins first thing, so it normally is by the time RUN is
- * ready to go); if not yet, READY first, as a pool's create does. */
+ * cgroup (init joins first thing, or right after GO, so it normally is
+ * by the time RUN is ready to go); if not yet, READY first, as a pool's
+ * create does. */
 static bool
 may_run_early(struct sr_box *b)
 {
@@ -439,22 +452,65 @@ step_aside(cpu_set_t *saved)
 }
 
 static int after_go(struct sr_box *b, bool in_cgroup, struct sr_diag *d);
+static int plan_cgroup(struct sr_box *b, struct sr_diag *d);
+
+/* The cgroup v1 set up after clone (child.cg_late), while init makes
+ * its namespaces: the plan's parts that depend on it into the shared
+ * page, the leaves' files for GO (none open: attach init now, before
+ * it makes its cgroup namespace at GO). */
+static int
+late_cgroup(struct sr_box *b, struct sr_diag *d)
+{
+	if (plan_cgroup(b, d) < 0)
+		return -1;
+	b->shm->rl = b->rl;
+	b->shm->tmpfs_size[0] = b->plan->mounts.tmp_size;
+	b->shm->tmpfs_size[1] = b->plan->mounts.work_size;
+	b->shm->tmpfs_size[2] = b->plan->mounts.shm_size;
+	b->child.n_cg_join = sr_cgroup_join_fds(&b->cg, b->child.cg_join);
+	if (b->cg.kind != SR_CGROUP_NONE && b->child.n_cg_join == 0 &&
+	    sr_cgroup_attach(&b->cg, b->pid, d) < 0)
+		return -1;
+	return 0;
+}
+
+/* The id maps, then GO (with the cgroup's files when set up late). */
+static int
+send_go(struct sr_box *b, struct sr_diag *d)
+{
+	int n = b->child.cg_late ? b->child.n_cg_join : 0, i, rc;
+
+	rc = sr_ns_write_maps(b->pid, b->child.uid, b->child.gid,
+	    b->plan->sub_uid, &b->iso.host_uid, d);
+	if (rc == 0 && (rc = sr_chan_send(b->chan, SR_MSG_GO, NULL, 0,
+	    b->child.cg_join, n)) < 0)
+		sr_diag_errno(d, "start the sandbox");
+	for (i = 0; i < n; i++) {
+		close(b->child.cg_join[i]);	/* init has its copies */
+		b->child.cg_join[i] = -1;
+	}
+	return rc;
+}
 
 static int
 start(struct sr_box *b, bool wait, struct sr_diag *d)
 {
 	cpu_set_t saved;
-	int sv[2], i, rc;
-	bool in_cgroup, moved;
+	int sv[2], i, rc, flags;
+	bool in_cgroup, moved = false;
 
 	if (sr_chan_pair(sv) < 0)
 		return sr_diag_errno(d, "socketpair");
 	fill_child(b, sv[1]);
 	b->child.one_run = !wait;
+	b->child.cg_late = b->cg_late;
 	/* cgroup v1: init writes itself into the leaves (cgroup.h) */
-	b->child.n_cg_join = sr_cgroup_join_fds(&b->cg, b->child.cg_join);
-	b->pid = start_init(&b->cg, &in_cgroup);
+	if (!b->cg_late)
+		b->child.n_cg_join = sr_cgroup_join_fds(&b->cg,
+		    b->child.cg_join);
+	b->pid = start_init(&b->cg, b->child.n_cg_join, &in_cgroup, &flags);
 	if (b->pid == 0) {
+		b->child.clone_flags = flags;
 		close(sv[0]);
 		_exit(sr_child_init(&b->child));
 	}
@@ -476,19 +532,20 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 	}
 	close(sv[1]);
 	b->chan = sv[0];
-	/* clone(2) with these flags succeeded: the namespaces exist */
-	b->iso.user_ns = b->iso.mount_ns = b->iso.pid_ns = b->iso.net_ns =
-	    b->iso.ipc_ns = b->iso.uts_ns = b->iso.cgroup_ns = true;
-	if (sr_ns_write_maps(b->pid, b->child.uid, b->child.gid,
-	    b->plan->sub_uid, &b->iso.host_uid, d) < 0)
-		return fail_after_clone(b, d);
-	if (sr_chan_send(b->chan, SR_MSG_GO, NULL, 0, NULL, 0) < 0) {
-		sr_diag_errno(d, "start the sandbox");
-		return fail_after_clone(b, d);
-	}
-	/* init has all it needs until RUN: step aside for the rest */
-	moved = step_aside(&saved);
-	rc = after_go(b, in_cgroup, d);
+	/* Init has work of its own before GO (its namespaces): with the
+	 * cgroup to set up meanwhile, step aside now, else once GO is sent
+	 * (init then has all it needs until RUN). */
+	if (b->cg_late)
+		moved = step_aside(&saved);
+	rc = b->cg_late ? late_cgroup(b, d) : 0;
+	if (rc == 0)
+		rc = send_go(b, d);
+	if (rc < 0)
+		rc = fail_after_clone(b, d);
+	else if (!moved)
+		moved = step_aside(&saved);
+	if (rc == 0)
+		rc = after_go(b, in_cgroup, d);
 	if (moved)
 		(void)sched_setaffinity(0, sizeof(saved), &saved);
 	if (rc < 0)
@@ -511,7 +568,7 @@ after_go(struct sr_box *b, bool in_cgroup, struct sr_diag *d)
 	/* While init builds the root filesystem: join the cgroup, unless
 	 * init joined by itself or was born inside.  Init forks a program
 	 * only on RUN, after this. */
-	if (b->cg.kind != SR_CGROUP_NONE && !in_cgroup &&
+	if (b->cg.kind != SR_CGROUP_NONE && !in_cgroup && !b->cg_late &&
 	    b->child.n_cg_join == 0 &&
 	    sr_cgroup_attach(&b->cg, b->pid, d) < 0)
 		return fail_after_clone(b, d);
@@ -522,24 +579,18 @@ after_go(struct sr_box *b, bool in_cgroup, struct sr_diag *d)
 	return 0;
 }
 
+/* The run's cgroup, and what depends on whether it has memory and pids
+ * limits: the rlimits and the tmpfs sizes.  Before clone, or after it
+ * (late_cgroup). */
 static int
-create(const struct sr_plan *plan, bool wait, struct sr_box **out,
-    struct sr_diag *d)
+plan_cgroup(struct sr_box *b, struct sr_diag *d)
 {
+	const struct sr_plan *plan = b->plan;
 	const struct sr_policy *p = plan->policy;
-	struct sr_box *b = sr_xcalloc(1, sizeof(*b));
 
-	b->plan = plan;
-	b->create_steps = plan->mounts.n_steps;
-	b->pid = -1;
-	b->chan = b->out_fd = b->err_fd = b->in_src = b->in_pipe = -1;
-	b->export_fd = -1;
-	b->cg.v2_fd = -1;
-	sr_notify_prepare(&b->nt, NULL, 0);
-	plan_limits(b);
 	if (sr_cgroup_setup(&b->cg, &p->limits, plan->cgroup_override,
 	    b->limits, d) < 0)
-		goto fail;
+		return -1;
 	if (plan->verbose && b->cg.kind == SR_CGROUP_NONE && b->cg.why_none[0])
 		fprintf(stderr, "sandrun: no cgroup: %s\n", b->cg.why_none);
 	sr_rlimit_plan(&p->limits, b->cg.memory, b->cg.pids, &b->rl, b->limits);
@@ -550,6 +601,26 @@ create(const struct sr_plan *plan, bool wait, struct sr_box **out,
 	    b->cg.memory ? p->limits.memory : SR_UNLIMITED, b->limits);
 	if (plan->verbose)
 		print_limits(b->limits);
+	return 0;
+}
+
+static int
+create(const struct sr_plan *plan, bool wait, struct sr_box **out,
+    struct sr_diag *d)
+{
+	struct sr_box *b = sr_xcalloc(1, sizeof(*b));
+
+	b->plan = plan;
+	b->create_steps = plan->mounts.n_steps;
+	b->pid = -1;
+	b->chan = b->out_fd = b->err_fd = b->in_src = b->in_pipe = -1;
+	b->export_fd = -1;
+	b->cg.v2_fd = -1;
+	sr_notify_prepare(&b->nt, NULL, 0);
+	plan_limits(b);
+	b->cg_late = sr_cgroup_after_clone(plan->cgroup_override);
+	if (!b->cg_late && plan_cgroup(b, d) < 0)
+		goto fail;
 	b->shm = mmap(NULL, sizeof(*b->shm), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (b->shm == MAP_FAILED) {

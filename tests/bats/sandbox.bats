@@ -266,3 +266,70 @@ a, _ = srv.accept(); c.sendall(b"ping"); print(a.recv(4).decode())
 	wait "$pid"
 	assert_equal "$got" "$want"
 }
+
+@test "sandbox: every namespace is new and owned by the sandbox's user namespace (#15)" {
+	# init makes all but the user and pid namespaces after clone (ns.h):
+	# seen from the host, the program's are not ours, each is owned
+	# (NS_GET_USERNS) by its user namespace, whose parent is ours
+	local pid
+	"$SANDRUN" -p sh --exec -- sleep 30 &
+	pid=$!
+	run -0 /usr/bin/python3 - "$pid" <<'PY'
+import fcntl, os, sys, time
+NS_GET_USERNS, NS_GET_PARENT = 0xb701, 0xb702
+def kids(p):
+    try:
+        with open("/proc/%d/task/%d/children" % (p, p)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+sup, prog = int(sys.argv[1]), None
+for _ in range(100):
+    for init in kids(sup):
+        for k in kids(init):
+            try:
+                if os.readlink("/proc/%d/exe" % k).endswith("/sleep"):
+                    prog = k
+            except OSError:
+                pass
+    if prog:
+        break
+    time.sleep(0.05)
+assert prog, "the program was not found"
+def ident(st):
+    return (st.st_dev, st.st_ino)
+def owner(path, op=NS_GET_USERNS):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        o = fcntl.ioctl(fd, op)
+    finally:
+        os.close(fd)
+    try:
+        return ident(os.fstat(o))
+    finally:
+        os.close(o)
+user = "/proc/%d/ns/user" % prog
+sbx = ident(os.stat(user))
+assert sbx != ident(os.stat("/proc/self/ns/user")), "user: the host's"
+assert owner(user, NS_GET_PARENT) == ident(os.stat("/proc/self/ns/user")), \
+    "user: not a child of ours"
+for t in ("mnt", "pid", "net", "ipc", "uts", "cgroup"):
+    p = "/proc/%d/ns/%s" % (prog, t)
+    assert ident(os.stat(p)) != ident(os.stat("/proc/self/ns/" + t)), \
+        t + ": the host's"
+    assert owner(p) == sbx, t + ": owned by another user namespace"
+    print(t, "ok")
+PY
+	kill "$pid"
+	wait "$pid" || true
+	assert_line "net ok"
+	assert_line "cgroup ok"
+	[ "${#lines[@]}" -eq 6 ]
+}
+
+@test "sandbox: the cgroup namespace's root is the run's own cgroup (#15)" {
+	# made by init once in its cgroup: no host cgroup path shows inside
+	run -0 sandrun -p sh --exec -- cat /proc/self/cgroup
+	refute_output --partial "sandrun-"
+	refute_output --regexp ':/[^:]+$'
+}

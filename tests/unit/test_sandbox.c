@@ -81,7 +81,7 @@ fault_injection(const struct sr_plan *plan)
 	char want[128];
 	int s, i, good;
 
-	for (s = SR_STEP_SOURCES; s < SR_STEP_COUNT; s++) {
+	for (s = SR_STEP_NONE + 1; s < SR_STEP_COUNT; s++) {
 		snprintf(want, sizeof(want), "%s: injected failure",
 		    sr_child_step_name((enum sr_child_step)s));
 		sr_child_inject_failure((enum sr_child_step)s);
