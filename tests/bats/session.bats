@@ -41,6 +41,20 @@ init_pid() {
 	cat "/proc/$(session_pid "$1")/task/$(session_pid "$1")/children" | tr -d ' '
 }
 
+# swept_away PID: a killed session's frozen init acts on its parent-death
+# SIGKILL once thawed, by the next session's sweep (a v1 freezer holds
+# it): start and end sessions until PID is gone (10 s at most).
+swept_away() {
+	local _
+	for _ in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || return 0
+		run -0 "$SANDRUN" -p sh --session sweep --exec -- true
+		run -0 "$SANDRUN" --end-session sweep
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
 @test "session: files in the work dir and /tmp persist (sh)" {
 	run -0 "$SANDRUN" -p sh --session s1 --exec -- sh -c 'echo one > f; echo two > /tmp/t'
 	run -0 "$SANDRUN" -p sh --session s1 --exec -- sh -c 'cat f /tmp/t'
@@ -470,14 +484,7 @@ print("valid")
 	[ "$(json .session.call)" = 2 ]
 	[ "$(json .session.restarted)" = false ]
 	run -0 "$SANDRUN" --end-session sk
-	# the killed session's init dies once it is thawed (next session's sweep)
-	for _ in $(seq 100); do
-		kill -0 "$ip" 2>/dev/null || break
-		run -0 "$SANDRUN" -p sh --session sweep --exec -- true
-		run -0 "$SANDRUN" --end-session sweep
-		sleep 0.1
-	done
-	! kill -0 "$ip" 2>/dev/null
+	swept_away "$ip"
 }
 
 @test "session (python): variables and imports persist across calls" {
@@ -690,15 +697,7 @@ start_serve() {
 	[ -n "$ip" ]
 	kill -KILL "$SERVER"
 	wait_gone "$sp"
-	# a frozen init acts on its parent-death SIGKILL once thawed: by the
-	# next session's sweep where a v1 freezer holds it
-	for _ in $(seq 100); do
-		kill -0 "$ip" 2>/dev/null || break
-		run -0 "$SANDRUN" -p sh --session sweep --exec -- true
-		run -0 "$SANDRUN" --end-session sweep
-		sleep 0.1
-	done
-	! kill -0 "$ip" 2>/dev/null
+	swept_away "$ip"
 	run -0 "$SANDRUN" -p sh --session sweep --exec -- true
 	run -0 "$SANDRUN" --end-session sweep
 	[ ! -e "/sys/fs/cgroup/freezer/sandrun-session-$sp" ]
