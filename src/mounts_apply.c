@@ -57,26 +57,26 @@ fdpath(char *buf, size_t len, int fd)
 	return buf;
 }
 
+/* A directory of the new root whose parent exists. */
 static int
-mkdir_p(const char *path, unsigned mode, struct sr_diag *d)
+mkdir1(const char *path, unsigned mode, struct sr_diag *d)
 {
-	char buf[PATH_MAX];
-	char *c;
-
-	if (strlen(path) >= sizeof(buf))
-		return sr_diag_set(d, "path too long: %s", path);
-	strcpy(buf, path);
-	for (c = buf + 1; *c; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return sr_diag_errno(d, "mkdir %s", buf + strlen(NEWROOT));
-		*c = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return sr_diag_errno(d, "mkdir %s", buf + strlen(NEWROOT));
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return sr_diag_errno(d, "mkdir %s", path + strlen(NEWROOT));
 	return 0;
+}
+
+/* A mask on a /proc entry that this kernel may not have: the mount is
+ * tried and a missing entry (ENOENT), or one of the other kind
+ * (ENOTDIR: a file over a directory or the reverse), skipped.  1 when
+ * skipped, 0 when mounted, -1 with errno. */
+static int
+proc_mount(const char *src, const char *target, const char *type,
+    unsigned long flags, const char *opts)
+{
+	if (mount(src, target, type, flags, opts) == 0)
+		return 0;
+	return errno == ENOENT || errno == ENOTDIR ? 1 : -1;
 }
 
 /* Add mount attributes (never clears any: locked flags stay). */
@@ -280,30 +280,34 @@ setup_proc(const struct sr_mount_plan *pl, int root, struct sr_diag *d)
 {
 	char p[PATH_MAX], q[PATH_MAX];
 	const char *first;
-	struct stat st;
 	size_t i;
+	int rc;
 
-	if (mkdir_p(NEWROOT "/proc", 0555, d) < 0)
+	if (mkdir1(NEWROOT "/proc", 0555, d) < 0)
 		return -1;
 	if (mount("proc", NEWROOT "/proc", "proc",
 	    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return sr_diag_errno(d, "mount /proc");
 	/* The first mask gets its attributes; the others are binds of it,
 	 * and a bind copies the source mount's attributes: one
-	 * mount_setattr instead of one per file. */
+	 * mount_setattr instead of one per file.  No lstat first: the mount
+	 * itself says whether the entry is there (proc_mount). */
 	for (i = 0, first = NULL; proc_masked_files[i]; i++) {
 		snprintf(p, sizeof(p), NEWROOT "/proc/%s", proc_masked_files[i]);
-		if (lstat(p, &st) < 0 || S_ISDIR(st.st_mode))
-			continue;
-		if (first == NULL) {
-			if (bind_fd(pl->devfds[0], p, p + strlen(NEWROOT),
-			    d) < 0 || set_attr(p, MASK_ATTRS, false, d) < 0)
-				return -1;
-			first = proc_masked_files[i];
-			snprintf(q, sizeof(q), "%s", p);
-		} else if (mount(q, p, NULL, MS_BIND, NULL) < 0)
+		if (first == NULL)
+			rc = proc_mount(fdpath(q, sizeof(q), pl->devfds[0]), p,
+			    NULL, MS_BIND, NULL);
+		else
+			rc = proc_mount(q, p, NULL, MS_BIND, NULL);
+		if (rc < 0)
 			return sr_diag_errno(d, "bind mount on %s",
 			    p + strlen(NEWROOT));
+		if (rc > 0 || first != NULL)
+			continue;
+		if (set_attr(p, MASK_ATTRS, false, d) < 0)
+			return -1;
+		first = proc_masked_files[i];
+		snprintf(q, sizeof(q), "%s", p);
 	}
 	if (mask_meminfo(pl, root, d) < 0)
 		return -1;
@@ -319,23 +323,30 @@ setup_proc(const struct sr_mount_plan *pl, int root, struct sr_diag *d)
 			close(fd);
 		}
 	}
-	for (i = 0; proc_masked_dirs[i]; i++) {
+	/* One empty read-only tmpfs, bound over the other directories (a
+	 * bind keeps its attributes): one superblock to make and tear down
+	 * instead of one per directory. */
+	for (i = 0, first = NULL; proc_masked_dirs[i]; i++) {
 		snprintf(p, sizeof(p), NEWROOT "/proc/%s", proc_masked_dirs[i]);
-		if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
-			continue;
-		if (mount("tmpfs", p, "tmpfs",
-		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		    "size=4k,mode=0555") < 0)
+		if (first == NULL)
+			rc = proc_mount("tmpfs", p, "tmpfs", MS_RDONLY |
+			    MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			    "size=4k,mode=0555");
+		else
+			rc = proc_mount(q, p, NULL, MS_BIND, NULL);
+		if (rc < 0)
 			return sr_diag_errno(d, "mask /proc/%s",
 			    proc_masked_dirs[i]);
+		if (rc == 0 && first == NULL) {
+			first = proc_masked_dirs[i];
+			snprintf(q, sizeof(q), "%s", p);
+		}
 	}
 	for (i = 0; proc_readonly[i]; i++) {
 		snprintf(p, sizeof(p), NEWROOT "/proc/%s", proc_readonly[i]);
-		if (lstat(p, &st) < 0)
-			continue;
-		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		if ((rc = proc_mount(p, p, NULL, MS_BIND | MS_REC, NULL)) < 0)
 			return sr_diag_errno(d, "bind /proc/%s", proc_readonly[i]);
-		if (set_attr(p, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+		if (rc == 0 && set_attr(p, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 		    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true, d) < 0)
 			return -1;
 	}
@@ -391,9 +402,8 @@ setup_dev(const struct sr_mount_plan *pl, struct sr_diag *d)
 	};
 	char p[PATH_MAX];
 	size_t i;
-	int fd;
 
-	if (mkdir_p(NEWROOT "/dev", 0755, d) < 0 ||
+	if (mkdir1(NEWROOT "/dev", 0755, d) < 0 ||
 	    tmpfs(NEWROOT "/dev", "/dev", 64 * 1024, 1024, 0755,
 	    MS_NOSUID | MS_NOEXEC, d) < 0)
 		return -1;
@@ -401,10 +411,8 @@ setup_dev(const struct sr_mount_plan *pl, struct sr_diag *d)
 		if (pl->devfds[i] < 0)
 			continue;
 		snprintf(p, sizeof(p), NEWROOT "/dev/%s", devnames[i]);
-		fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
-		if (fd < 0)
+		if (mknod(p, S_IFREG | 0666, 0) < 0)
 			return sr_diag_errno(d, "create /dev/%s", devnames[i]);
-		close(fd);
 		if (bind_fd(pl->devfds[i], p, p + strlen(NEWROOT), d) < 0)
 			return -1;
 	}
@@ -415,8 +423,8 @@ setup_dev(const struct sr_mount_plan *pl, struct sr_diag *d)
 		if (symlink(links[i][1], p) < 0)
 			return sr_diag_errno(d, "symlink /dev/%s", links[i][0]);
 	}
-	if (mkdir_p(NEWROOT "/dev/shm", 01777, d) < 0 ||
-	    mkdir_p(NEWROOT "/dev/pts", 0755, d) < 0 ||
+	if (mkdir1(NEWROOT "/dev/shm", 01777, d) < 0 ||
+	    mkdir1(NEWROOT "/dev/pts", 0755, d) < 0 ||
 	    tmpfs(NEWROOT "/dev/shm", "/dev/shm", pl->shm_size, pl->shm_inodes,
 	    01777,
 	    MS_NOSUID | MS_NODEV | (pl->exec_shm ? 0 : MS_NOEXEC), d) < 0)
@@ -425,35 +433,56 @@ setup_dev(const struct sr_mount_plan *pl, struct sr_diag *d)
 	return set_attr(NEWROOT "/dev", MOUNT_ATTR_RDONLY, false, d);
 }
 
+/* The attributes of the bind just made on NAME in directory DFD: the
+ * top mount there is the bind (NAME is one component, never a link).
+ * When NAME is a link (the bind went to its target) or mount_setattr is
+ * missing, the path is resolved inside the root again. */
+static int
+bind_attr(int root, int dfd, const char *name, const struct sr_step *s,
+    struct sr_diag *d)
+{
+	struct mount_attr a = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		    (s->rw ? 0 : MOUNT_ATTR_RDONLY),
+	};
+
+	if (syscall(SYS_mount_setattr, dfd, name, AT_SYMLINK_NOFOLLOW, &a,
+	    sizeof(a)) == 0)
+		return 0;
+	return set_attr_in(root, s->dst, a.attr_set, d);
+}
+
 static int
 apply_bind(int root, const struct sr_step *s, struct sr_diag *d)
 {
 	const char *name;
 	char fp[32];
-	uint64_t attrs;
 	int t, dfd, rc;
 
-	if (s->src_is_dir) {
-		t = sr_mounts_dir_in(root, s->dst, 0755, d);
-	} else {
-		if ((dfd = sr_mounts_parent_in(root, s->dst, &name, d)) < 0)
-			return -1;
-		t = openat(dfd, name, O_RDONLY | O_CREAT | O_NOFOLLOW |
-		    O_NONBLOCK | O_CLOEXEC, 0644);
-		close(dfd);
-		if (t < 0)
-			return sr_diag_errno(d, "create %s", s->dst);
-	}
-	if (t < 0)
+	if ((dfd = sr_mounts_parent_in(root, s->dst, &name, d)) < 0)
 		return -1;
+	if (s->src_is_dir) {
+		if (mkdirat(dfd, name, 0755) < 0 && errno != EEXIST) {
+			sr_diag_errno(d, "mkdir %s", s->dst);
+			t = -1;
+		} else if ((t = sr_mounts_open_in(root, s->dst, O_PATH |
+		    O_DIRECTORY)) < 0) {
+			sr_diag_errno(d, "mkdir %s", s->dst);
+		}
+	} else if ((t = openat(dfd, name, O_RDONLY | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0644)) < 0) {
+		sr_diag_errno(d, "create %s", s->dst);
+	}
+	if (t < 0) {
+		close(dfd);
+		return -1;
+	}
 	rc = bind_fd(s->src_fd, fdpath(fp, sizeof(fp), t), s->dst, d);
 	close(t);
-	if (rc < 0)
-		return -1;
-	attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-	if (!s->rw)
-		attrs |= MOUNT_ATTR_RDONLY;
-	return set_attr_in(root, s->dst, attrs, d);
+	if (rc == 0)
+		rc = bind_attr(root, dfd, name, s, d);
+	close(dfd);
+	return rc;
 }
 
 static int

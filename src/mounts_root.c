@@ -83,46 +83,55 @@ sr_mounts_open_in(int root, const char *path, int flags)
 	return (int)fd;
 }
 
-int
-sr_mounts_dir_in(int root, const char *path, unsigned mode,
-    struct sr_diag *d)
+/* Create each missing component of BUF (absolute inside the root) under
+ * the previous one and return an O_PATH fd of the whole path.  Each
+ * component is made with mkdirat in its parent, opened as the root
+ * resolves it (a link an earlier step made is followed inside the
+ * root), so a component that exists costs one open. */
+static int
+dir_walk(int root, char *buf, unsigned mode, struct sr_diag *d)
 {
-	char buf[PATH_MAX];
-	char *c, *slash, save;
-	int fd, pfd;
+	char *c, *name, save;
+	int fd, pfd = root;
 
-	if (strlen(path) >= sizeof(buf) || path[0] != '/')
-		return sr_diag_set(d, "bad path inside the sandbox: %s", path);
-	strcpy(buf, path);
 	for (c = buf + 1;; c++) {
 		if (*c != '/' && *c != '\0')
 			continue;
 		save = *c;
 		*c = '\0';
-		fd = sr_mounts_open_in(root, buf, O_PATH | O_DIRECTORY);
-		if (fd < 0 && errno == ENOENT) {
-			slash = strrchr(buf, '/');
-			*slash = '\0';
-			pfd = sr_mounts_open_in(root, buf, O_PATH | O_DIRECTORY);
-			*slash = '/';
-			if (pfd < 0)
-				return sr_diag_errno(d, "mkdir %s", buf);
-			if (mkdirat(pfd, slash + 1, save == '\0' ? mode : 0755) < 0 &&
-			    errno != EEXIST) {
-				sr_diag_errno(d, "mkdir %s", buf);
-				close(pfd);
-				return -1;
-			}
-			close(pfd);
-			fd = sr_mounts_open_in(root, buf, O_PATH | O_DIRECTORY);
+		name = strrchr(buf, '/') + 1;
+		if (*name != '\0' && mkdirat(pfd, name, save == '\0' ? mode :
+		    0755) < 0 && errno != EEXIST) {
+			sr_diag_errno(d, "mkdir %s", buf);
+			fd = -1;
+		} else if ((fd = sr_mounts_open_in(root, buf, O_PATH |
+		    O_DIRECTORY)) < 0) {
+			sr_diag_errno(d, "mkdir %s", buf);
 		}
-		if (fd < 0)
-			return sr_diag_errno(d, "mkdir %s", buf);
-		if (save == '\0')
+		if (pfd != root)
+			close(pfd);
+		if (fd < 0 || save == '\0')
 			return fd;
-		close(fd);
+		pfd = fd;
 		*c = save;
 	}
+}
+
+int
+sr_mounts_dir_in(int root, const char *path, unsigned mode,
+    struct sr_diag *d)
+{
+	char buf[PATH_MAX];
+	int fd;
+
+	if (strlen(path) >= sizeof(buf) || path[0] != '/')
+		return sr_diag_set(d, "bad path inside the sandbox: %s", path);
+	/* Most directories exist (a bind's target, the parent of a file);
+	 * anything else takes the walk, which names the failing component. */
+	if ((fd = sr_mounts_open_in(root, path, O_PATH | O_DIRECTORY)) >= 0)
+		return fd;
+	strcpy(buf, path);
+	return dir_walk(root, buf, mode, d);
 }
 
 int

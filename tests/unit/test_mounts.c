@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,86 @@ test_meminfo(void)
 	    "a limit above the host's memory: the kernel's meminfo");
 	ok(sr_mounts_meminfo("garbage", 1u << 20) == NULL,
 	    "unparsable host text: the kernel's meminfo");
+}
+
+/* The clamping as sscanf and sprintf do it, line by line (the layout
+ * before the hand-written parser): the parser must give the same bytes. */
+static char *
+meminfo_reference(const char *host, uint64_t limit)
+{
+	uint64_t kb = limit / 1024, total = 0, v;
+	const char *line, *nl;
+	char *out = malloc(2 * strlen(host) + 64), *o = out;
+	size_t n;
+
+	if (out == NULL || sscanf(host, "MemTotal: %" SCNu64 " kB",
+	    &total) != 1 || kb >= total) {
+		free(out);
+		return NULL;
+	}
+	for (line = host; *line != '\0'; line = nl) {
+		const char *colon = strchr(line, ':');
+
+		nl = strchr(line, '\n');
+		nl = nl ? nl + 1 : line + strlen(line);
+		n = (size_t)(nl - line);
+		if (colon == NULL || colon > nl ||
+		    sscanf(colon + 1, " %" SCNu64 " kB", &v) != 1 ||
+		    strstr(colon, " kB") == NULL || strstr(colon, " kB") > nl) {
+			memcpy(o, line, n);
+			o += n;
+			continue;
+		}
+		if (strncmp(line, "Swap", 4) == 0)
+			v = 0;
+		else if (v > kb || strncmp(line, "MemTotal:", 9) == 0)
+			v = kb;
+		o += sprintf(o, "%-16.*s%8" PRIu64 " kB\n",
+		    (int)(colon - line + 1), line, v);
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+same_as_reference(const char *host, uint64_t limit, const char *what)
+{
+	char *a = sr_mounts_meminfo(host, limit);
+	char *b = meminfo_reference(host, limit);
+
+	ok((a == NULL && b == NULL) || (a != NULL && b != NULL &&
+	    strcmp(a, b) == 0), "meminfo as sscanf/sprintf make it: %s", what);
+	free(a);
+	free(b);
+}
+
+static void
+test_meminfo_layout(void)
+{
+	static const char odd[] =
+	    "MemTotal:       16303360 kB\n"
+	    "VeryLongFieldNameHere:   12 kB\n"	/* name over 16 columns */
+	    "Wide: 123456789012 kB\n"		/* over 8 digits */
+	    "Plus:   +5 kB\n"			/* sscanf's sign */
+	    "Tab:\t42 kB\n"			/* not the kernel's spaces */
+	    "Bare:   77\n"			/* no unit */
+	    "Trail:  88 kB  \n"			/* spaces after the unit */
+	    "NoColon 99 kB\n"
+	    "Zero:          0 kB\n"
+	    "Last:      555 kB";		/* no final newline */
+	char host[16384];
+	ssize_t n = -1;
+	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, host, sizeof(host) - 1);
+		close(fd);
+	}
+	host[n > 0 ? n : 0] = '\0';
+	same_as_reference(host, 256u << 20, "this host's /proc/meminfo");
+	same_as_reference(host_meminfo, 256u << 20, "the sample");
+	same_as_reference(odd, 1u << 30, "odd lines");
+	same_as_reference(odd, 1u << 20, "odd lines, 1M");
 }
 
 static bool
@@ -238,9 +319,10 @@ test_plan(void)
 int
 main(void)
 {
-	TAP_PLAN(10 + 9 + 9 + 7);
+	TAP_PLAN(10 + 9 + 4 + 9 + 7);
 	test_bind_rules();
 	test_meminfo();
+	test_meminfo_layout();
 	test_resolve_in_root();
 	test_plan();
 	return tap_done();
