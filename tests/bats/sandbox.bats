@@ -333,3 +333,42 @@ PY
 	refute_output --partial "sandrun-"
 	refute_output --regexp ':/[^:]+$'
 }
+
+@test "sandbox: every mount has the flags it is made with (#15)" {
+	# mountpoint and per-mount options of each line, from the inside
+	d=$(scratch)
+	chmod 755 "$d"	# as root, the sandbox user is host uid 65534
+	echo hi >"$d/f"
+	run -0 sandrun -p sh --bind "$d:/sandbox/ro" --bind "$d/f:/sandbox/f" \
+	    --bind-rw "$d:/sandbox/rw" --exec -- sh -c \
+	    'while read -r _ _ _ _ mp opts _; do echo "$mp $opts"; done \
+	    </proc/self/mountinfo; ls -A /proc/acpi /proc/tty 2>/dev/null'
+	# /proc's masks: files, directories and read-only subtrees
+	for e in keys timer_list kmsg kallsyms acpi driver tty bus fs irq sys; do
+		[ -e "/proc/$e" ] || continue
+		assert_line --regexp "^/proc/$e ro,nosuid,nodev,noexec(,|$)"
+	done
+	# the masked directories are empty
+	refute_line --regexp '^[^/]'
+	assert_line --regexp '^/proc rw,nosuid,nodev,noexec(,|$)'
+	assert_line --regexp '^/dev ro,nosuid,noexec(,|$)'
+	for n in null zero full random urandom; do
+		assert_line --regexp "^/dev/$n [a-z]+,nosuid,(nodev,)?noexec(,|$)"
+	done
+	assert_line --regexp '^/usr ro,nosuid,nodev(,|$)'
+	assert_line --regexp '^/sandbox/ro ro,nosuid,nodev(,|$)'
+	assert_line --regexp '^/sandbox/f ro,nosuid,nodev(,|$)'
+	assert_line --regexp '^/sandbox/rw rw,nosuid,nodev(,|$)'
+	assert_line --regexp '^/ ro,nosuid,nodev(,|$)'
+	# a bind onto a link the policy made lands on its target, with flags
+	run -0 sandrun --print-policy sh
+	jq '{description: "a link to bind onto", extends: "sh",
+	    filesystem: (.filesystem + [{type: "dir", dst: "/opt/real"},
+	    {type: "symlink", dst: "/data", target: "/opt/real"}])}' \
+	    <<<"$output" >"$d/linked.json"
+	SANDRUN_POLICY_PATH="$d:$SANDRUN_POLICY_PATH" run -0 sandrun \
+	    -p linked --bind "$d:/data" --exec -- sh -c \
+	    'cat /data/f; grep " /opt/real " /proc/self/mountinfo'
+	assert_line "hi"
+	assert_line --regexp ' /opt/real ro,nosuid,nodev(,|$| )'
+}
