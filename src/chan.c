@@ -39,7 +39,7 @@ sr_chan_type_name(enum sr_msg_type type)
 		[SR_MSG_RUN] = "run", [SR_MSG_FACTS] = "facts",
 		[SR_MSG_DIAG] = "diag", [SR_MSG_STATUS] = "status",
 		[SR_MSG_EXIT] = "exit", [SR_MSG_WARM] = "warm",
-		[SR_MSG_VALUE] = "value",
+		[SR_MSG_VALUE] = "value", [SR_MSG_JOINED] = "joined",
 	};
 
 	if ((unsigned)type >= SR_MSG_COUNT || names[type] == NULL)

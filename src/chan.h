@@ -35,6 +35,8 @@ enum sr_msg_type {
 	SR_MSG_VALUE,		/* init -> supervisor, before STATUS: a
 				 * session call's value (value.h); fd: a
 				 * sealed memfd */
+	SR_MSG_JOINED,		/* init -> supervisor, a cold run's, before
+				 * READY: in the v1 leaves GO brought */
 	SR_MSG_COUNT
 };
 

@@ -1071,6 +1071,11 @@ sr_child_init(void *arg)
 		_exit(125);	/* supervisor gone or failed: it reports */
 	if (sb->cg_late && late_cgroup(sb, fds, nfds, &d) < 0)
 		fail(sb->chan, &d, 125);
+	/* A cold run's supervisor sends RUN once it sees init in its leaves:
+	 * say when, so RUN is here by READY (sandbox.c run_early). */
+	if (sb->cg_late && sb->one_run && nfds > 0 &&
+	    sr_chan_send(sb->chan, SR_MSG_JOINED, NULL, 0, NULL, 0) < 0)
+		_exit(125);
 	for (i = 0; !sb->cg_late && i < nfds; i++)
 		close(fds[i]);
 	setup(sb);

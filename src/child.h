@@ -8,7 +8,8 @@
  *     quotas -> open the bind sources -> wait for GO (the uid/gid maps
  *     are written; with a cgroup v1 set up after clone, cg_late, GO
  *     brings the leaves' files: join them, then the cgroup namespace,
- *     its quota raised to 1 around it) -> become the sandbox user -> mounts
+ *     its quota raised to 1 around it; a cold run's init then sends
+ *     JOINED) -> become the sandbox user -> mounts
  *     and pivot_root -> hostname -> loopback -> send READY
  *   init, at WARM (a pool's sandbox whose policy has a warm driver,
  *   driver.h): fork the driver as a program (below) with stdio on

@@ -183,22 +183,26 @@ fail_after_clone(struct sr_box *b, struct sr_diag *d)
 	return -1;
 }
 
-/* Wait for READY; a DIAG or the end of init is the failure. */
+/* Wait for message WANT (READY, or a cold run's JOINED); a DIAG or the
+ * end of init is the failure.  A JOINED not waited for is passed over. */
 static int
-wait_ready(struct sr_box *b, struct sr_diag *d)
+wait_msg(struct sr_box *b, enum sr_msg_type want, struct sr_diag *d)
 {
 	struct sr_msg m;
 	int fds[SR_CHAN_MAX_FDS], nfds, i, k;
 
-	k = sr_chan_recv(b->chan, &m, fds, &nfds);
-	if (k == 0)
-		/* init ended with a message of ours unread (RUN of a cold
-		 * create; GO when it failed before reading it): the reset
-		 * is reported before the DIAG it sent, which comes next */
+	do {
 		k = sr_chan_recv(b->chan, &m, fds, &nfds);
-	for (i = 0; i < nfds; i++)
-		close(fds[i]);
-	if (k == 1 && m.type == SR_MSG_READY)
+		if (k == 0)
+			/* init ended with a message of ours unread (RUN of
+			 * a cold create; GO when it failed before reading
+			 * it): the reset is reported before the DIAG it
+			 * sent, which comes next */
+			k = sr_chan_recv(b->chan, &m, fds, &nfds);
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+	} while (k == 1 && m.type == SR_MSG_JOINED && want != SR_MSG_JOINED);
+	if (k == 1 && m.type == want)
 		return 0;
 	if (k == 1 && m.type == SR_MSG_DIAG) {
 		*d = m.u.diag;
@@ -216,6 +220,12 @@ wait_ready(struct sr_box *b, struct sr_diag *d)
 	}
 	sr_box_reap(b, true);
 	return -1;
+}
+
+static int
+wait_ready(struct sr_box *b, struct sr_diag *d)
+{
+	return wait_msg(b, SR_MSG_READY, d);
 }
 
 static void
@@ -407,6 +417,24 @@ may_run_early(struct sr_box *b)
 		return false;
 	b->iso.cgroup = b->cg.kind != SR_CGROUP_NONE;
 	return true;
+}
+
+/* Whether RUN may go before READY: init seen in its cgroup, waiting for
+ * its JOINED when it joins after GO (cg_late).  Init sends JOINED once in
+ * its leaves, about a millisecond before READY, so RUN is there when it
+ * is ready instead of one round trip later (92 of 100 cold runs as root
+ * sent RUN after READY: 0.13 ms, profile.md round 6).  1: RUN may go;
+ * 0: READY first; -1 with d: init failed meanwhile. */
+static int
+run_early(struct sr_box *b, struct sr_diag *d)
+{
+	if (may_run_early(b))
+		return 1;
+	if (!b->cg_late || !b->child.one_run || b->child.n_cg_join == 0)
+		return 0;
+	if (wait_msg(b, SR_MSG_JOINED, d) < 0)
+		return -1;
+	return may_run_early(b) ? 1 : 0;
 }
 
 /* Init's first run.  A new task is often queued on its parent's CPU
@@ -786,7 +814,7 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
     struct sr_diag *d)
 {
 	struct sr_msg_run m;
-	int fds[SR_CHAN_MAX_FDS], n, rc = -1, i;
+	int fds[SR_CHAN_MAX_FDS], n, rc = -1, i, k;
 
 	if (b->pid <= 0 || b->running)
 		return sr_diag_set(d, "the sandbox is not waiting for a program");
@@ -794,8 +822,8 @@ sr_sandbox_run(struct sr_box *b, const struct sr_program *prog,
 		fds[i] = -1;
 	memset(&m, 0, sizeof(m));
 	n = run_fds(b, prog, fds, &m.fds, d);
-	if (n >= 0 && b->ready_pending && !may_run_early(b) &&
-	    ready(b, d) < 0) {
+	if (n >= 0 && b->ready_pending && (k = run_early(b, d)) <= 0 &&
+	    (k < 0 || ready(b, d) < 0)) {
 		rc = -1;	/* init failed or was not seen in its cgroup */
 	} else if (n >= 0) {
 		m.export_max = sr_export_total_max(
