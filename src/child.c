@@ -400,7 +400,7 @@ spawn_program(const struct sr_sandbox *sb, const struct run_fds *f,
  */
 enum { STUB_SETUP, STUB_WAITING, STUB_FAILED, STUB_CALL, STUB_END };
 
-static char stub_stack[64 * 1024] __attribute__((aligned(64)));
+static char stub_stack[128 * 1024] __attribute__((aligned(64)));
 static pid_t stub_pid;			/* 0: none */
 static volatile uint32_t stub_state;	/* futex word, STUB_* */
 static volatile pid_t stub_tid;		/* cleared at its execve or end */
@@ -477,26 +477,28 @@ static void
 stub_start(struct sr_sandbox *sb)
 {
 	sigset_t all, old;
-	uint32_t st;
+	uint32_t st = STUB_FAILED;
 	pid_t pid;
 
 	if (!SPAWN_SHARES_VM || !sb->prefork ||
 	    inject_step != SR_STEP_NONE || stall_step != SR_STEP_NONE)
 		return;
 	stub_state = STUB_SETUP;
-	/* init's handlers are not the stub's: none runs before it reset
-	 * them (its mask is its own) */
+	/* Every signal blocked until the stub is set up: init's handlers
+	 * are not the stub's (none runs before it reset them: its mask is
+	 * its own), and no handler of init's runs in their shared memory
+	 * meanwhile (as during CLONE_VFORK). */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = clone(stub_main, stub_stack + sizeof(stub_stack),
 	    CLONE_VM | CLONE_FILES | CLONE_CHILD_SETTID |
 	    CLONE_CHILD_CLEARTID | SIGCHLD, sb, NULL, NULL, &stub_tid);
+	while (pid > 0 && (st = __atomic_load_n(&stub_state,
+	    __ATOMIC_SEQ_CST)) == STUB_SETUP)
+		futex_wait(&stub_state, STUB_SETUP);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)
 		return;
-	while ((st = __atomic_load_n(&stub_state, __ATOMIC_SEQ_CST)) ==
-	    STUB_SETUP)
-		futex_wait(&stub_state, STUB_SETUP);
 	stub_pid = pid;
 	if (st != STUB_WAITING)
 		stub_drop();
@@ -511,21 +513,29 @@ stub_take(const struct sr_sandbox *psb, const struct run_fds *f,
     struct sr_diag *d)
 {
 	pid_t pid = stub_pid, t;
+	sigset_t all, old;
 
 	if (pid <= 0)
 		return 0;
-	if (f->notify >= 0 && !psb->filter->send_listener) {
-		stub_drop();	/* the program is made dumpable: a fork */
+	if ((f->notify >= 0 && !psb->filter->send_listener) ||
+	    stub_tid == 0) {
+		/* a program made dumpable (a fork), or the stub is gone */
+		stub_drop();
 		return 0;
 	}
 	stub_call.sb = psb;
 	stub_call.f = f;
 	stub_call.d = d;
 	stub_pid = 0;
+	/* init's handlers wait until the stub's execve, as with
+	 * CLONE_VFORK (spawn_program) */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	__atomic_store_n(&stub_state, STUB_CALL, __ATOMIC_SEQ_CST);
 	futex_wake(&stub_state);
 	while ((t = stub_tid) != 0)
 		futex_wait(&stub_tid, (uint32_t)t);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
 
