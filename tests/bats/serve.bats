@@ -471,7 +471,9 @@ PY
 @test "serve: takes the listening socket of socket activation (LISTEN_FDS)" {
 	require_cmd systemd-socket-activate
 	require_userns
+	# it passes on no environment but what -E names: the policy path
 	systemd-socket-activate --seqpacket -l "$SANDRUN_SOCKET" \
+		-E SANDRUN_POLICY_PATH="${SANDRUN_POLICY_PATH-}" \
 		"$SANDRUN" serve -v --pool sh=1 2>"$SOCKDIR/log" 3>&- &
 	SERVER=$!
 	wait_for test -S "$SANDRUN_SOCKET"
