@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/param.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -197,19 +199,27 @@ program_fds(const struct sr_sandbox *sb, const struct run_fds *f,
 	return 0;
 }
 
-/* What the kernel says of the program's confinement before execve. */
+/* What the kernel says of the program's confinement that nothing undoes
+ * before execve (no_new_privs, the capabilities dropped: neither comes
+ * back without an execve), into a fresh f. */
 static void
-observe(const struct sr_sandbox *sb, struct sr_msg_facts *f)
+observe_fixed(struct sr_msg_facts *f)
 {
-	const struct sr_rlimits *rl = sb->rlimits;
-	bool all = true;
-	int i;
-
 	memset(f, 0, sizeof(*f));
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
 		f->flags |= SR_FACT_NO_NEW_PRIVS;
 	if (sr_ns_caps_dropped())
 		f->flags |= SR_FACT_CAPS_DROPPED;
+}
+
+/* And its rlimits, read back just before the filter goes in. */
+static void
+observe_rlimits(const struct sr_sandbox *sb, struct sr_msg_facts *f)
+{
+	const struct sr_rlimits *rl = sb->rlimits;
+	bool all = true;
+	int i;
+
 	for (i = 0; i < rl->n && i < 8; i++) {
 		f->resource[i] = rl->resource[i];
 		if (getrlimit(rl->resource[i], &f->value[i]) < 0 ||
@@ -222,36 +232,46 @@ observe(const struct sr_sandbox *sb, struct sr_msg_facts *f)
 		f->flags |= SR_FACT_RLIMITS;
 }
 
-static void
-run_program(const struct sr_sandbox *sb, const struct run_fds *f,
-    struct sr_diag *d)
+/* The program's start that no call changes: a session of its own,
+ * every signal at its default, none blocked. */
+static int
+program_session(struct sr_diag *d)
 {
-	struct sr_msg_facts facts;
 	struct sigaction sa;
 	sigset_t none;
 	int i;
 
-	if (setsid() < 0) {
-		sr_diag_errno(d, "setsid");
-		return;
-	}
+	if (setsid() < 0)
+		return sr_diag_errno(d, "setsid");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (i = 1; i < NSIG; i++)
 		sigaction(i, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (program_fds(sb, f, d) < 0)
-		return;
-	if (injected(SR_STEP_RLIMITS, d) < 0 ||
-	    sr_rlimit_apply(sb->rlimits, d) < 0 ||
-	    injected(SR_STEP_CAPS, d) < 0 || sr_ns_drop_caps(d) < 0 ||
+	return 0;
+}
+
+/* Every capability dropped, then no_new_privs. */
+static int
+program_confine(struct sr_diag *d)
+{
+	if (injected(SR_STEP_CAPS, d) < 0 || sr_ns_drop_caps(d) < 0 ||
 	    injected(SR_STEP_NO_NEW_PRIVS, d) < 0)
-		return;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		sr_diag_errno(d, "no_new_privs");
-		return;
-	}
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return sr_diag_errno(d, "no_new_privs");
+	return 0;
+}
+
+/* The end of the program's start, its rlimits applied and confined
+ * (facts has what observe_fixed saw): dumpable as the notify listener
+ * needs, the rlimits read back, the seccomp filter (last), FACTS,
+ * execve.  Returns only on failure, with d. */
+static void
+program_finish(const struct sr_sandbox *sb, const struct run_fds *f,
+    struct sr_msg_facts *facts, struct sr_diag *d)
+{
 	/* Dumpable only for the listener hand-over by pidfd_getfd, which
 	 * needs it when the supervisor is not root (nothing else runs in
 	 * the sandbox yet; execve resets dumpable anyway; RLIMIT_CORE is 0).
@@ -261,7 +281,7 @@ run_program(const struct sr_sandbox *sb, const struct run_fds *f,
 		sr_diag_errno(d, "PR_SET_DUMPABLE");
 		return;
 	}
-	observe(sb, &facts);
+	observe_rlimits(sb, facts);
 	if (injected(SR_STEP_SECCOMP, d) < 0)
 		return;
 	if (sr_notify_install(sb->filter, f->notify >= 0 ? NOTIFY_FD : -1) < 0) {
@@ -269,9 +289,24 @@ run_program(const struct sr_sandbox *sb, const struct run_fds *f,
 		return;
 	}
 	/* seccomp(2) accepted the filter: from here on only write(2) */
-	facts.flags |= SR_FACT_SECCOMP;
-	(void)sr_chan_write(sb->chan, SR_MSG_FACTS, &facts, sizeof(facts));
+	facts->flags |= SR_FACT_SECCOMP;
+	(void)sr_chan_write(sb->chan, SR_MSG_FACTS, facts, sizeof(*facts));
 	exec_program(&f->pv, d);
+}
+
+static void
+run_program(const struct sr_sandbox *sb, const struct run_fds *f,
+    struct sr_diag *d)
+{
+	struct sr_msg_facts facts;
+
+	if (program_session(d) < 0 || program_fds(sb, f, d) < 0)
+		return;
+	if (injected(SR_STEP_RLIMITS, d) < 0 ||
+	    sr_rlimit_apply(sb->rlimits, d) < 0 || program_confine(d) < 0)
+		return;
+	observe_fixed(&facts);
+	program_finish(sb, f, &facts, d);
 }
 
 /* AddressSanitizer cannot follow a task that starts on a stack of its
@@ -335,6 +370,171 @@ spawn_program(const struct sr_sandbox *sb, const struct run_fds *f,
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = clone(program_main, spawn_stack + sizeof(spawn_stack),
 	    CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+/*
+ * The program stub of a pool's ready sandbox (sb->prefork: made ahead
+ * of its one call, without a warm driver).  Init starts it before READY
+ * as it starts a program (spawn_program: in init's memory, on a stack of
+ * its own), but without CLONE_VFORK and sharing init's descriptor table
+ * (CLONE_FILES) until the call; init waits until it did what no call
+ * changes: its own session, signals at their defaults, every capability
+ * dropped, no_new_privs, both observed (neither can come back before
+ * execve).  Then it sleeps on a futex, with nothing of a call.  At RUN
+ * init hands it the call as it would hand a forked program (struct
+ * spawn) and sleeps until the stub's execve or end, which clears
+ * stub_tid (CLONE_CHILD_CLEARTID; init's memory is the stub's until
+ * execve, so, as with CLONE_VFORK, the two never run at once past the
+ * setup).  The stub takes its own copy of the descriptor table then
+ * (the call's stdio are in it) and goes on exactly as the program from
+ * there: stdio and the other descriptors closed, rlimits, dumpable, the
+ * seccomp filter last, FACTS, execve.  It is pid 2 of the sandbox, as a
+ * program started at the call would be; no parent-death signal (no
+ * program has one): it dies with init's pid namespace.  A stub that
+ * failed its setup, or a call it cannot take (a dumpable program, which
+ * init's memory must never be), leaves init to start the program as
+ * before.  Not in sanitizer builds (SPAWN_SHARES_VM) nor under injected
+ * failures (unit tests).
+ */
+enum { STUB_SETUP, STUB_WAITING, STUB_FAILED, STUB_CALL, STUB_END };
+
+static char stub_stack[128 * 1024] __attribute__((aligned(64)));
+static pid_t stub_pid;			/* 0: none */
+static volatile uint32_t stub_state;	/* futex word, STUB_* */
+static volatile pid_t stub_tid;		/* cleared at its execve or end */
+static struct spawn stub_call;		/* the call, at STUB_CALL */
+
+static void
+futex_wait(volatile void *word, uint32_t val)
+{
+	(void)syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL, 0);
+}
+
+static void
+futex_wake(volatile void *word)
+{
+	(void)syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+__attribute__((noreturn)) static int
+stub_main(void *arg)
+{
+	struct sr_sandbox own = *(const struct sr_sandbox *)arg;
+	struct sr_msg_facts facts;
+	struct sr_diag d;
+	bool ok;
+
+	memset(&d, 0, sizeof(d));
+	ok = program_session(&d) == 0 && program_confine(&d) == 0;
+	if (ok)
+		observe_fixed(&facts);
+	__atomic_store_n(&stub_state, ok ? STUB_WAITING : STUB_FAILED,
+	    __ATOMIC_SEQ_CST);
+	futex_wake(&stub_state);
+	if (!ok)
+		_exit(125);	/* init starts the program, which says why */
+	while (__atomic_load_n(&stub_state, __ATOMIC_SEQ_CST) == STUB_WAITING)
+		futex_wait(&stub_state, STUB_WAITING);
+	if (__atomic_load_n(&stub_state, __ATOMIC_SEQ_CST) != STUB_CALL)
+		_exit(0);
+	own = *stub_call.sb;	/* the call's rlimits and filter */
+	if (unshare(CLONE_FILES) < 0) {
+		sr_diag_errno(stub_call.d, "program stub: its descriptors");
+		fail(own.chan, stub_call.d, 125);
+	}
+	if (program_fds(&own, stub_call.f, stub_call.d) == 0 &&
+	    sr_rlimit_apply(own.rlimits, stub_call.d) == 0)
+		program_finish(&own, stub_call.f, &facts, stub_call.d);
+	fail(own.chan, stub_call.d,
+	    stub_call.d->kind == SR_DIAG_EXEC_NOENT ? 127 :
+	    stub_call.d->kind == SR_DIAG_EXEC_FAIL ? 126 : 125);
+}
+
+/* Init: no stub from here on; one that did not take a call is ended
+ * and reaped. */
+static void
+stub_drop(void)
+{
+	pid_t t;
+
+	if (stub_pid <= 0)
+		return;
+	__atomic_store_n(&stub_state, STUB_END, __ATOMIC_SEQ_CST);
+	futex_wake(&stub_state);
+	while (waitpid(stub_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	/* its memory was ours: gone before anything else runs here */
+	while ((t = stub_tid) != 0)
+		futex_wait(&stub_tid, (uint32_t)t);
+	stub_pid = 0;
+}
+
+/* Init, before READY: the stub, when this sandbox waits for its call.
+ * No stub is no error. */
+static void
+stub_start(struct sr_sandbox *sb)
+{
+	sigset_t all, old;
+	uint32_t st = STUB_FAILED;
+	pid_t pid;
+
+	if (!SPAWN_SHARES_VM || !sb->prefork ||
+	    inject_step != SR_STEP_NONE || stall_step != SR_STEP_NONE)
+		return;
+	stub_state = STUB_SETUP;
+	/* Every signal blocked until the stub is set up: init's handlers
+	 * are not the stub's (none runs before it reset them: its mask is
+	 * its own), and no handler of init's runs in their shared memory
+	 * meanwhile (as during CLONE_VFORK). */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = clone(stub_main, stub_stack + sizeof(stub_stack),
+	    CLONE_VM | CLONE_FILES | CLONE_CHILD_SETTID |
+	    CLONE_CHILD_CLEARTID | SIGCHLD, sb, NULL, NULL, &stub_tid);
+	while (pid > 0 && (st = __atomic_load_n(&stub_state,
+	    __ATOMIC_SEQ_CST)) == STUB_SETUP)
+		futex_wait(&stub_state, STUB_SETUP);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0)
+		return;
+	stub_pid = pid;
+	if (st != STUB_WAITING)
+		stub_drop();
+}
+
+/* Init, at RUN without a driver: the call to the stub, as
+ * spawn_program would start it (psb has the program's rlimits and
+ * filter).  Returns the program's pid once it exec'd or ended, or 0
+ * without a stub that can take the call (init starts it then). */
+static pid_t
+stub_take(const struct sr_sandbox *psb, const struct run_fds *f,
+    struct sr_diag *d)
+{
+	pid_t pid = stub_pid, t;
+	sigset_t all, old;
+
+	if (pid <= 0)
+		return 0;
+	if ((f->notify >= 0 && !psb->filter->send_listener) ||
+	    stub_tid == 0) {
+		/* a program made dumpable (a fork), or the stub is gone */
+		stub_drop();
+		return 0;
+	}
+	stub_call.sb = psb;
+	stub_call.f = f;
+	stub_call.d = d;
+	stub_pid = 0;
+	/* init's handlers wait until the stub's execve, as with
+	 * CLONE_VFORK (spawn_program) */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	__atomic_store_n(&stub_state, STUB_CALL, __ATOMIC_SEQ_CST);
+	futex_wake(&stub_state);
+	while ((t = stub_tid) != 0)
+		futex_wait(&stub_tid, (uint32_t)t);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
@@ -904,7 +1104,9 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		struct sr_rlimits prl;
 
 		psb.rlimits = program_rlimits(sb, &prl);
-		pid = spawn_program(&psb, &f, &d);
+		pid = stub_take(&psb, &f, &d);
+		if (pid == 0)
+			pid = spawn_program(&psb, &f, &d);
 	}
 	if (pid < 0) {
 		sr_diag_errno(&d, "fork the program");
@@ -1090,6 +1292,7 @@ sr_child_init(void *arg)
 	sigaction(SR_CHILD_STOP, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	stub_start(sb);
 	if (sr_chan_send(sb->chan, SR_MSG_READY, NULL, 0, NULL, 0) < 0)
 		_exit(125);
 	for (;;) {
@@ -1104,6 +1307,7 @@ sr_child_init(void *arg)
 			continue;
 		}
 		if (k == 1 && m.type == SR_MSG_WARM) {
+			stub_drop();	/* the driver is the program */
 			start_driver(sb, &m.u.run, fds, nfds);
 			continue;
 		}

@@ -25,9 +25,14 @@
  *     the work dir's files -> send STATUS -> wait for the next message
  *     (EXIT or EOF: exit; a cold run's init exits after STATUS)
  *   program:
- *     new session -> stdio -> signals -> rlimits -> drop capabilities ->
- *     no_new_privs -> close other fds -> seccomp (last) -> send FACTS
- *     (what the kernel confirms) -> execve
+ *     new session -> signals -> stdio, close other fds -> rlimits -> drop
+ *     capabilities -> no_new_privs -> seccomp (last) -> send FACTS (what
+ *     the kernel confirms) -> execve
+ *   program stub (prefork: a pool's sandbox without a warm driver),
+ *   forked by init before READY: new session -> signals -> drop
+ *   capabilities -> no_new_privs -> wait; at RUN init sends it the
+ *   call and it goes on as the program from stdio (rlimits, seccomp
+ *   last, FACTS, execve); without a live stub init forks the program
  * Every failure goes to the supervisor as a DIAG record on the channel
  * (chan.h), then init or the program exits.  docs/lifecycle.md.
  */
@@ -96,6 +101,8 @@ struct sr_sandbox {
 	bool session;		/* a session's box: its warm driver keeps
 				 * init's hard RLIMIT_CPU, the soft one
 				 * moves per call (relimit) */
+	bool prefork;		/* a pool's box without a warm driver: init
+				 * forks the program's stub before READY */
 };
 
 /* The setup steps, in order, for fault injection in unit tests. */

@@ -557,6 +557,12 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 		return sr_diag_errno(d, "socketpair");
 	fill_child(b, sv[1]);
 	b->child.one_run = !wait;
+	/* a pool's sandbox whose program starts at the call: its stub
+	 * (child.c), unless that program may be made dumpable (notify.h) */
+	b->child.prefork = wait && !b->plan->loop &&
+	    !(b->plan->warm && b->plan->policy->warm_command != NULL) &&
+	    (!b->plan->filter.notify ||
+	    sr_notify_may_send(&b->plan->policy->syscalls));
 	b->child.cg_late = b->cg_late;
 	/* cgroup v1: init writes itself into the leaves (cgroup.h) */
 	if (!b->cg_late)

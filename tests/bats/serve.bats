@@ -471,7 +471,9 @@ PY
 @test "serve: takes the listening socket of socket activation (LISTEN_FDS)" {
 	require_cmd systemd-socket-activate
 	require_userns
+	# it passes on no environment but what -E names: the policy path
 	systemd-socket-activate --seqpacket -l "$SANDRUN_SOCKET" \
+		-E SANDRUN_POLICY_PATH="${SANDRUN_POLICY_PATH-}" \
 		"$SANDRUN" serve -v --pool sh=1 2>"$SOCKDIR/log" 3>&- &
 	SERVER=$!
 	wait_for test -S "$SANDRUN_SOCKET"
@@ -810,4 +812,84 @@ sh_pool() {
 	run -0 "$SANDRUN" -p t --json --exec -- /bin/true
 	[ "$(json .limits.processes.value)" = 65 ]
 	[ "$(json .warm)" = true ]
+}
+
+# The program of a pool's sandbox without a warm driver starts early, as
+# a stub (child.c): what a program can see of its own confinement must
+# be what a cold run's sees.
+STUB_PROBE='grep -E "^(Cap|NoNewPrivs|Seccomp|SigBlk|SigIgn|SigCgt|NSpid)" /proc/self/status
+cat /proc/self/limits
+ls /proc/self/fd
+echo "pid $$ parent $PPID"
+cut -d" " -f5,6,8 /proc/$$/stat
+cat /proc/self/cgroup
+unshare -U true 2>&1; echo "unshare $?"
+umask'
+
+@test "warm: a program started early (stub) is confined exactly as cold" {
+	require_userns
+	start_server --pool sh=1
+	: >"$SOCKDIR/in"
+	ready 1
+	run -0 same_as_cold -p sh --exec -- sh -c "$STUB_PROBE"
+	grep -x "pid 2 parent 1" "$SOCKDIR/w.out"
+	grep -x "2 2 -1" "$SOCKDIR/w.out"
+	grep -x "CapEff:	0000000000000000" "$SOCKDIR/w.out"
+	grep -x "CapBnd:	0000000000000000" "$SOCKDIR/w.out"
+	grep -x "NoNewPrivs:	1" "$SOCKDIR/w.out"
+	grep -x "Seccomp:	2" "$SOCKDIR/w.out"
+	# no descriptor but stdio and ls's own
+	[ "$(sed -n '/^Max realtime timeout/,/^pid /p' "$SOCKDIR/w.out" | sed '1d;$d' | tr '\n' ' ')" = "0 1 2 3 " ]
+	ready 1
+	run -0 same_as_cold -p sh --json --exec -- sh -c "$STUB_PROBE"
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	# a refused call is refused (and reported) alike
+	jq -e '.denied | length > 0' "$SOCKDIR/w.out"
+}
+
+@test "warm: a call's lower limits reach a program started early (stub)" {
+	require_userns
+	start_server --pool sh=1
+	: >"$SOCKDIR/in"
+	ready 1
+	run -0 same_as_cold -p sh --json --cpu-time 3 --pids 20 --exec -- sh -c "$STUB_PROBE"
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	jq -r .stdout.text "$SOCKDIR/w.out" | grep -E '^Max cpu time +3 +4 '
+	# and the next call, in a fresh ready sandbox, has the pool's again
+	ready 1
+	run -0 same_as_cold -p sh --json --exec -- sh -c 'grep "^Max cpu time" /proc/self/limits'
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	jq -r .stdout.text "$SOCKDIR/w.out" | grep -vE '^Max cpu time +3 '
+}
+
+@test "warm: stdin, a failing exec and a time limit with a program started early (stub)" {
+	require_userns
+	start_server --pool sh=1
+	printf 'one\ntwo\n' >"$SOCKDIR/in"
+	ready 1
+	run -0 same_as_cold -p sh --stdin "$SOCKDIR/in" --exec -- sh -c 'wc -l; ls -l /proc/self/fd/0 | sed "s/.*-> //; s/:.*//"'
+	ready 1
+	run -127 same_as_cold -p sh --json --exec -- /nonexistent/program
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	ready 1
+	run same_as_cold -p sh --json --timeout 300ms --exec -- sh -c 'while :; do :; done'
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	[ "$(jq -r .limit_hit "$SOCKDIR/w.out")" = wall_time ]
+}
+
+@test "warm: a policy whose program may be made dumpable starts it at the call, exactly" {
+	require_userns
+	local pd
+	pd=$(scratch)
+	# sendmsg refused: the program cannot send the notify listener, the
+	# supervisor takes it (pidfd_getfd) from a dumpable program, which a
+	# stub sharing init's memory must never be: no stub
+	printf '{"extends":"sh","syscalls":{"deny":["sendmsg"]}}\n' >"$pd/nosend.json"
+	SANDRUN_POLICY_PATH="$pd:$SANDRUN_POLICY_PATH" start_server --pool nosend=1
+	export SANDRUN_POLICY_PATH="$pd:$SANDRUN_POLICY_PATH"
+	: >"$SOCKDIR/in"
+	ready 1
+	run -0 same_as_cold -p nosend --json --exec -- sh -c "$STUB_PROBE"
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	jq -r .stdout.text "$SOCKDIR/w.out" | grep -x 'pid 2 parent 1'
 }
