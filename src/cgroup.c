@@ -170,16 +170,13 @@ sr_cg_read_u64(const char *dir, const char *file, uint64_t *v)
 	return 0;
 }
 
-/* Find "key N" at the start of a line of dir/file. */
+/* Find "key N" at the start of a line of buf. */
 int
-sr_cg_read_key(const char *dir, const char *file, const char *key, uint64_t *v)
+sr_cg_buf_key(const char *buf, const char *key, uint64_t *v)
 {
-	_cleanup_free_ char *buf = NULL;
 	size_t kl = strlen(key);
 	const char *l;
 
-	if (sr_cg_read(dir, file, &buf) < 0)
-		return -1;
 	for (l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 		if (strncmp(l, key, kl) != 0 || l[kl] != ' ')
 			continue;
@@ -191,6 +188,17 @@ sr_cg_read_key(const char *dir, const char *file, const char *key, uint64_t *v)
 	}
 	errno = ENOENT;
 	return -1;
+}
+
+/* Find "key N" at the start of a line of dir/file. */
+int
+sr_cg_read_key(const char *dir, const char *file, const char *key, uint64_t *v)
+{
+	_cleanup_free_ char *buf = NULL;
+
+	if (sr_cg_read(dir, file, &buf) < 0)
+		return -1;
+	return sr_cg_buf_key(buf, key, v);
 }
 
 /* Does the space-separated list contain word? */

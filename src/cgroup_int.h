@@ -26,6 +26,7 @@ int sr_cg_read(const char *dir, const char *file, char **out);
 /* "max" reads as SR_UNLIMITED. */
 int sr_cg_read_u64(const char *dir, const char *file, uint64_t *v);
 /* "key N" at the start of a line of dir/file. */
+int sr_cg_buf_key(const char *buf, const char *key, uint64_t *v);
 int sr_cg_read_key(const char *dir, const char *file, const char *key,
     uint64_t *v);
 /* Write v, read it back: 0 only when the kernel kept v (page rounding

@@ -171,6 +171,7 @@ sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 int
 sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 {
+	char *stat = NULL;
 	uint64_t v;
 
 	if (cg->v1_memory) {
@@ -194,20 +195,20 @@ sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 		st->cpu_usage_us = v / 1000;
 		st->have_cpu = true;
 	}
-	/* cpuacct.stat: user and system in USER_HZ ticks. */
-	if (cg->v1_cpuacct &&
-	    sr_cg_read_key(cg->v1_cpuacct, "cpuacct.stat", "user", &v) == 0) {
+	/* cpuacct.stat: user and system in USER_HZ ticks, one read. */
+	if (cg->v1_cpuacct && sr_cg_read(cg->v1_cpuacct, "cpuacct.stat",
+	    &stat) == 0 && sr_cg_buf_key(stat, "user", &v) == 0) {
 		long hz = sysconf(_SC_CLK_TCK);
 
 		if (hz <= 0)
 			hz = 100;
 		st->cpu_user_us = v * (1000000 / (uint64_t)hz);
-		if (sr_cg_read_key(cg->v1_cpuacct, "cpuacct.stat", "system",
-		    &v) == 0) {
+		if (sr_cg_buf_key(stat, "system", &v) == 0) {
 			st->cpu_sys_us = v * (1000000 / (uint64_t)hz);
 			st->have_cpu_split = true;
 		}
 	}
+	free(stat);
 	return 0;
 }
 

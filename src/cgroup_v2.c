@@ -362,6 +362,7 @@ int
 sr_cg_v2_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 {
 	const char *dir = cg->v2_path;
+	char *buf = NULL;
 	uint64_t v;
 
 	if (sr_cg_read_u64(dir, "memory.peak", &v) == 0) {
@@ -370,24 +371,32 @@ sr_cg_v2_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 	} else if (sr_cg_read_u64(dir, "memory.current", &v) == 0) {
 		st->memory_peak = v;	/* lower bound (kernel < 5.19) */
 	}
-	if (sr_cg_read_key(dir, "memory.events", "oom_kill", &v) == 0 && v > 0)
-		st->oom_killed = true;
-	if (sr_cg_read_key(dir, "memory.events", "oom", &v) == 0 && v > 0)
-		st->oom = true;
-	if (sr_cg_read_key(dir, "memory.events", "max", &v) == 0 && v > 0)
-		st->memory_max_hit = true;
+	/* memory.events and cpu.stat: each read once, its keys from it */
+	if (sr_cg_read(dir, "memory.events", &buf) == 0) {
+		if (sr_cg_buf_key(buf, "oom_kill", &v) == 0 && v > 0)
+			st->oom_killed = true;
+		if (sr_cg_buf_key(buf, "oom", &v) == 0 && v > 0)
+			st->oom = true;
+		if (sr_cg_buf_key(buf, "max", &v) == 0 && v > 0)
+			st->memory_max_hit = true;
+		free(buf);
+		buf = NULL;
+	}
 	if (sr_cg_read_key(dir, "pids.events", "max", &v) == 0 && v > 0)
 		st->pids_limit_hit = true;
-	if (sr_cg_read_key(dir, "cpu.stat", "usage_usec", &v) == 0) {
+	if (sr_cg_read(dir, "cpu.stat", &buf) < 0)
+		return 0;
+	if (sr_cg_buf_key(buf, "usage_usec", &v) == 0) {
 		st->cpu_usage_us = v;
 		st->have_cpu = true;
 	}
-	if (sr_cg_read_key(dir, "cpu.stat", "user_usec", &v) == 0) {
+	if (sr_cg_buf_key(buf, "user_usec", &v) == 0) {
 		st->cpu_user_us = v;
-		if (sr_cg_read_key(dir, "cpu.stat", "system_usec", &v) == 0) {
+		if (sr_cg_buf_key(buf, "system_usec", &v) == 0) {
 			st->cpu_sys_us = v;
 			st->have_cpu_split = true;
 		}
 	}
+	free(buf);
 	return 0;
 }

@@ -482,13 +482,13 @@ sr_mounts_prepare(struct sr_mount_plan *pl, const struct sr_policy *p,
 		switch (m->type) {
 		case SR_MOUNT_RO:
 		case SR_MOUNT_RW:
-			if (stat(m->src, &st) < 0 && m->optional &&
-			    errno == ENOENT)
-				continue;
-			if (stat(m->src, &st) < 0)
+			if (stat(m->src, &st) < 0) {
+				if (m->optional && errno == ENOENT)
+					continue;
 				return sr_diag_errno(d,
 				    "policy %s: filesystem: bind source %s",
 				    p->name, m->src);
+			}
 			if (check_resolved(p, m, d) < 0)
 				return -1;
 			s = add_step(pl, SR_STEP_BIND, m->dst);

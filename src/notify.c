@@ -38,6 +38,8 @@ void
 sr_notify_prepare(struct sr_notify *n, const struct sr_filter *f,
     int errno_value)
 {
+	static struct seccomp_notif_sizes sizes;
+	static bool have_sizes;
 	struct seccomp_notif_sizes sz;
 	int sv[2], one = 1;
 
@@ -46,9 +48,16 @@ sr_notify_prepare(struct sr_notify *n, const struct sr_filter *f,
 	n->errno_value = errno_value;
 	if (f == NULL || !f->notify)
 		return;
-	memset(&sz, 0, sizeof(sz));
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
-		return;
+	/* the kernel's sizes, asked once per process: they are constants
+	 * of the running kernel */
+	if (!have_sizes) {
+		memset(&sizes, 0, sizeof(sizes));
+		if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0,
+		    &sizes) < 0)
+			return;
+		have_sizes = true;
+	}
+	sz = sizes;
 	n->notif_size = sz.seccomp_notif > sizeof(struct seccomp_notif) ?
 	    sz.seccomp_notif : sizeof(struct seccomp_notif);
 	n->resp_size = sz.seccomp_notif_resp >

@@ -432,9 +432,13 @@ send_call(int sock, const struct sr_serve_request *req, const int fds[])
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(SR_SERVE_NFDS * sizeof(int));
 	memcpy(CMSG_DATA(cm), fds, SR_SERVE_NFDS * sizeof(int));
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	/* the socket stays non-blocking: the worker is reading, so room
+	 * is there at once, else soon (no fcntl toggles on the path) */
+	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 &&
+	    (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+	    poll(&(struct pollfd){ .fd = sock, .events = POLLOUT }, 1,
+	    REPLY_WAIT_MS) > 0)))
+		;
 	free(buf);
 	return n == (ssize_t)len ? 0 : -1;
 }
@@ -446,7 +450,7 @@ sr_serve_pool_call(struct sr_serve_pool *pool,
 {
 	struct sr_serve_worker w;
 	unsigned i;
-	int pidfd, fl;
+	int pidfd;
 
 	sr_serve_pool_poll(pool);
 	for (i = 0; i < pool->n_w && !pool->w[i].ready; i++)
@@ -456,9 +460,6 @@ sr_serve_pool_call(struct sr_serve_pool *pool,
 	w = pool->w[i];
 	pool->w[i] = pool->w[--pool->n_w];
 	pool->ready--;
-	/* blocking for the send: the worker is reading */
-	fl = fcntl(w.sock, F_GETFL);
-	fcntl(w.sock, F_SETFL, fl & ~O_NONBLOCK);
 	pidfd = (int)syscall(SYS_pidfd_open, w.pid, 0);
 	if (pidfd < 0 || send_call(w.sock, req, fds) < 0) {
 		sr_diag_errno(d, pidfd < 0 ? "pidfd_open" : "hand the call to a ready sandbox");
@@ -470,8 +471,7 @@ sr_serve_pool_call(struct sr_serve_pool *pool,
 		sr_serve_pool_fill(pool);
 		return -1;
 	}
-	fcntl(w.sock, F_SETFL, fl | O_NONBLOCK);
-	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	/* pidfd_open's descriptor is close-on-exec already */
 	memset(call, 0, sizeof(*call));
 	call->pid = w.pid;
 	call->pidfd = w.sock;	/* its end or its death makes it readable */

@@ -213,9 +213,7 @@ watch_start(struct watch *w, struct sr_box *b, struct sr_diag *d)
 		w->tree_cpu = true;
 		w->cpu_at = b->start + CPU_POLL_MS;
 	}
-	w->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (w->ncpu < 1)
-		w->ncpu = 1;
+	w->ncpu = 0;	/* read when a CPU-time poll needs it */
 	/* a warm driver sent its FACTS at create; its rlimits come now */
 	w->facts = b->warm_facts;
 	w->have_facts = b->have_warm_facts;
@@ -356,6 +354,8 @@ check_cpu(struct watch *w, uint64_t now)
 		stop_sandbox(w, now);
 	} else {
 		/* All CPUs busy cannot overshoot by much. */
+		if (w->ncpu < 1 && (w->ncpu = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+			w->ncpu = 1;
 		left = (limit - us / 1000) / (uint64_t)w->ncpu;
 		w->cpu_at = now + (left < 5 ? 5 : left > CPU_POLL_MS ?
 		    CPU_POLL_MS : left);
