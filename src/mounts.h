@@ -38,6 +38,8 @@ struct sr_step {
 				 * BIND: set by init; else -1 */
 	bool src_is_dir;
 	bool rw;
+	dev_t src_dev;		/* BIND: what the source's path named when */
+	ino_t src_ino;		/* planned (stat: links followed) */
 	const char *dst;	/* absolute path inside */
 	const char *text;	/* SYMLINK target / FILE content */
 	size_t text_len;
@@ -50,6 +52,7 @@ struct sr_step {
 struct sr_mount_plan {
 	struct sr_step *steps;
 	size_t n_steps;
+	size_t n_policy;	/* steps[0..n_policy): the policy's filesystem */
 	int devfds[6];		/* init: O_PATH fds of /dev/{null,zero,full,random,urandom,tty} */
 	char *passwd, *group, *hosts;	/* synthetic /etc files */
 	char **owned;		/* strings the plan allocated */
@@ -157,6 +160,15 @@ bool sr_mounts_under(const char *p, const char *prefix);
 /* True when a --bind/--bind-rw replaces the work dir; the code file is
  * then written to /tmp instead. */
 bool sr_mounts_workdir_bound(const struct sr_mount_plan *plan);
+
+/* Whether two plans of the same policy mount the same host objects: the
+ * same policy steps (an optional entry present in both or neither), each
+ * bind's source naming the same file or directory (device and inode,
+ * links followed: a link retargeted or a file replaced on the host
+ * differs).  A ready sandbox serves a call only when its plan and the
+ * call's are the same so (run.c). */
+bool sr_mounts_same_host(const struct sr_mount_plan *a,
+    const struct sr_mount_plan *b);
 
 void sr_mounts_free(struct sr_mount_plan *plan);
 

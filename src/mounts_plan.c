@@ -494,6 +494,8 @@ sr_mounts_prepare(struct sr_mount_plan *pl, const struct sr_policy *p,
 			s = add_step(pl, SR_STEP_BIND, m->dst);
 			s->src = m->src;
 			s->src_is_dir = S_ISDIR(st.st_mode);
+			s->src_dev = st.st_dev;
+			s->src_ino = st.st_ino;
 			s->rw = m->type == SR_MOUNT_RW;
 			break;
 		case SR_MOUNT_TMPFS:
@@ -521,6 +523,7 @@ sr_mounts_prepare(struct sr_mount_plan *pl, const struct sr_policy *p,
 			break;
 		}
 	}
+	pl->n_policy = pl->n_steps;
 	if (prepare_cli(pl, o, d) < 0)
 		return -1;
 
@@ -535,6 +538,27 @@ sr_mounts_prepare(struct sr_mount_plan *pl, const struct sr_policy *p,
 	    "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 	    "127.0.1.1\t%s\n", p->hostname);
 	return 0;
+}
+
+bool
+sr_mounts_same_host(const struct sr_mount_plan *a,
+    const struct sr_mount_plan *b)
+{
+	size_t i;
+
+	if (a->n_policy != b->n_policy)
+		return false;
+	for (i = 0; i < a->n_policy; i++) {
+		const struct sr_step *x = &a->steps[i], *y = &b->steps[i];
+
+		if (x->type != y->type || strcmp(x->dst, y->dst) != 0)
+			return false;
+		if (x->type == SR_STEP_BIND && (strcmp(x->src, y->src) != 0 ||
+		    x->src_dev != y->src_dev || x->src_ino != y->src_ino ||
+		    x->src_is_dir != y->src_is_dir || x->rw != y->rw))
+			return false;
+	}
+	return true;
 }
 
 void

@@ -268,6 +268,10 @@ fits_ready(const struct sr_opts *o, struct sr_policy *p,
 	    sr_mounts_workdir_bound(&plan->mounts) ||
 	    sr_mounts_workdir_bound(&ready->plan->mounts))
 		return false;
+	/* the host's files as a cold run would mount them now: the ready
+	 * sandbox mounted them at create */
+	if (!sr_mounts_same_host(&plan->mounts, &ready->plan->mounts))
+		return false;
 	/* a warm driver runs code files: not --exec */
 	if (ready->plan->warm && plan->code == NULL)
 		return false;

@@ -13,6 +13,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${HOSTDIR:-}" ] || rm -rf "$HOSTDIR"
 	if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
 		kill -KILL "$SERVER" 2>/dev/null || true
 		wait "$SERVER" 2>/dev/null || true
@@ -812,6 +813,53 @@ sh_pool() {
 	run -0 "$SANDRUN" -p t --json --exec -- /bin/true
 	[ "$(json .limits.processes.value)" = 65 ]
 	[ "$(json .warm)" = true ]
+}
+
+# A ready sandbox mounted the policy's bind sources at create: a call
+# after the host changed one (a link retargeted, a file replaced, an
+# optional source appearing) sees what a cold run sees now.
+@test "warm: a bind source changed on the host is what the next call sees" {
+	require_userns
+	HOSTDIR=$(mktemp -d /tmp/sr-warmbind.XXXXXX)
+	chmod 755 "$HOSTDIR"
+	mkdir "$SOCKDIR/pol"
+	export SANDRUN_POLICY_PATH="$SOCKDIR/pol:$SANDRUN_POLICY_PATH"
+	echo one >"$HOSTDIR/a"
+	echo two >"$HOSTDIR/b"
+	chmod 644 "$HOSTDIR/a" "$HOSTDIR/b"
+	ln -s a "$HOSTDIR/link"
+	printf '{ "extends": "sh", "filesystem": { "append": [
+	    { "type": "ro", "src": "%s/link", "dst": "/opt/probe" },
+	    { "type": "ro", "src": "%s/maybe", "dst": "/opt/maybe",
+	      "optional": true } ] } }\n' "$HOSTDIR" "$HOSTDIR" \
+		>"$SOCKDIR/pol/t.json"
+	start_server --pool t=1
+	probe() {
+		"$SANDRUN" -p t --json --exec -- /bin/sh -c \
+			'cat /opt/probe; cat /opt/maybe 2>/dev/null || echo none' |
+			jq -c '[.stdout.text, .warm]'
+	}
+	ready 1
+	[ "$(probe)" = '["one\nnone\n",true]' ]
+	# the link retargeted: that call runs cold and reads the new target
+	ready 1
+	ln -sfn b "$HOSTDIR/link"
+	[ "$(probe)" = '["two\nnone\n",false]' ]
+	ready 1
+	[ "$(probe)" = '["two\nnone\n",true]' ]
+	# the file replaced (a new inode at the same path)
+	ready 1
+	echo three >"$HOSTDIR/b.new"
+	chmod 644 "$HOSTDIR/b.new"
+	mv "$HOSTDIR/b.new" "$HOSTDIR/b"
+	[ "$(probe)" = '["three\nnone\n",false]' ]
+	# an optional source that appeared
+	ready 1
+	echo four >"$HOSTDIR/maybe"
+	chmod 644 "$HOSTDIR/maybe"
+	[ "$(probe)" = '["three\nfour\n",false]' ]
+	ready 1
+	[ "$(probe)" = '["three\nfour\n",true]' ]
 }
 
 # The program of a pool's sandbox without a warm driver starts early, as
