@@ -170,6 +170,109 @@ sr_cg_read_u64(const char *dir, const char *file, uint64_t *v)
 	return 0;
 }
 
+int
+sr_cg_buf_u64(const char *buf, uint64_t *v)
+{
+	if (parse_u64(buf, v) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The counter files of a result per slot (cgroup_int.h), v1 then v2,
+ * and the v1 controller directory each is in (0 memory, 1 pids, 2
+ * cpuacct). */
+static const struct {
+	const char *v1;
+	int v1_dir;
+	const char *v2;
+} cg_stat_files[SR_CG_STAT_N] = {
+	[SR_CG_ST_PEAK] = { "memory.max_usage_in_bytes", 0, "memory.peak" },
+	[SR_CG_ST_MEMEV] = { "memory.oom_control", 0, "memory.events" },
+	[SR_CG_ST_PIDSEV] = { "pids.events", 1, "pids.events" },
+	[SR_CG_ST_CPU] = { "cpuacct.usage", 2, NULL },
+	[SR_CG_ST_CPUSTAT] = { "cpuacct.stat", 2, "cpu.stat" },
+};
+
+void
+sr_cgroup_stats_open(struct sr_cgroup *cg)
+{
+	const char *v1_dirs[] = { cg->v1_memory, cg->v1_pids, cg->v1_cpuacct };
+	char p[PATH_MAX];
+	const char *dir, *file;
+	int i;
+
+	if (cg->stat_open || (cg->kind != SR_CGROUP_V1 &&
+	    cg->kind != SR_CGROUP_V2))
+		return;
+	for (i = 0; i < SR_CG_STAT_N; i++) {
+		dir = cg->kind == SR_CGROUP_V2 ? cg->v2_path :
+		    v1_dirs[cg_stat_files[i].v1_dir];
+		file = cg->kind == SR_CGROUP_V2 ? cg_stat_files[i].v2 :
+		    cg_stat_files[i].v1;
+		cg->stat_fd[i] = -1;
+		if (dir != NULL && file != NULL &&
+		    (size_t)snprintf(p, sizeof(p), "%s/%s", dir, file) <
+		    sizeof(p))
+			cg->stat_fd[i] = open(p, O_RDONLY | O_CLOEXEC);
+	}
+	cg->stat_open = true;
+}
+
+int
+sr_cg_stat_read(const struct sr_cgroup *cg, int slot, const char *dir,
+    const char *file, char **out)
+{
+	size_t cap = 4096, len = 0;
+	ssize_t n;
+	char *buf;
+	int fd = cg->stat_open ? cg->stat_fd[slot] : -1;
+
+	if (fd < 0)
+		return sr_cg_read(dir, file, out);
+	buf = sr_xmalloc(cap);
+	/* from offset 0: the kernel makes the file's text anew */
+	while ((n = pread(fd, buf + len, cap - 1 - len, (off_t)len)) > 0)
+		if ((len += (size_t)n) == cap - 1) {
+			if (cap >= CG_READ_MAX) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			buf = sr_xrealloc(buf, cap *= 2);
+		}
+	if (n < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int
+sr_cg_stat_u64(const struct sr_cgroup *cg, int slot, const char *dir,
+    const char *file, uint64_t *v)
+{
+	_cleanup_free_ char *buf = NULL;
+
+	if (sr_cg_stat_read(cg, slot, dir, file, &buf) < 0)
+		return -1;
+	return sr_cg_buf_u64(buf, v);
+}
+
+int
+sr_cg_stat_key(const struct sr_cgroup *cg, int slot, const char *dir,
+    const char *file, const char *key, uint64_t *v)
+{
+	_cleanup_free_ char *buf = NULL;
+
+	if (sr_cg_stat_read(cg, slot, dir, file, &buf) < 0)
+		return -1;
+	return sr_cg_buf_key(buf, key, v);
+}
+
 /* Find "key N" at the start of a line of buf. */
 int
 sr_cg_buf_key(const char *buf, const char *key, uint64_t *v)
@@ -681,6 +784,11 @@ sr_cgroup_kill(struct sr_cgroup *cg)
 void
 sr_cgroup_destroy(struct sr_cgroup *cg)
 {
+	if (cg->stat_open)
+		for (int i = 0; i < SR_CG_STAT_N; i++)
+			if (cg->stat_fd[i] >= 0)
+				close(cg->stat_fd[i]);
+	cg->stat_open = false;
 	if (cg->v2_path) {
 		if (cg->v2_fd >= 0)
 			close(cg->v2_fd);

@@ -25,6 +25,9 @@ enum sr_cgroup_kind {
 	SR_CGROUP_V1,
 };
 
+/* counter files a result reads (cgroup.c: cg_stat_files) */
+#define SR_CG_STAT_N 5
+
 struct sr_cgroup {
 	enum sr_cgroup_kind kind;
 	char *v2_path;		/* absolute dir of the run's cgroup (v2) */
@@ -34,6 +37,10 @@ struct sr_cgroup {
 	bool memory, pids, cpu;	/* which controllers are really limiting
 				 * (cpu: accounting the supervisor polls) */
 	char *v2_supervisor;	/* leaf we moved ourselves into, or NULL */
+	/* the result's counter files opened ahead (sr_cgroup_stats_open),
+	 * read again with pread at the result; valid when stat_open */
+	bool stat_open;
+	int stat_fd[SR_CG_STAT_N];
 	char why_none[256];	/* when kind == NONE: why (for -v and --check-host) */
 };
 
@@ -133,6 +140,14 @@ struct sr_cgroup_stats {
 	bool have_peak, have_cpu, have_cpu_split;
 };
 int sr_cgroup_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st);
+
+/* Open the counter files sr_cgroup_stats reads, ahead of the result (a
+ * ready sandbox's, off a call's path): it then reads them again with
+ * pread, which the kernel answers afresh, instead of opening each path.
+ * A file that does not open is read by its path as before.  Call it
+ * after init's clone (init must not inherit them); closed by
+ * sr_cgroup_destroy. */
+void sr_cgroup_stats_open(struct sr_cgroup *cg);
 
 /* CPU time used so far by everything in the cgroup, in microseconds
  * (cpuacct.usage on v1, usage_usec of cpu.stat on v2).  0, or -1 when

@@ -27,6 +27,20 @@ int sr_cg_read(const char *dir, const char *file, char **out);
 int sr_cg_read_u64(const char *dir, const char *file, uint64_t *v);
 /* "key N" at the start of a line of dir/file. */
 int sr_cg_buf_key(const char *buf, const char *key, uint64_t *v);
+/* The number at the start of buf ("max" is SR_UNLIMITED); -1 EINVAL. */
+int sr_cg_buf_u64(const char *buf, uint64_t *v);
+/* dir/file as sr_cg_read, by the descriptor of counter file `slot`
+ * when sr_cgroup_stats_open opened it (cgroup.c). */
+int sr_cg_stat_read(const struct sr_cgroup *cg, int slot, const char *dir,
+    const char *file, char **out);
+/* sr_cg_read_u64 and sr_cg_read_key by sr_cg_stat_read */
+int sr_cg_stat_u64(const struct sr_cgroup *cg, int slot, const char *dir,
+    const char *file, uint64_t *v);
+int sr_cg_stat_key(const struct sr_cgroup *cg, int slot, const char *dir,
+    const char *file, const char *key, uint64_t *v);
+/* counter file slots: v1 and v2 name different files */
+enum { SR_CG_ST_PEAK, SR_CG_ST_MEMEV, SR_CG_ST_PIDSEV, SR_CG_ST_CPU,
+	SR_CG_ST_CPUSTAT };
 int sr_cg_read_key(const char *dir, const char *file, const char *key,
     uint64_t *v);
 /* Write v, read it back: 0 only when the kernel kept v (page rounding

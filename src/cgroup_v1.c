@@ -177,27 +177,32 @@ sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 	if (cg->v1_memory) {
 		const char *m = cg->v1_memory;
 
-		if (sr_cg_read_u64(m, "memory.max_usage_in_bytes", &v) == 0) {
+		if (sr_cg_stat_u64(cg, SR_CG_ST_PEAK, m,
+		    "memory.max_usage_in_bytes", &v) == 0) {
 			st->memory_peak = v;
 			st->have_peak = true;
 		}
-		if (sr_cg_read_key(m, "memory.oom_control", "oom_kill", &v) == 0)
+		if (sr_cg_stat_key(cg, SR_CG_ST_MEMEV, m, "memory.oom_control",
+		    "oom_kill", &v) == 0)
 			st->oom_killed = v > 0;
 		else if (errno == ENOENT &&
 		    sr_cg_read_u64(m, "memory.failcnt", &v) == 0)
 			st->oom_killed = v > 0;	/* kernel < 4.13 */
 	}
 	if (cg->v1_pids &&
-	    sr_cg_read_key(cg->v1_pids, "pids.events", "max", &v) == 0 && v > 0)
+	    sr_cg_stat_key(cg, SR_CG_ST_PIDSEV, cg->v1_pids, "pids.events",
+	    "max", &v) == 0 && v > 0)
 		st->pids_limit_hit = true;
 	if (cg->v1_cpuacct &&
-	    sr_cg_read_u64(cg->v1_cpuacct, "cpuacct.usage", &v) == 0) {
+	    sr_cg_stat_u64(cg, SR_CG_ST_CPU, cg->v1_cpuacct, "cpuacct.usage",
+	    &v) == 0) {
 		st->cpu_usage_us = v / 1000;
 		st->have_cpu = true;
 	}
 	/* cpuacct.stat: user and system in USER_HZ ticks, one read. */
-	if (cg->v1_cpuacct && sr_cg_read(cg->v1_cpuacct, "cpuacct.stat",
-	    &stat) == 0 && sr_cg_buf_key(stat, "user", &v) == 0) {
+	if (cg->v1_cpuacct && sr_cg_stat_read(cg, SR_CG_ST_CPUSTAT,
+	    cg->v1_cpuacct, "cpuacct.stat", &stat) == 0 &&
+	    sr_cg_buf_key(stat, "user", &v) == 0) {
 		long hz = sysconf(_SC_CLK_TCK);
 
 		if (hz <= 0)

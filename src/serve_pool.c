@@ -293,6 +293,9 @@ worker_main(const char *policy, int sock, pid_t parent)
 		fprintf(stderr, "sandrun serve: pool %s: %s\n", policy, d.msg);
 		_exit(125);
 	}
+	/* the result's cgroup counters, opened now (init is cloned: it
+	 * has none of them) and read with pread at the call's end */
+	sr_cgroup_stats_open(&b->cg);
 	/* The policy as the call's run would load it, with what the load
 	 * read: the run takes it while those files read the same.  Any
 	 * failure here leaves the run to load it itself. */
