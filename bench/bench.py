@@ -57,6 +57,7 @@ class Tools:
         self.runsc = shutil.which("runsc")
         self.bpf = a.bpf if a.bpf and os.path.getsize(a.bpf) > 0 else None
         self.fdexec = a.fdexec
+        self.floor = a.floor
         pol = json.loads(subprocess.run(
             [self.sandrun, "--print-policy", "python"], check=True,
             capture_output=True, text=True).stdout)
@@ -153,6 +154,25 @@ def hyperfine(name, cmds, runs, warmup, work, prepare=None):
                 "max": r["max"], "runs": len(r["times"]),
             }
     return res
+
+
+def floors(t, prog, problems, key):
+    """The kernel's floor (bench/floor.c): the namespaces and a minimal
+    root, then the same with sandrun's other layers; a lower bound of
+    what any sandbox with these layers costs."""
+    if not t.floor:
+        return []
+    out = []
+    layers = ["-a"] + (["-s", t.bpf] if t.bpf else [])
+    for label, opts in (("floor: namespaces + root", []),
+                        ("floor: + every layer", layers)):
+        c = [t.floor] + opts + ["--"] + prog
+        err = t.works(c)
+        if err:
+            problems.append("%s: %s: %s" % (key, label, err))
+        else:
+            out.append((label, c))
+    return out
 
 
 def competitors(t, prog, problems, key, bwrap_extra=(), only=None):
@@ -443,6 +463,7 @@ def do_pass(a):
             ("sandrun", [S, "--exec", "--", "/bin/true"]),
             ("sandrun json", [S, "--json", "--exec", "--", "/bin/true"])]
     cmds += competitors(t, ["/bin/true"], res["problems"], "true")
+    cmds += floors(t, ["/bin/true"], res["problems"], "true")
     if t.fdexec:
         cmds.append(("fdexec (wrapper cost)",
                      [t.fdexec, "/dev/null", "9", "/bin/true"]))
@@ -455,6 +476,7 @@ def do_pass(a):
             ("sandrun", [S, "--exec", "--"] + prog),
             ("sandrun json", [S, "--json", "--exec", "--"] + prog)]
     cmds += competitors(t, prog, res["problems"], "python")
+    cmds += floors(t, prog, res["problems"], "python")
     res["workloads"]["python"] = hyperfine("python", cmds, R(60, 10),
                                            R(10, 2), work)
 
@@ -775,6 +797,17 @@ def do_render(a):
           "own cost is the `fdexec (wrapper cost)` row. The bwrap target "
           "below is judged against plain bwrap (less isolation, so the "
           "harder comparison).",
+          "- **floor**: `bench/floor`, the smallest program that builds "
+          "the same namespaces (one clone), a tmpfs root with /usr and "
+          "/etc/ld.so.cache bound read-only, /tmp, a fresh /proc and "
+          "pivot_root, and runs the program as its init's child: what the "
+          "kernel charges for those layers and nothing else (no "
+          "supervisor, policy, output capture or report). **floor: + every "
+          "layer** adds sandrun's /dev, /proc masks, capability drop, "
+          "rlimits, cgroup v1 leaves (root) and the python policy's seccomp "
+          "program. It binds fewer paths than the policy, so both rows are "
+          "lower bounds for any sandbox with these layers; the distance "
+          "from them to sandrun is sandrun's own cost.",
           "- **firejail**: `--noprofile --net=none --private --private-tmp "
           "--private-dev --nonewprivs --caps.drop=all --seccomp --nogroups "
           "--ipc-namespace`: roughly comparable, not identical.",
@@ -824,6 +857,7 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--bpf")
     p.add_argument("--fdexec")
+    p.add_argument("--floor")
     p.add_argument("--quick", action="store_true")
     r = sub.add_parser("render")
     r.add_argument("passes", nargs="+")

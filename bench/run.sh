@@ -68,9 +68,12 @@ trap 'rm -rf "$work"' EXIT INT TERM
 chmod 755 "$work"
 
 # ---- helpers: the seccomp BPF for bwrap, and the fd wrapper -----------------
-bpf= fdexec=
+bpf='' fdexec='' floor=''
 if cc -O2 -o "$work/fdexec" "$here/fdexec.c" 2>"$work/cc.log"; then
 	fdexec=$work/fdexec
+fi
+if cc -O2 -o "$work/floor" "$here/floor.c" 2>>"$work/cc.log"; then
+	floor=$work/floor
 fi
 if [ -f "$builddir/src/libsandrun.a" ] && [ -f "$builddir/config.h" ]; then
 	# expand $(SECCOMP_LIBS) etc. from the build's Makefile
@@ -99,13 +102,14 @@ cp "$SANDRUN" "$bin/sandrun"
 cp -r "$srcdir/policies" "$bin/policies"
 chmod -R a+rX "$bin"
 [ -n "$fdexec" ] && chmod 755 "$fdexec"
+[ -n "$floor" ] && chmod 755 "$floor"
 [ -n "$bpf" ] && chmod 644 "$bpf"
 export SANDRUN_POLICY_PATH="$bin/policies"
 
 pass() { # label
 	/usr/bin/python3 "$here/bench.py" pass --sandrun "$bin/sandrun" \
 	    --label "$1" --out "$work/pass-$1.json" \
-	    ${bpf:+--bpf "$bpf"} ${fdexec:+--fdexec "$fdexec"} $quick
+	    ${bpf:+--bpf "$bpf"} ${fdexec:+--fdexec "$fdexec"} ${floor:+--floor "$floor"} $quick
 }
 
 passes=
@@ -118,7 +122,7 @@ if [ "$(id -u)" = 0 ]; then
 		    HOME="$work" /usr/bin/python3 "$here/bench.py" pass \
 		    --sandrun "$bin/sandrun" --label "$BENCH_USER" \
 		    --out "$work/pass-user.json" \
-		    ${bpf:+--bpf "$bpf"} ${fdexec:+--fdexec "$fdexec"} $quick
+		    ${bpf:+--bpf "$bpf"} ${fdexec:+--fdexec "$fdexec"} ${floor:+--floor "$floor"} $quick
 		passes="$passes $work/pass-user.json"
 	elif [ -n "$BENCH_USER" ]; then
 		echo "bench: note: no user $BENCH_USER; root pass only (BENCH_USER=name to choose one)" >&2

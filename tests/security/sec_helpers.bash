@@ -126,12 +126,14 @@ host_mounts() {
 # processes (mountinfo of the host namespace unchanged since setup).
 no_leftovers() {
 	local x
-	x=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "sandrun-$SR_PID-*" 2>/dev/null)
+	# find exits 1 when another run's directory vanishes while it scans
+	# (tests run in parallel): what it prints is the verdict
+	x=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "sandrun-$SR_PID-*" 2>/dev/null || true)
 	[ -z "$x" ] || { echo "cgroup left: $x" >&2; return 1; }
 	# the names sandrun itself gives temporary entries (cgroup.c,
 	# export.c); a looser pattern matched other tests' files by chance
 	x=$(find /tmp "${TMPDIR:-/tmp}" -maxdepth 1 \( -name "sandrun-$SR_PID-*" \
-	    -o -name ".sandrun-$SR_PID-*" \) 2>/dev/null)
+	    -o -name ".sandrun-$SR_PID-*" \) 2>/dev/null || true)
 	[ -z "$x" ] || { echo "temp left: $x" >&2; return 1; }
 	[ "$(wc -l </proc/self/mountinfo)" = "$MOUNTS_BEFORE" ] || {
 		echo "host mounts changed (mount point, type, source; < before, > now):" >&2
