@@ -163,11 +163,7 @@ sr_cg_read_u64(const char *dir, const char *file, uint64_t *v)
 
 	if (sr_cg_read(dir, file, &buf) < 0)
 		return -1;
-	if (parse_u64(buf, v) < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
+	return sr_cg_buf_u64(buf, v);
 }
 
 int
@@ -224,31 +220,15 @@ int
 sr_cg_stat_read(const struct sr_cgroup *cg, int slot, const char *dir,
     const char *file, char **out)
 {
-	size_t cap = 4096, len = 0;
-	ssize_t n;
-	char *buf;
 	int fd = cg->stat_open ? cg->stat_fd[slot] : -1;
+	size_t len;
 
 	if (fd < 0)
 		return sr_cg_read(dir, file, out);
-	buf = sr_xmalloc(cap);
 	/* from offset 0: the kernel makes the file's text anew */
-	while ((n = pread(fd, buf + len, cap - 1 - len, (off_t)len)) > 0)
-		if ((len += (size_t)n) == cap - 1) {
-			if (cap >= CG_READ_MAX) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			buf = sr_xrealloc(buf, cap *= 2);
-		}
-	if (n < 0) {
-		free(buf);
+	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -1;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
+	return sr_read_fd(fd, CG_READ_MAX, out, &len);
 }
 
 int

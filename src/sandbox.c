@@ -437,15 +437,6 @@ run_early(struct sr_box *b, struct sr_diag *d)
 	return may_run_early(b) ? 1 : 0;
 }
 
-/* Init's first run.  A new task is often queued on its parent's CPU
- * (wake-affine placement) while another CPU idles, and then waits for
- * the supervisor's own work after clone (id maps, GO, cgroup check,
- * the filter) before it runs: 0.25 ms median, up to a tick (profile.md).
- * Once GO is sent, the supervisor moves itself off that CPU for the
- * rest (init needs nothing more from it until RUN), so init starts at
- * once and the two run side by side; its own mask is restored after (no
- * migration then).  Init, the program and their masks are untouched.
- * Nothing to do on one CPU or when the mask cannot be read or set. */
 /* Fewer runnable tasks on the machine than CPUs we may use (the
  * supervisor and the new init count): another one is probably idle.
  * On a busy machine the move would only queue us behind others. */
@@ -463,16 +454,36 @@ idle_cpu_likely(int ncpu)
 	return slash != NULL && atoi(slash) <= ncpu;
 }
 
-static bool
-step_aside(cpu_set_t *saved)
+/* Our CPU now, and our mask into saved, when we may use at least two
+ * CPUs (else there is nothing to move): -1 otherwise. */
+static int
+cpu_and_mask(cpu_set_t *saved)
 {
-	cpu_set_t other;
 	int cpu = sched_getcpu();
 
 	if (cpu < 0 || cpu >= CPU_SETSIZE ||
 	    sched_getaffinity(0, sizeof(*saved), saved) < 0 ||
-	    !CPU_ISSET(cpu, saved) || CPU_COUNT(saved) < 2 ||
-	    !idle_cpu_likely(CPU_COUNT(saved)))
+	    !CPU_ISSET(cpu, saved) || CPU_COUNT(saved) < 2)
+		return -1;
+	return cpu;
+}
+
+/* Init's first run.  A new task is often queued on its parent's CPU
+ * (wake-affine placement) while another CPU idles, and then waits for
+ * the supervisor's own work after clone (id maps, GO, cgroup check,
+ * the filter) before it runs: 0.25 ms median, up to a tick (profile.md).
+ * Once GO is sent, the supervisor moves itself off that CPU for the
+ * rest (init needs nothing more from it until RUN), so init starts at
+ * once and the two run side by side; its own mask is restored after (no
+ * migration then).  Init, the program and their masks are untouched.
+ * Nothing to do on one CPU or when the mask cannot be read or set. */
+static bool
+step_aside(cpu_set_t *saved)
+{
+	cpu_set_t other;
+	int cpu = cpu_and_mask(saved);
+
+	if (cpu < 0 || !idle_cpu_likely(CPU_COUNT(saved)))
 		return false;
 	other = *saved;
 	CPU_CLR(cpu, &other);
@@ -512,11 +523,9 @@ static bool
 stay_here(cpu_set_t *saved)
 {
 	cpu_set_t one;
-	int cpu = sched_getcpu();
+	int cpu = cpu_and_mask(saved);
 
-	if (cpu < 0 || cpu >= CPU_SETSIZE ||
-	    sched_getaffinity(0, sizeof(*saved), saved) < 0 ||
-	    !CPU_ISSET(cpu, saved) || CPU_COUNT(saved) < 2)
+	if (cpu < 0)
 		return false;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
