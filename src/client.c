@@ -162,10 +162,16 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 	    greeted(fd, &max, START_TIMEOUT_MS) < 0 || len > max)
 		goto out;
 	n = sr_fdpass_recv_within(fd, &r, sizeof(r), START_TIMEOUT_MS);
-	if (n < 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0 ||
-	    r.type != SR_SERVE_REP_START)
-		goto out;	/* DECLINE, ERROR or silence: cold */
-	ret = wait_done(fd, status, d);
+	if (n < 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0)
+		goto out;	/* silence: cold */
+	if (r.type == SR_SERVE_REP_DONE) {
+		/* a ready sandbox's worker replies itself: a short call
+		 * may end before the server's START reaches us */
+		*status = r.status;
+		ret = SR_CLIENT_SERVED;
+	} else if (r.type == SR_SERVE_REP_START) {
+		ret = wait_done(fd, status, d);
+	}	/* else DECLINE or ERROR: cold */
 out:
 	free(buf);
 	if (fds[3] >= 0)

@@ -205,7 +205,7 @@ start_run(struct server *s, struct conn *c, const struct sr_serve_request *req,
 		return;
 	}
 	pool = find_pool(s, name);
-	if (sr_serve_exec_start(pool, req, fds, &c->call, &d) < 0) {
+	if (sr_serve_exec_start(pool, req, fds, c->fd, &c->call, &d) < 0) {
 		s->declined++;
 		logmsg(s, "%s", d.msg);
 		reply(c->fd, SR_SERVE_REP_DECLINE, 0, d.msg);
@@ -433,7 +433,7 @@ on_call_end(struct server *s, unsigned i)
 	struct sr_serve_reply r;
 
 	sr_serve_exec_finish(&c->call, &r);
-	if (c->fd >= 0)
+	if (c->fd >= 0 && !c->call.replied)	/* else the worker did */
 		send_msg(c->fd, &r, sizeof(r));
 	if (s->o->verbose)
 		logmsg(s, "call from pid %ld ended: exit status %d",
@@ -553,19 +553,24 @@ loop_once(struct server *s, char *buf)
 		}
 	if (pfd[0].revents)
 		on_signal(s);
-	/* A call's end before its connection's hangup (from the end). */
+	/* Every call's end before any connection's input: its client's
+	 * hangup, and a request (a status) it sent once it had its DONE,
+	 * which a worker sends right after its end (serve_pool.c). */
+	for (k = n; k-- > 2;) {
+		i = (unsigned)map[k] & 0xffff;
+		if (pfd[k].revents && (map[k] & 0x10000) && !s->conns[i].dead)
+			on_call_end(s, i);
+	}
 	for (k = n; k-- > 2;) {
 		struct conn *c;
 
-		if (pfd[k].revents == 0)
+		if (pfd[k].revents == 0 || (map[k] & 0x10000))
 			continue;
 		i = (unsigned)map[k] & 0xffff;
 		c = &s->conns[i];
 		if (c->dead)
 			continue;
-		if (map[k] & 0x10000)
-			on_call_end(s, i);
-		else if (c->answered)
+		if (c->answered)
 			on_client_gone(s, i);
 		else if (c->running)
 			on_running_input(s, c, buf);

@@ -117,7 +117,7 @@ exec_cold(char **argv, char **envp, unsigned mask, const int fds[],
 int
 sr_serve_exec_start(struct sr_serve_pool *pool,
     const struct sr_serve_request *req, const int fds[SR_SERVE_NFDS],
-    struct sr_serve_call *call, struct sr_diag *d)
+    int reply_fd, struct sr_serve_call *call, struct sr_diag *d)
 {
 	char **argv;
 	pid_t parent = getpid(), pid;
@@ -126,7 +126,7 @@ sr_serve_exec_start(struct sr_serve_pool *pool,
 	/* A ready sandbox for a call that may fit it (its worker checks
 	 * exactly and builds a fresh sandbox when it does not). */
 	if (pool != NULL && may_fit(req) &&
-	    sr_serve_pool_call(pool, req, fds, call, d) == 0)
+	    sr_serve_pool_call(pool, req, fds, reply_fd, call, d) == 0)
 		return 0;
 	argv = full_argv(req, true);
 	pid = fork();
@@ -172,6 +172,7 @@ sr_serve_exec_finish(struct sr_serve_call *call, struct sr_serve_reply *rep)
 	 * (sr_serve_exec_release).  A worker that died without one, and a
 	 * cold call, are waited for. */
 	call->retire = call->sock >= 0 && sr_serve_pool_end(call, &status) == 1;
+	call->replied = call->retire && call->direct;
 	if (!call->retire) {
 		while (waitpid(call->pid, &st, 0) < 0 && errno == EINTR)
 			;

@@ -58,11 +58,12 @@ void sr_serve_pool_fill(struct sr_serve_pool *pool);
  * the ones that died; update pool->ready. */
 void sr_serve_pool_poll(struct sr_serve_pool *pool);
 
-/* Hand the call to a ready worker.  Returns 0 with call filled (pid,
- * procfd; sock, which pidfd is too), 1 when no worker is ready, -1 with
- * d. */
+/* Hand the call to a ready worker, with reply_fd (the client's
+ * connection, or -1): the worker sends the client its DONE there right
+ * after its end to the server.  Returns 0 with call filled (pid, procfd;
+ * sock, which pidfd is too), 1 when no worker is ready, -1 with d. */
 int sr_serve_pool_call(struct sr_serve_pool *pool,
-    const struct sr_serve_request *req, const int fds[],
+    const struct sr_serve_request *req, const int fds[], int reply_fd,
     struct sr_serve_call *call, struct sr_diag *d);
 
 /* A warm call's end, when its socket is readable: 1 with *status and
@@ -95,6 +96,8 @@ struct sr_serve_call {
 	bool warm;
 	int sock;			/* a worker's: its end (serve_pool.c); -1 */
 	bool retire;			/* its worker waits for sr_serve_exec_release */
+	bool direct;			/* its worker has the client's connection */
+	bool replied;			/* the worker sent the client its DONE */
 	struct sr_serve_pool *pool;	/* NULL: no pool for its policy */
 	uint64_t started_ms;
 };
@@ -106,19 +109,22 @@ int sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
     size_t len, struct sr_diag *d);
 
 /* Start the call.  fds are stdin, stdout, stderr and the working
- * directory; they stay the caller's to close.  Returns 0 with call filled,
- * or -1 with d (nothing runs; the client runs cold). */
+ * directory; they stay the caller's to close.  reply_fd is the client's
+ * connection: a ready sandbox's worker replies on it itself (the call's
+ * replied, after sr_serve_exec_finish).  Returns 0 with call filled, or
+ * -1 with d (nothing runs; the client runs cold). */
 int sr_serve_exec_start(struct sr_serve_pool *pool,
     const struct sr_serve_request *req, const int fds[SR_SERVE_NFDS],
-    struct sr_serve_call *call, struct sr_diag *d);
+    int reply_fd, struct sr_serve_call *call, struct sr_diag *d);
 
 /* Signal the call (SIGTERM lets the cold supervisor kill and clean up
  * its sandbox; SIGKILL is final: the sandbox dies by PDEATHSIG). */
 void sr_serve_exec_signal(struct sr_serve_call *call, int sig);
 
 /* An ended call into rep (DONE with the exit status, warm flag): a
- * worker's end as it sent it (the worker waits for the release), else
- * reaped here. */
+ * worker's end as it sent it (the worker waits for the release; with
+ * call->replied, it has sent rep to the client itself), else reaped
+ * here. */
 void sr_serve_exec_finish(struct sr_serve_call *call,
     struct sr_serve_reply *rep);
 

@@ -11,8 +11,9 @@
  * takes the ready sandbox only when the call fits it exactly and builds a
  * fresh one otherwise.  Once the result is out (printed, flushed) it
  * lets go of the client's descriptors, sends the server its end (W for
- * warm or C, and the exit status: the server replies to the client at
- * once), then, when the server lets it go (after the client has gone),
+ * warm or C, and the exit status) and the client its DONE on the
+ * connection the server passed with the call (one hop less than through
+ * the server), then, when the server lets it go (after the client has gone),
  * destroys the sandbox it used and exits: the teardown (the sandbox's
  * processes, their memory, the cgroup) is off the client's path.  The
  * server reaps it then (sr_serve_pool_reap).  Each worker serves one
@@ -200,6 +201,31 @@ worker_release(void)
 	(void)!chdir("/");
 }
 
+/* The end of the call: to the server first (it counts the call and
+ * replies to no one when it has this end), then the client's DONE on
+ * its connection, as the server would have sent it.  In that order, the
+ * server never takes the client's exit for a hang-up in the middle of
+ * the call, and a `serve --status` the client runs next counts it.
+ * Returns whether the server has the end. */
+static bool
+worker_end(const struct end_msg *e, int reply_fd)
+{
+	struct sr_serve_reply r;
+	bool sent;
+
+	sent = send(W_SOCK, e, sizeof(*e), MSG_NOSIGNAL) == (ssize_t)sizeof(*e);
+	if (reply_fd < 0)
+		return sent;
+	if (sent) {
+		sr_serve_reply_init(&r, SR_SERVE_REP_DONE, e->status, NULL);
+		if (e->tag == 'W')
+			r.flags |= SR_SERVE_REP_WARM;
+		(void)send(reply_fd, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	close(reply_fd);
+	return sent;
+}
+
 /* The call: parse it as main would, run it, send the end (W or C, the
  * exit status) once the result is out.  Returns the exit status; *b is
  * then the sandbox to destroy. */
@@ -214,17 +240,23 @@ worker_call(struct sr_box **b, const struct sr_plan *plan,
 	struct end_msg e = { 'C', 125 };
 	struct sr_opts o;
 	struct sr_diag d;
-	int fds[SR_SERVE_NFDS], status;
+	int fds[SR_SERVE_NFDS + 1], status, reply_fd = -1;
 	char **argv;
 	size_t nfds, i;
 	ssize_t n;
 
-	n = sr_fdpass_recv(W_SOCK, buf, sizeof(buf), 0, fds, SR_SERVE_NFDS,
+	n = sr_fdpass_recv(W_SOCK, buf, sizeof(buf), 0, fds, SR_SERVE_NFDS + 1,
 	    &nfds, NULL);
+	/* the client's connection after its descriptors (send_call) */
+	if (nfds == SR_SERVE_NFDS + 1)
+		reply_fd = fds[--nfds];
 	if (n <= 0 || sr_serve_request_parse(buf, (size_t)n, nfds, &req,
 	    &d) < 0 || req.type != SR_SERVE_REQ_RUN ||
-	    worker_adopt(&req, fds, nfds) < 0)
+	    worker_adopt(&req, fds, nfds) < 0) {
+		if (reply_fd >= 0)	/* the server replies: no end */
+			close(reply_fd);
 		return -1;
+	}
 	/* init and the program inherit the umask of create: another one
 	 * needs a sandbox of its own */
 	if (req.umask != create_umask) {
@@ -248,7 +280,7 @@ worker_call(struct sr_box **b, const struct sr_plan *plan,
 	worker_release();
 	e.tag = ready.fits ? 'W' : 'C';
 	e.status = status;
-	if (send(W_SOCK, &e, sizeof(e), MSG_NOSIGNAL) == (ssize_t)sizeof(e)) {
+	if (worker_end(&e, reply_fd)) {
 		/* the destroy after the server's reply and the client's
 		 * exit: the server closes its end then (serve.c), so the
 		 * CPU is theirs */
@@ -407,10 +439,11 @@ sr_serve_pool_poll(struct sr_serve_pool *pool)
 }
 
 static int
-send_call(int sock, const struct sr_serve_request *req, const int fds[])
+send_call(int sock, const struct sr_serve_request *req, const int fds[],
+    int reply_fd)
 {
 	union {
-		char b[CMSG_SPACE(SR_SERVE_NFDS * sizeof(int))];
+		char b[CMSG_SPACE((SR_SERVE_NFDS + 1) * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct msghdr mh = { 0 };
@@ -418,6 +451,7 @@ send_call(int sock, const struct sr_serve_request *req, const int fds[])
 	struct cmsghdr *cm;
 	void *buf;
 	size_t len;
+	size_t nfds = SR_SERVE_NFDS + (reply_fd >= 0);
 	ssize_t n;
 
 	if (sr_serve_request_build((int)req->argc, req->argv, req->envp,
@@ -429,12 +463,16 @@ send_call(int sock, const struct sr_serve_request *req, const int fds[])
 	mh.msg_iovlen = 1;
 	memset(&ctl, 0, sizeof(ctl));
 	mh.msg_control = ctl.b;
-	mh.msg_controllen = sizeof(ctl.b);
+	mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(SR_SERVE_NFDS * sizeof(int));
+	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
 	memcpy(CMSG_DATA(cm), fds, SR_SERVE_NFDS * sizeof(int));
+	/* the client's connection last: the worker replies on it */
+	if (reply_fd >= 0)
+		memcpy(CMSG_DATA(cm) + SR_SERVE_NFDS * sizeof(int), &reply_fd,
+		    sizeof(int));
 	/* the socket stays non-blocking: the worker is reading, so room
 	 * is there at once, else soon (no fcntl toggles on the path) */
 	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 &&
@@ -448,7 +486,7 @@ send_call(int sock, const struct sr_serve_request *req, const int fds[])
 
 int
 sr_serve_pool_call(struct sr_serve_pool *pool,
-    const struct sr_serve_request *req, const int fds[],
+    const struct sr_serve_request *req, const int fds[], int reply_fd,
     struct sr_serve_call *call, struct sr_diag *d)
 {
 	struct sr_serve_worker w;
@@ -464,7 +502,7 @@ sr_serve_pool_call(struct sr_serve_pool *pool,
 	pool->w[i] = pool->w[--pool->n_w];
 	pool->ready--;
 	pidfd = (int)syscall(SYS_pidfd_open, w.pid, 0);
-	if (pidfd < 0 || send_call(w.sock, req, fds) < 0) {
+	if (pidfd < 0 || send_call(w.sock, req, fds, reply_fd) < 0) {
 		sr_diag_errno(d, pidfd < 0 ? "pidfd_open" : "hand the call to a ready sandbox");
 		if (pidfd >= 0)
 			close(pidfd);
@@ -480,6 +518,7 @@ sr_serve_pool_call(struct sr_serve_pool *pool,
 	call->pidfd = w.sock;	/* its end or its death makes it readable */
 	call->procfd = pidfd;
 	call->sock = w.sock;
+	call->direct = reply_fd >= 0;
 	call->pool = pool;
 	call->started_ms = sr_now_ms();
 	/* The replacement is built when the call has ended and its client

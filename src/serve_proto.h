@@ -12,7 +12,11 @@
  *   server -> client   REPLY   START (the call runs: no cold fallback after
  *                              this), DONE (exit status; SESSION: hosted),
  *                              DECLINE (run cold), ERROR (bad request; run
- *                              cold; SESSION: not hosted), STATUS
+ *                              cold; SESSION: not hosted), STATUS.  A
+ *                              ready sandbox's worker sends the DONE of
+ *                              its call itself, on the connection the
+ *                              server passed it: it may come before START
+ *                              (which then is moot)
  *   client -> server   SIGNAL  forward SIGINT/SIGTERM/SIGHUP to the call
  *
  * Both ends are the same uid on the same host: integers are in host order.

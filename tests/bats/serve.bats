@@ -941,3 +941,42 @@ umask'
 	[ "$(cat "$SOCKDIR/w.warm")" = true ]
 	jq -r .stdout.text "$SOCKDIR/w.out" | grep -x 'pid 2 parent 1'
 }
+
+# --- the worker replies to the client itself (warmuser, issue #12) ---
+
+@test "serve: a ready sandbox's call ends while the server's main process is stopped" {
+	require_userns
+	start_server --pool sh=1
+	ready 1
+	local tag="sleep 0.${BATS_TEST_NUMBER}7" rc=0
+	# the worker sends the client its DONE: the main process, stopped
+	# once the call runs, relays nothing
+	timeout 20 "$SANDRUN" -p sh --json --exec -- /bin/sh -c "/bin/$tag; echo done" \
+		>"$SOCKDIR/w.out" 2>"$SOCKDIR/w.err" 3>&- &
+	local client=$!
+	wait_for pgrep -f "^/bin/$tag" >/dev/null || fail "the call did not start"
+	kill -STOP "$SERVER"
+	wait "$client" || rc=$?
+	kill -CONT "$SERVER"
+	[ "$rc" = 0 ] || fail "exit $rc: $(cat "$SOCKDIR/w.err")"
+	[ "$(jq -r .stdout.text "$SOCKDIR/w.out")" = done ]
+	[ "$(jq .warm "$SOCKDIR/w.out")" = true ]
+	# the server has the call's end: counted, its sandbox replaced
+	[ "$(served)" = 1 ]
+	! grep -q "hung up" "$SOCKDIR/log"
+	ready 1
+	run -0 "$SANDRUN" -p sh --json --exec -- /bin/true
+	[ "$(echo "$output" | jq .warm)" = true ]
+	[ "$(served)" = 2 ]
+}
+
+@test "serve: every call's end is counted before the next status, calls after calls" {
+	require_userns
+	start_server --pool sh=2
+	local i
+	for i in 1 2 3 4 5 6; do
+		"$SANDRUN" -p sh --exec -- /bin/true
+		[ "$(served)" = "$i" ] || fail "call $i: served $(served)"
+	done
+	! grep -q "hung up" "$SOCKDIR/log"
+}
