@@ -980,3 +980,24 @@ umask'
 	done
 	! grep -q "hung up" "$SOCKDIR/log"
 }
+
+@test "serve: a worker's DONE before the server's START is the call's end, never a cold rerun" {
+	require_userns
+	require_root	# to trace the server
+	command -v strace >/dev/null || skip "strace is not installed"
+	start_server --pool sh=1
+	ready 1
+	# every reply of the server's main process (send) held 0.5 s: the
+	# worker ends the call and sends DONE before START goes out
+	strace -qq -o /dev/null -p "$SERVER" -e trace=sendto \
+		-e inject=sendto:delay_enter=500000 &
+	local tracer=$!
+	sleep 0.5
+	run -0 "$SANDRUN" -p sh --json --exec -- /bin/echo once
+	kill "$tracer"
+	wait "$tracer" || true
+	[ "$(echo "$output" | jq -s length)" = 1 ]	# one result: no cold rerun
+	[ "$(echo "$output" | jq -r .stdout.text)" = once ]
+	[ "$(echo "$output" | jq .warm)" = true ]
+	[ "$(served)" = 1 ]
+}
