@@ -275,7 +275,9 @@ fill_child(struct sr_box *b, int chan)
 
 /* The seccomp filter, compiled while init builds the root filesystem
  * (libseccomp takes milliseconds), into the page init inherited.  Init
- * reads it only at RUN, which is sent after this. */
+ * reads it at RUN, which is sent after this, or, a pool's init with a
+ * program stub, before READY once the length is in (so this must come
+ * before waiting for READY). */
 static int
 compile_filter(struct sr_box *b, struct sr_diag *d)
 {
