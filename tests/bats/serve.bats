@@ -1024,6 +1024,7 @@ ls /proc/self/fd | tr "\n" " "; echo'
 		wait "$SERVER" || true
 		rm -f "$SANDRUN_SOCKET"
 	done
+}
 
 # --- the worker replies to the client itself (warmuser, issue #12) ---
 
