@@ -536,16 +536,9 @@ loop_once(struct server *s, char *buf)
 			map[n] = (int)i;
 			pfd[n++] = (struct pollfd){ s->conns[i].fd, POLLIN, 0 };
 		}
-		/* A worker that replies to its client itself is waited on
-		 * by the client's hangup, which comes after its end: only its
-		 * death wakes us (POLLHUP), not the end, which would take a
-		 * CPU while the worker sends DONE and the client exits. */
 		if (s->conns[i].running) {
-			struct conn *c = &s->conns[i];
-
 			map[n] = (int)i | 0x10000;
-			pfd[n++] = (struct pollfd){ c->call.pidfd,
-			    c->call.direct && c->fd >= 0 ? 0 : POLLIN, 0 };
+			pfd[n++] = (struct pollfd){ s->conns[i].call.pidfd, POLLIN, 0 };
 		}
 	}
 	ns = sr_session_host_pollfds(pfd + n, SR_SESSION_HOST_MAX);
@@ -562,18 +555,10 @@ loop_once(struct server *s, char *buf)
 		on_signal(s);
 	/* Every call's end before any connection's input: its client's
 	 * hangup, and a request (a status) it sent once it had its DONE,
-	 * which a worker sends right after its end (serve_pool.c).  A
-	 * replying worker's end is taken when its client's connection
-	 * stirs: a hangup with the end there is the call's normal end. */
+	 * which a worker sends right after its end (serve_pool.c). */
 	for (k = n; k-- > 2;) {
-		struct conn *c;
-
 		i = (unsigned)map[k] & 0xffff;
-		c = &s->conns[i];
-		if (pfd[k].revents == 0 || c->dead || !c->running)
-			continue;
-		if ((map[k] & 0x10000) ||
-		    (c->call.direct && sr_serve_pool_ended(&c->call)))
+		if (pfd[k].revents && (map[k] & 0x10000) && !s->conns[i].dead)
 			on_call_end(s, i);
 	}
 	for (k = n; k-- > 2;) {

@@ -72,10 +72,6 @@ int sr_serve_pool_call(struct sr_serve_pool *pool,
  * waits for it). */
 int sr_serve_pool_end(struct sr_serve_call *call, int *status);
 
-/* Whether the worker's end is there to take (sr_serve_pool_end), without
- * taking it. */
-bool sr_serve_pool_ended(const struct sr_serve_call *call);
-
 /* Let the worker of an ended call go: it destroys its sandbox and exits,
  * and is reaped later (sr_serve_pool_reap). */
 void sr_serve_pool_retire(struct sr_serve_call *call);

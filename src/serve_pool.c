@@ -540,15 +540,6 @@ sr_serve_pool_end(struct sr_serve_call *call, int *status)
 	return 1;
 }
 
-bool
-sr_serve_pool_ended(const struct sr_serve_call *call)
-{
-	char tag;
-
-	return call->sock >= 0 && recv(call->sock, &tag, sizeof(tag),
-	    MSG_PEEK | MSG_DONTWAIT) == (ssize_t)sizeof(tag);
-}
-
 void
 sr_serve_pool_retire(struct sr_serve_call *call)
 {
