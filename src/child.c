@@ -23,6 +23,7 @@
 #include "child.h"
 #include "driver.h"
 #include "export.h"
+#include "initplan.h"
 #include "notify.h"
 #include "ns.h"
 #include "quota.h"
@@ -1241,6 +1242,25 @@ late_cgroup(struct sr_sandbox *sb, int *fds, int nfds, struct sr_diag *d)
 	return 0;
 }
 
+/* Init cloned before the plan was made (sandbox.h sr_sandbox_early):
+ * nothing of the policy's has run here, only the namespaces and the
+ * quotas.  The plan comes with PLAN; anything else (the policy was
+ * bad, the plan did not fit, the supervisor is gone): end without a
+ * word, the supervisor reports. */
+static int
+take_plan(struct sr_sandbox *sb, struct sr_diag *d)
+{
+	struct sr_msg m;
+	int fds[SR_CHAN_MAX_FDS], nfds, rc;
+
+	if (sr_chan_recv(sb->chan, &m, fds, &nfds) != 1 ||
+	    m.type != SR_MSG_PLAN || nfds != 1)
+		_exit(125);
+	rc = sr_initplan_take(fds[0], sb, d);
+	close(fds[0]);
+	return rc;
+}
+
 int
 sr_child_init(void *arg)
 {
@@ -1266,6 +1286,7 @@ sr_child_init(void *arg)
 	 * sets up the cgroup, what needs no mapping, with every capability
 	 * of the new user namespace held: its quotas and the bind sources. */
 	if (sr_quota_bound_userns(&d) < 0 ||
+	    (sb->plan == NULL && take_plan(sb, &d) < 0) ||
 	    injected(SR_STEP_SOURCES, &d) < 0 ||
 	    sr_mounts_open_sources(sb->plan, &d) < 0)
 		fail(sb->chan, &d, 125);
