@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/param.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -22,6 +24,8 @@
 #include "chan.h"
 #include "child.h"
 #include "driver.h"
+#include "fdpass.h"
+#include "filter.h"
 #include "export.h"
 #include "initplan.h"
 #include "notify.h"
@@ -265,6 +269,15 @@ program_confine(struct sr_diag *d)
 	return 0;
 }
 
+/* The last of the program's start, under its filter: FACTS, execve. */
+static void
+program_exec(const struct sr_sandbox *sb, const struct run_fds *f,
+    const struct sr_msg_facts *facts, struct sr_diag *d)
+{
+	(void)sr_chan_write(sb->chan, SR_MSG_FACTS, facts, sizeof(*facts));
+	exec_program(&f->pv, d);
+}
+
 /* The end of the program's start, its rlimits applied and confined
  * (facts has what observe_fixed saw): dumpable as the notify listener
  * needs, the rlimits read back, the seccomp filter (last), FACTS,
@@ -291,8 +304,7 @@ program_finish(const struct sr_sandbox *sb, const struct run_fds *f,
 	}
 	/* seccomp(2) accepted the filter: from here on only write(2) */
 	facts->flags |= SR_FACT_SECCOMP;
-	(void)sr_chan_write(sb->chan, SR_MSG_FACTS, facts, sizeof(*facts));
-	exec_program(&f->pv, d);
+	program_exec(sb, f, facts, d);
 }
 
 static void
@@ -398,6 +410,27 @@ spawn_program(const struct sr_sandbox *sb, const struct run_fds *f,
  * init's memory must never be), leaves init to start the program as
  * before.  Not in sanitizer builds (SPAWN_SHARES_VM) nor under injected
  * failures (unit tests).
+ *
+ * The filter at create (stub_pre): the kernel compiles a filter to
+ * native code at every install, ~0.15 ms of a call for a policy's ~700
+ * instructions (docs/profile.md).  When the program the supervisor
+ * compiled lets through every system call the stub still makes after it
+ * (stub_filter_fits, asked of the program itself with sr_filter_allows),
+ * the stub installs it during its setup instead, after no_new_privs:
+ * it takes its own descriptor table then (unshare, which no policy
+ * allows), sets dumpable as a stub's program has it at the call (0:
+ * prctl is refused too), installs the filter (with its notify listener,
+ * which it keeps in that table until the call) and keeps one end of a
+ * socket pair whose other end stays with init.  At RUN init sends the
+ * call's stdio and notify socket over that pair; the stub sends the
+ * listener over the notify socket (as sr_notify_install does) before
+ * anything else, then goes on with stdio, rlimits, FACTS, execve.  The
+ * filter is the one a call would install (the pool serves only calls
+ * whose policy hashes as its own, run.c fits_ready), one layer, and
+ * nothing but sandrun's own code runs under it before the call: the
+ * listener has nothing to report until the program runs, and reaches
+ * the call's supervisor (the worker that created the sandbox) before
+ * execve, as without the stub.
  */
 enum { STUB_SETUP, STUB_WAITING, STUB_FAILED, STUB_CALL, STUB_END };
 
@@ -406,6 +439,15 @@ static pid_t stub_pid;			/* 0: none */
 static volatile uint32_t stub_state;	/* futex word, STUB_* */
 static volatile pid_t stub_tid;		/* cleared at its execve or end */
 static struct spawn stub_call;		/* the call, at STUB_CALL */
+/* stub_pre: the socket pair, init's end and the stub's (-1: none) */
+static int stub_init_end = -1, stub_end = -1;
+static bool stub_pre;
+
+/* What the call's descriptors are, in init's message to the stub. */
+#define STUB_FD_IN 1
+#define STUB_FD_NOTIFY 2
+
+static int take_filter(struct sr_sandbox *sb, struct sr_diag *d);
 
 static void
 futex_wait(volatile void *word, uint32_t val)
@@ -419,18 +461,150 @@ futex_wake(volatile void *word)
 	(void)syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
+/* Whether f lets through every system call the stub makes once the
+ * filter is in when it goes in at create (stub_main, stub_call_pre, then
+ * program_fds, sr_rlimit_apply, observe_rlimits, program_exec, fail),
+ * with the arguments that decide (a filter cannot read memory: pointers
+ * do not matter). */
+static bool
+stub_filter_fits(const struct sr_filter *f)
+{
+	static const long any[] = { SYS_close, SYS_write, SYS_execve,
+		SYS_exit_group };
+	size_t i;
+	int r, fd;
+
+	for (i = 0; i < sizeof(any) / sizeof(any[0]); i++)
+		if (!sr_filter_allows(f, any[i], 3, 1, 1, 0))
+			return false;
+	if (!sr_filter_allows(f, SYS_futex, 1, FUTEX_WAIT, STUB_WAITING, 0) ||
+	    !sr_filter_allows(f, SYS_recvmsg, 3, 1, MSG_CMSG_CLOEXEC, 0) ||
+	    !sr_filter_allows(f, SYS_sendmsg, 3, 1, MSG_NOSIGNAL, 0) ||
+	    !sr_filter_allows(f, SYS_openat, (uint64_t)(int64_t)AT_FDCWD, 1,
+	    O_RDONLY | O_CLOEXEC, 0) ||
+	    !sr_filter_allows(f, SYS_dup3, 7, CHAN_FD, O_CLOEXEC, 0) ||
+	    !sr_filter_allows(f, SYS_close_range, SR_DRIVER_FD + 1, ~0U, 0, 0))
+		return false;
+	for (fd = 0; fd <= 2; fd++)
+#ifdef SYS_dup2
+		if (!sr_filter_allows(f, SYS_dup2, 7, (uint64_t)fd, 0, 0))
+#else
+		if (!sr_filter_allows(f, SYS_dup3, 7, (uint64_t)fd, 0, 0))
+#endif
+			return false;
+	/* setrlimit and getrlimit, on the caller */
+	for (r = 0; r < RLIMIT_NLIMITS; r++)
+		if (!sr_filter_allows(f, SYS_prlimit64, 0, (uint64_t)r, 1, 0) ||
+		    !sr_filter_allows(f, SYS_prlimit64, 0, (uint64_t)r, 0, 1))
+			return false;
+	return true;
+}
+
+/* Init, before the stub: whether its filter goes in at create; then
+ * init has the filter (take_filter) and the pair.  The supervisor
+ * compiles the filter while init sets up (sandbox.c compile_filter) and
+ * publishes its length last: wait for it (the supervisor kills init if
+ * it cannot compile). */
+static bool
+stub_pre_decide(struct sr_sandbox *sb)
+{
+	struct sr_filter_shm *s = sb->shared;
+	struct sr_diag scratch;
+	int sv[2];
+
+	if (sb->filter == NULL && s != NULL)
+		while (__atomic_load_n(&s->len, __ATOMIC_ACQUIRE) == 0)
+			futex_wait(&s->len, 0);
+	memset(&scratch, 0, sizeof(scratch));
+	if (take_filter(sb, &scratch) < 0 ||
+	    (sb->filter->notify && !sb->filter->send_listener) ||
+	    !stub_filter_fits(sb->filter) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return false;
+	stub_init_end = sv[0];
+	stub_end = sv[1];
+	return true;
+}
+
+/* The stub, at create, after no_new_privs (stub_pre): its own
+ * descriptors, dumpable as at the call, the filter.  The listener's fd
+ * (or -1), or -2 on failure (init then starts the program at the call,
+ * which installs the filter itself). */
+static int
+stub_install(const struct sr_sandbox *sb, struct sr_msg_facts *facts)
+{
+	int fd;
+
+	if (unshare(CLONE_FILES) < 0)
+		return -2;
+	close(stub_init_end);	/* init's, in our own table */
+	/* what program_finish sets for a program a stub may start (never
+	 * a dumpable one: stub_take) */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -2;
+	fd = sb->filter->notify ? sr_filter_install_listener(sb->filter) :
+	    sr_filter_install(sb->filter);
+	if (fd < 0)
+		return -2;
+	/* seccomp(2) accepted the filter: from here on only what
+	 * stub_filter_fits checked */
+	facts->flags |= SR_FACT_SECCOMP;
+	return sb->filter->notify ? fd : -1;
+}
+
+/* The stub under its filter, at the call (stub_pre): the call's
+ * descriptors from init, the listener to the supervisor, then the
+ * program's start from stdio.  Returns only on failure, with d. */
+static void
+stub_call_pre(struct sr_sandbox *own, int listener, struct sr_msg_facts *facts)
+{
+	struct run_fds f = *stub_call.f;
+	int fds[4], i = 2, nsock = -1;
+	size_t nfds = 0;
+	ssize_t k;
+	char mask = 0;
+
+	k = sr_fdpass_recv(stub_end, &mask, 1, 0, fds, 4, &nfds, NULL);
+	if (k != 1 || nfds != (size_t)(2 + !!(mask & STUB_FD_IN) +
+	    !!(mask & STUB_FD_NOTIFY))) {
+		sr_diag_set(stub_call.d, "program stub: its descriptors");
+		return;
+	}
+	close(stub_end);
+	f.out = fds[0];
+	f.err = fds[1];
+	f.in = mask & STUB_FD_IN ? fds[i++] : -1;
+	nsock = mask & STUB_FD_NOTIFY ? fds[i++] : -1;
+	f.notify = f.ctl = -1;
+	/* first, as sr_notify_install would right after the install */
+	if (listener >= 0 && nsock >= 0)
+		sr_notify_send_listener(nsock, listener);	/* closes both */
+	else if (listener >= 0)
+		close(listener);	/* unobservable, as without the socket */
+	else if (nsock >= 0)
+		close(nsock);
+	if (program_fds(own, &f, stub_call.d) == 0 &&
+	    sr_rlimit_apply(own->rlimits, stub_call.d) == 0) {
+		observe_rlimits(own, facts);
+		program_exec(own, &f, facts, stub_call.d);
+	}
+}
+
 __attribute__((noreturn)) static int
 stub_main(void *arg)
 {
 	struct sr_sandbox own = *(const struct sr_sandbox *)arg;
 	struct sr_msg_facts facts;
 	struct sr_diag d;
+	int listener = -1;
 	bool ok;
 
 	memset(&d, 0, sizeof(d));
 	ok = program_session(&d) == 0 && program_confine(&d) == 0;
 	if (ok)
 		observe_fixed(&facts);
+	if (ok && stub_pre)
+		ok = (listener = stub_install(&own, &facts)) != -2;
 	__atomic_store_n(&stub_state, ok ? STUB_WAITING : STUB_FAILED,
 	    __ATOMIC_SEQ_CST);
 	futex_wake(&stub_state);
@@ -441,13 +615,14 @@ stub_main(void *arg)
 	if (__atomic_load_n(&stub_state, __ATOMIC_SEQ_CST) != STUB_CALL)
 		_exit(0);
 	own = *stub_call.sb;	/* the call's rlimits and filter */
-	if (unshare(CLONE_FILES) < 0) {
+	if (stub_pre) {
+		stub_call_pre(&own, listener, &facts);
+	} else if (unshare(CLONE_FILES) < 0) {
 		sr_diag_errno(stub_call.d, "program stub: its descriptors");
-		fail(own.chan, stub_call.d, 125);
-	}
-	if (program_fds(&own, stub_call.f, stub_call.d) == 0 &&
-	    sr_rlimit_apply(own.rlimits, stub_call.d) == 0)
+	} else if (program_fds(&own, stub_call.f, stub_call.d) == 0 &&
+	    sr_rlimit_apply(own.rlimits, stub_call.d) == 0) {
 		program_finish(&own, stub_call.f, &facts, stub_call.d);
+	}
 	fail(own.chan, stub_call.d,
 	    stub_call.d->kind == SR_DIAG_EXEC_NOENT ? 127 :
 	    stub_call.d->kind == SR_DIAG_EXEC_FAIL ? 126 : 125);
@@ -460,6 +635,9 @@ stub_drop(void)
 {
 	pid_t t;
 
+	if (stub_init_end >= 0)
+		close(stub_init_end);
+	stub_init_end = -1;
 	if (stub_pid <= 0)
 		return;
 	__atomic_store_n(&stub_state, STUB_END, __ATOMIC_SEQ_CST);
@@ -484,6 +662,7 @@ stub_start(struct sr_sandbox *sb)
 	if (!SPAWN_SHARES_VM || !sb->prefork ||
 	    inject_step != SR_STEP_NONE || stall_step != SR_STEP_NONE)
 		return;
+	stub_pre = stub_pre_decide(sb);
 	stub_state = STUB_SETUP;
 	/* Every signal blocked until the stub is set up: init's handlers
 	 * are not the stub's (none runs before it reset them: its mask is
@@ -498,8 +677,13 @@ stub_start(struct sr_sandbox *sb)
 	    __ATOMIC_SEQ_CST)) == STUB_SETUP)
 		futex_wait(&stub_state, STUB_SETUP);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid < 0)
+	/* the stub's end is in its own table by now, or never will be */
+	if (stub_end >= 0)
+		close(stub_end);
+	if (pid < 0) {
+		stub_drop();
 		return;
+	}
 	stub_pid = pid;
 	if (st != STUB_WAITING)
 		stub_drop();
@@ -515,6 +699,8 @@ stub_take(const struct sr_sandbox *psb, const struct run_fds *f,
 {
 	pid_t pid = stub_pid, t;
 	sigset_t all, old;
+	int fds[4], n = 2;
+	char mask = 0;
 
 	if (pid <= 0)
 		return 0;
@@ -523,6 +709,22 @@ stub_take(const struct sr_sandbox *psb, const struct run_fds *f,
 		/* a program made dumpable (a fork), or the stub is gone */
 		stub_drop();
 		return 0;
+	}
+	if (stub_pre) {
+		/* the descriptors the stub does not share any more */
+		fds[0] = f->out;
+		fds[1] = f->err;
+		if (f->in >= 0)
+			fds[n++] = f->in, mask |= STUB_FD_IN;
+		if (f->notify >= 0)
+			fds[n++] = f->notify, mask |= STUB_FD_NOTIFY;
+		if (sr_fdpass_send(stub_init_end, &mask, 1, 0, fds,
+		    (size_t)n) < 0) {
+			stub_drop();
+			return 0;
+		}
+		close(stub_init_end);
+		stub_init_end = -1;
 	}
 	stub_call.sb = psb;
 	stub_call.f = f;

@@ -32,9 +32,11 @@
  *     the kernel confirms) -> execve
  *   program stub (prefork: a pool's sandbox without a warm driver),
  *   forked by init before READY: new session -> signals -> drop
- *   capabilities -> no_new_privs -> wait; at RUN init sends it the
- *   call and it goes on as the program from stdio (rlimits, seccomp
- *   last, FACTS, execve); without a live stub init forks the program
+ *   capabilities -> no_new_privs -> (when the filter lets the stub's
+ *   remaining calls through: its own fds -> seccomp) -> wait; at RUN
+ *   init sends it the call and it goes on as the program from stdio
+ *   (rlimits, seccomp last unless in already, FACTS, execve); without
+ *   a live stub init forks the program
  * Every failure goes to the supervisor as a DIAG record on the channel
  * (chan.h), then init or the program exits.  docs/lifecycle.md.
  */

@@ -728,3 +728,132 @@ sr_filter_free(struct sr_filter *f)
 	f->insns = NULL;
 	f->len = 0;
 }
+
+/* ---- asking the program itself -------------------------------------- */
+
+static bool
+jump_taken(uint16_t op, uint32_t a, uint32_t v)
+{
+	switch (BPF_OP(op)) {
+	case BPF_JEQ:
+		return a == v;
+	case BPF_JGT:
+		return a > v;
+	case BPF_JGE:
+		return a >= v;
+	default:		/* BPF_JSET */
+		return (a & v) != 0;
+	}
+}
+
+/* One ALU instruction with a constant; false for an operation the
+ * seccomp programs sandrun installs never contain. */
+static bool
+alu(uint16_t op, uint32_t *a, uint32_t k)
+{
+	switch (BPF_OP(op)) {
+	case BPF_AND:
+		*a &= k;
+		return true;
+	case BPF_OR:
+		*a |= k;
+		return true;
+	case BPF_LSH:
+		*a = k < 32 ? *a << k : 0;
+		return true;
+	case BPF_RSH:
+		*a = k < 32 ? *a >> k : 0;
+		return true;
+	case BPF_ADD:
+		*a += k;
+		return true;
+	case BPF_SUB:
+		*a -= k;
+		return true;
+	default:
+		return false;
+	}
+}
+
+uint32_t
+sr_filter_eval(const struct sr_filter *f, const struct seccomp_data *sd)
+{
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS], pc, w;
+	const struct sock_filter *i;
+
+	memset(mem, 0, sizeof(mem));
+	/* forward jumps only (the kernel's check): at most len steps */
+	for (pc = 0; f != NULL && f->insns != NULL && pc < f->len; pc++) {
+		i = &f->insns[pc];
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (i->k >= sizeof(*sd) || i->k % 4)
+				return SECCOMP_RET_KILL_PROCESS;
+			memcpy(&w, (const char *)sd + i->k, sizeof(w));
+			a = w;
+			break;
+		case BPF_LD | BPF_IMM:
+			a = i->k;
+			break;
+		case BPF_LDX | BPF_IMM:
+			x = i->k;
+			break;
+		case BPF_MISC | BPF_TAX:
+			x = a;
+			break;
+		case BPF_MISC | BPF_TXA:
+			a = x;
+			break;
+		case BPF_LD | BPF_MEM:
+		case BPF_LDX | BPF_MEM:
+		case BPF_ST:
+		case BPF_STX:
+			if (i->k >= BPF_MEMWORDS)
+				return SECCOMP_RET_KILL_PROCESS;
+			if (i->code == (BPF_LD | BPF_MEM))
+				a = mem[i->k];
+			else if (i->code == (BPF_LDX | BPF_MEM))
+				x = mem[i->k];
+			else
+				mem[i->k] = i->code == BPF_ST ? a : x;
+			break;
+		case BPF_RET | BPF_K:
+			return i->k;
+		case BPF_RET | BPF_A:
+			return a;
+		case BPF_JMP | BPF_JA:
+			pc += i->k;
+			break;
+		default:
+			if (BPF_CLASS(i->code) == BPF_ALU &&
+			    BPF_SRC(i->code) == BPF_K) {
+				if (!alu(i->code, &a, i->k))
+					return SECCOMP_RET_KILL_PROCESS;
+				break;
+			}
+			if (BPF_CLASS(i->code) != BPF_JMP ||
+			    BPF_OP(i->code) == BPF_JA)
+				return SECCOMP_RET_KILL_PROCESS;
+			pc += jump_taken(i->code, a, BPF_SRC(i->code) == BPF_X ?
+			    x : i->k) ? i->jt : i->jf;
+			break;
+		}
+	}
+	return SECCOMP_RET_KILL_PROCESS;	/* fell off: never installed */
+}
+
+bool
+sr_filter_allows(const struct sr_filter *f, long nr, uint64_t a0,
+    uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct seccomp_data sd;
+
+	memset(&sd, 0, sizeof(sd));
+	sd.nr = (int)nr;
+	sd.arch = seccomp_arch_native();
+	sd.args[0] = a0;
+	sd.args[1] = a1;
+	sd.args[2] = a2;
+	sd.args[3] = a3;
+	return sr_filter_eval(f, &sd) == SECCOMP_RET_ALLOW;
+}

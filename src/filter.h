@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "policy.h"
@@ -81,6 +82,20 @@ bool sr_filter_forbidden_sorted(void);
  * libseccomp's version and API level, the layout, kernel notify support
  * (the BPF cache's key, filter_cache.h). */
 void sr_filter_generator(char *buf, size_t size);
+
+/* What f's program returns for the call sd (the whole action word),
+ * as the kernel would run it: a simulation of the classic BPF seccomp
+ * programs contain.  An instruction it does not know, or a program that
+ * ends without a return, gives SECCOMP_RET_KILL_PROCESS. */
+struct seccomp_data;
+uint32_t sr_filter_eval(const struct sr_filter *f,
+    const struct seccomp_data *sd);
+
+/* Whether f lets system call nr with these first arguments (the others
+ * 0) through unchanged (SECCOMP_RET_ALLOW, nothing else: not LOG, not a
+ * notification), from the native architecture. */
+bool sr_filter_allows(const struct sr_filter *f, long nr, uint64_t a0,
+    uint64_t a1, uint64_t a2, uint64_t a3);
 
 void sr_filter_free(struct sr_filter *f);
 

@@ -313,6 +313,18 @@ sr_notify_finish(struct sr_notify *n, struct sr_result *r, bool verbose)
 
 /* ---- in the program: no allocation, no stdio ------------------------ */
 
+void
+sr_notify_send_listener(int sock, int listener)
+{
+	/* sendmsg is allowed: one byte 'L' with the listener, into the
+	 * supervisor's queue where nothing in the sandbox can reach it.  A
+	 * failure leaves the denials unobservable (the socket just closes),
+	 * the run intact. */
+	(void)sr_fdpass_send(sock, "L", 1, 0, &listener, 1);
+	close(listener);
+	close(sock);
+}
+
 int
 sr_notify_install(const struct sr_filter *f, int sock)
 {
@@ -326,13 +338,7 @@ sr_notify_install(const struct sr_filter *f, int sock)
 	if (fd < 0)
 		return -1;
 	if (f->send_listener) {
-		/* sendmsg is allowed: one byte 'L' with the listener, into
-		 * the supervisor's queue where nothing in the sandbox can
-		 * reach it.  A failure leaves the denials unobservable (the
-		 * socket just closes), the run intact. */
-		(void)sr_fdpass_send(sock, "L", 1, 0, &fd, 1);
-		close(fd);
-		close(sock);
+		sr_notify_send_listener(sock, fd);
 		return 0;
 	}
 	/* From here on refused calls trap: read, write, close only. */

@@ -84,4 +84,9 @@ void sr_notify_finish(struct sr_notify *n, struct sr_result *r,
  * Returns 0 or -1 with errno. */
 int sr_notify_install(const struct sr_filter *f, int sock);
 
+/* Program, f->send_listener: the listener of a filter it installed
+ * (sr_filter_install_listener) to the supervisor over sock, then both
+ * closed.  Only sendmsg and close. */
+void sr_notify_send_listener(int sock, int listener);
+
 #endif

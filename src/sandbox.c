@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -275,7 +276,9 @@ fill_child(struct sr_box *b, int chan)
 
 /* The seccomp filter, compiled while init builds the root filesystem
  * (libseccomp takes milliseconds), into the page init inherited.  Init
- * reads it only at RUN, which is sent after this. */
+ * reads it at RUN, which is sent after this, or, a pool's init with a
+ * program stub, before READY once the length is in (so this must come
+ * before waiting for READY). */
 static int
 compile_filter(struct sr_box *b, struct sr_diag *d)
 {
@@ -300,7 +303,9 @@ compile_filter(struct sr_box *b, struct sr_diag *d)
 	b->filter.send_listener = b->filter.notify &&
 	    sr_notify_may_send(&b->plan->policy->syscalls);
 	b->shm->send_listener = b->filter.send_listener;
-	b->shm->len = b->filter.len;
+	/* last: a pool's init may wait for it (child.c stub_pre_decide) */
+	__atomic_store_n(&b->shm->len, b->filter.len, __ATOMIC_RELEASE);
+	(void)syscall(SYS_futex, &b->shm->len, FUTEX_WAKE, 1, NULL, NULL, 0);
 	return 0;
 }
 

@@ -941,3 +941,87 @@ umask'
 	[ "$(cat "$SOCKDIR/w.warm")" = true ]
 	jq -r .stdout.text "$SOCKDIR/w.out" | grep -x 'pid 2 parent 1'
 }
+
+# ---- The stub's filter at create (child.c stub_pre) -------------------
+# A pool stub installs the policy's filter before READY when the compiled
+# program lets through every call the stub makes afterwards, else at the
+# call as before.  Either way the program has exactly one layer: the one
+# a cold run installs.
+
+# stub_seccomp: the Seccomp lines of each ready sandbox's program stub
+# (pid 2 of its sandbox: server > worker > init > stub), from the host.
+stub_seccomp() {
+	local w i s
+	for w in $(pgrep -P "$SERVER"); do
+		for i in $(pgrep -P "$w"); do
+			for s in $(pgrep -P "$i"); do
+				grep -E '^Seccomp(_filters)?:' "/proc/$s/status"
+			done
+		done
+	done
+}
+
+FILTER_PROBE='grep -E "^(NoNewPrivs|Seccomp|Seccomp_filters):" /proc/self/status
+unshare -U true 2>/dev/null; echo "unshare $?"
+ls /proc/self/fd | tr "\n" " "; echo'
+
+@test "warm: the sh stub's filter goes in at create, once, and is the cold run's" {
+	require_userns
+	grep -q '^Seccomp_filters:' /proc/self/status ||
+		skip "no Seccomp_filters in /proc/PID/status"
+	start_server --pool sh=1
+	: >"$SOCKDIR/in"
+	ready 1
+	# installed before the call (removing the early install fails here)
+	run -0 stub_seccomp
+	assert_output "$(printf 'Seccomp:\t2\nSeccomp_filters:\t1')"
+	# the program has exactly one layer (doubling it fails here)
+	run -0 same_as_cold -p sh --exec -- sh -c "$FILTER_PROBE"
+	grep -x "Seccomp:	2" "$SOCKDIR/w.out"
+	grep -x "Seccomp_filters:	1" "$SOCKDIR/w.out"
+	grep -x "NoNewPrivs:	1" "$SOCKDIR/w.out"
+	grep -x "unshare 1" "$SOCKDIR/w.out"
+	grep -x "0 1 2 3 " "$SOCKDIR/w.out"
+	# the refused calls, reported alike (the listener reached the worker)
+	ready 1
+	run -0 same_as_cold -p sh --json --exec -- sh -c "$FILTER_PROBE"
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	jq -e '[.denied[].syscall] | index("unshare") != null' "$SOCKDIR/w.out"
+	# the flag still observed: FACTS from the process that has it
+	jq -e '.isolation.seccomp == true and .isolation.no_new_privs == true' "$SOCKDIR/w.out"
+	# a lower limit, stdin and a failing exec after an early install
+	printf 'one\ntwo\n' >"$SOCKDIR/in"
+	ready 1
+	run -0 same_as_cold -p sh --json --cpu-time 3 --stdin "$SOCKDIR/in" --exec -- sh -c 'wc -l; grep "^Max cpu time" /proc/self/limits'
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	jq -r .stdout.text "$SOCKDIR/w.out" | grep -E '^Max cpu time +3 +4 '
+	: >"$SOCKDIR/in"
+	ready 1
+	run -127 same_as_cold -p sh --json --exec -- /nonexistent/program
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+}
+
+@test "warm: a filter that refuses one of the stub's calls goes in at the call, exactly" {
+	require_userns
+	local pd p
+	pd=$(scratch)
+	# close_range (program_fds) and prlimit64 (the rlimits) after the
+	# install would be refused: the stub keeps the old order
+	printf '{"extends":"sh","syscalls":{"deny":["close_range"]}}\n' >"$pd/nocr.json"
+	printf '{"extends":"sh","syscalls":{"deny":["prlimit64"]}}\n' >"$pd/nopl.json"
+	export SANDRUN_POLICY_PATH="$pd:$SANDRUN_POLICY_PATH"
+	for p in nocr nopl; do
+		start_server --pool "$p=1"
+		: >"$SOCKDIR/in"
+		ready 1
+		run -0 stub_seccomp
+		assert_output "$(printf 'Seccomp:\t0\nSeccomp_filters:\t0')"
+		run -0 same_as_cold -p "$p" --json --exec -- sh -c "$FILTER_PROBE"
+		[ "$(cat "$SOCKDIR/w.warm")" = true ]
+		jq -r .stdout.text "$SOCKDIR/w.out" | grep -x "Seccomp_filters:	1"
+		jq -r .stdout.text "$SOCKDIR/w.out" | grep -x "unshare 1"
+		kill "$SERVER"
+		wait "$SERVER" || true
+		rm -f "$SANDRUN_SOCKET"
+	done
+}

@@ -9,7 +9,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -613,10 +617,131 @@ test_speed(void)
 	    "50 builds, program fits BPF_MAXINSNS");
 }
 
+
+/* sr_filter_eval, the simulation child.c asks before installing a
+ * pool stub's filter early: the verdicts filter.c's rules promise, for
+ * both layouts and with notify; then the kernel's own verdict for every
+ * number the simulation says the filter refuses with MARK. */
+static uint32_t
+eval(const struct sr_filter *f, uint32_t arch, long nr, uint64_t a0,
+    uint64_t a1)
+{
+	struct seccomp_data sd;
+
+	memset(&sd, 0, sizeof(sd));
+	sd.nr = (int)nr;
+	sd.arch = arch;
+	sd.args[0] = a0;
+	sd.args[1] = a1;
+	return sr_filter_eval(f, &sd);
+}
+
+static void
+test_eval_verdicts(bool tree, bool notify)
+{
+	struct sr_filter f;
+	struct sr_diag d;
+	uint32_t refuse = notify ? SECCOMP_RET_USER_NOTIF :
+	    SECCOMP_RET_ERRNO | EPERM;
+	const char *how = tree ? (notify ? "tree, notify" : "tree") : "list";
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	memset(&f, 0, sizeof(f));
+	{
+		struct sr_syscalls sc;
+
+		memset(&sc, 0, sizeof(sc));
+		sc.allow = allow_group("@default", NULL);
+		for (sc.n_allow = 0; sc.allow[sc.n_allow]; sc.n_allow++)
+			;
+		sc.errno_value = EPERM;
+		f.tree = tree;
+		f.notify = notify;
+		rc = sr_filter_build(&sc, &f, &d);
+	}
+	if (!ok(rc == 0 && f.notify == notify, "%s: built", how)) {
+		printf("#   %s\n", d.msg);
+		return;
+	}
+	ok(sr_filter_allows(&f, SYS_write, 1, 0, 0, 0) &&
+	    sr_filter_allows(&f, SYS_close_range, 7, ~0U, 0, 0) &&
+	    sr_filter_allows(&f, SYS_execve, 0, 0, 0, 0),
+	    "%s: write, close_range, execve allowed", how);
+	ok(sr_filter_allows(&f, SYS_prlimit64, 0, RLIMIT_CPU, 1, 0) &&
+	    eval(&f, seccomp_arch_native(), SYS_prlimit64, 1, RLIMIT_CPU) == refuse,
+	    "%s: prlimit64 on 0 allowed, on 1 refused", how);
+	ok(sr_filter_allows(&f, SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0) &&
+	    eval(&f, seccomp_arch_native(), SYS_prctl, PR_SET_DUMPABLE, 0) == refuse,
+	    "%s: prctl by its option", how);
+	ok(sr_filter_allows(&f, SYS_fcntl, 3, F_DUPFD_CLOEXEC, 0, 0) &&
+	    !sr_filter_allows(&f, SYS_fcntl, 3, F_SETPIPE_SZ, 0, 0) &&
+	    !sr_filter_allows(&f, SYS_fcntl, 3, F_SETPIPE_SZ | HI, 0, 0),
+	    "%s: fcntl by its command, on the low 32 bits", how);
+	ok(eval(&f, seccomp_arch_native(), SYS_unshare, CLONE_FILES, 0) == refuse,
+	    "%s: unshare refused with the policy's action", how);
+	ok(eval(&f, seccomp_arch_native(), SYS_clone3, 0, 0) ==
+	    (SECCOMP_RET_ERRNO | ENOSYS) &&
+	    eval(&f, seccomp_arch_native(), 1000, 0, 0) ==
+	    (SECCOMP_RET_ERRNO | ENOSYS),
+	    "%s: clone3 and an unknown number: ENOSYS", how);
+	ok(eval(&f, AUDIT_ARCH_I386, SYS_write, 1, 0) ==
+	    SECCOMP_RET_KILL_PROCESS &&
+	    eval(&f, seccomp_arch_native(), SYS_write | 0x40000000, 1, 0) ==
+	    SECCOMP_RET_KILL_PROCESS,
+	    "%s: another ABI, an x32 number: killed", how);
+	sr_filter_free(&f);
+}
+
+static void
+test_eval_kernel(void)
+{
+	struct sr_filter f, bad;
+	struct sock_filter insns[2];
+	struct sr_diag d;
+	int refused = 0, differ = 0;
+	long nr;
+
+	memset(&d, 0, sizeof(d));
+	if (build("@default", NULL, NULL, SR_SYS_ERRNO, MARK, &f, &d) != 0) {
+		ok(0, "built: %s", d.msg);
+		ok(0, "skipped");
+		return;
+	}
+	/* refused numbers: every argument a bad pointer or fd, so a call
+	 * the kernel let through would fail otherwise, never with MARK */
+	for (nr = 0; nr < 512; nr++) {
+		struct call c = { "sweep", nr, { -1, BAD, BAD, BAD, BAD, BAD } };
+
+		if (eval(&f, seccomp_arch_native(), nr, (uint64_t)-1, BAD) !=
+		    (SECCOMP_RET_ERRNO | MARK))
+			continue;
+		refused++;
+		if (probe(&f, &c) != MARK) {
+			printf("#   %ld: the kernel does not refuse it\n", nr);
+			differ++;
+		}
+	}
+	ok(refused > 50 && differ == 0,
+	    "each of the %d numbers simulated refused is refused by the kernel",
+	    refused);
+	sr_filter_free(&f);
+	/* an instruction the simulation does not know: never allowed */
+	insns[0] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 2);
+	insns[1] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+	bad.insns = insns;
+	bad.len = 2;
+	ok(!sr_filter_allows(&bad, SYS_write, 1, 0, 0, 0) &&
+	    sr_filter_allows(&(struct sr_filter){ .insns = insns + 1, .len = 1 },
+	    SYS_write, 1, 0, 0, 0) && !sr_filter_allows(NULL, 0, 0, 0, 0, 0),
+	    "unknown instructions and no program: not allowed");
+}
+
 int
 main(void)
 {
-	TAP_PLAN(185);
+	TAP_PLAN(185 + 3 * 8 + 2);
 	test_groups();
 	test_build_errors();
 	test_denylist();
@@ -624,6 +749,10 @@ main(void)
 	test_own_ids();
 	test_int80_and_kill();
 	test_python();
+	test_eval_verdicts(false, false);
+	test_eval_verdicts(true, false);
+	test_eval_verdicts(true, true);
+	test_eval_kernel();
 	test_speed();
 	return tap_done();
 }
