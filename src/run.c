@@ -320,16 +320,16 @@ take_ready(struct sr_box *b, const struct sr_plan *plan,
 	return false;
 }
 
-/* A run: create (or take the ready sandbox), run, collect, destroy. */
+/* A run: create (or take the ready sandbox), run, collect, destroy.
+ * *early (sr_sandbox_early's init, or NULL) is taken: created from, or
+ * ended. */
 static int
 box_run(const struct sr_opts *o, const struct sr_plan *plan,
     struct sr_result *r, const struct sr_export_opts *xo,
     struct sr_run_ready *ready, struct sr_box **early, struct sr_diag *d)
 {
-	struct sr_box *e = *early;
-
 	struct sr_program prog;
-	struct sr_box *b = NULL;
+	struct sr_box *b = NULL, *e = *early;
 	sigset_t stop, old;
 	bool opened = false;
 	int rc = -1, c = -1;
