@@ -3,6 +3,7 @@
 #ifndef SR_BOX_H
 #define SR_BOX_H
 
+#include <sched.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -35,6 +36,8 @@ struct sr_box {
 	struct sr_cgroup_stats cpu_base;
 	bool call_rlimits;	/* rl is a warm call's own (lower): RUN carries it */
 	bool call_memory;	/* and its memory limit: tmpfs sizes, meminfo */
+	bool moved;		/* off init's CPU until GO (sandbox.c) */
+	cpu_set_t saved;	/* our CPU mask then */
 	pid_t pid;		/* init, -1 when reaped */
 	int chan;		/* our end of the channel */
 	int init_ws;		/* init's wait status once reaped */

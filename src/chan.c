@@ -40,6 +40,7 @@ sr_chan_type_name(enum sr_msg_type type)
 		[SR_MSG_DIAG] = "diag", [SR_MSG_STATUS] = "status",
 		[SR_MSG_EXIT] = "exit", [SR_MSG_WARM] = "warm",
 		[SR_MSG_VALUE] = "value", [SR_MSG_JOINED] = "joined",
+		[SR_MSG_PLAN] = "plan",
 	};
 
 	if ((unsigned)type >= SR_MSG_COUNT || names[type] == NULL)

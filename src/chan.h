@@ -37,6 +37,9 @@ enum sr_msg_type {
 				 * sealed memfd */
 	SR_MSG_JOINED,		/* init -> supervisor, a cold run's, before
 				 * READY: in the v1 leaves GO brought */
+	SR_MSG_PLAN,		/* supervisor -> init cloned before the
+				 * plan was made (initplan.h): fd, its
+				 * memfd; before GO */
 	SR_MSG_COUNT
 };
 

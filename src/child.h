@@ -5,12 +5,14 @@
  *     join the cgroup v1 leaves (when the supervisor gave their files) ->
  *     create the mount, network, IPC, UTS and cgroup namespaces (the
  *     user and pid ones come with clone) -> the user namespace's
- *     quotas -> open the bind sources -> wait for GO (the uid/gid maps
+ *     quotas -> loopback up -> (init cloned before the plan, a cold
+ *     run's: wait for PLAN, initplan.h) -> open the bind sources ->
+ *     wait for GO (the uid/gid maps
  *     are written; with a cgroup v1 set up after clone, cg_late, GO
  *     brings the leaves' files: join them, then the cgroup namespace,
  *     its quota raised to 1 around it; a cold run's init then sends
  *     JOINED) -> become the sandbox user -> mounts
- *     and pivot_root -> hostname -> loopback -> send READY
+ *     and pivot_root -> hostname -> send READY
  *   init, at WARM (a pool's sandbox whose policy has a warm driver,
  *   driver.h): fork the driver as a program (below) with stdio on
  *   /dev/null and its control socket -> wait for its ready record ->
@@ -111,11 +113,11 @@ struct sr_sandbox {
 enum sr_child_step {
 	SR_STEP_NONE = 0,
 	SR_STEP_NAMESPACES,	/* init: create its namespaces (ns.h) */
+	SR_STEP_LOOPBACK,	/* init: lo up, before GO */
 	SR_STEP_SOURCES,	/* init: open the bind sources */
 	SR_STEP_USER,		/* init: become the sandbox user */
 	SR_STEP_MOUNTS,		/* init: root filesystem */
 	SR_STEP_HOSTNAME,
-	SR_STEP_LOOPBACK,
 	SR_STEP_FORK,		/* init: fork the program */
 	SR_STEP_STDIO,		/* program: standard streams */
 	SR_STEP_RLIMITS,

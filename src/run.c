@@ -320,14 +320,16 @@ take_ready(struct sr_box *b, const struct sr_plan *plan,
 	return false;
 }
 
-/* A run: create (or take the ready sandbox), run, collect, destroy. */
+/* A run: create (or take the ready sandbox), run, collect, destroy.
+ * *early (sr_sandbox_early's init, or NULL) is taken: created from, or
+ * ended. */
 static int
 box_run(const struct sr_opts *o, const struct sr_plan *plan,
     struct sr_result *r, const struct sr_export_opts *xo,
-    struct sr_run_ready *ready, struct sr_diag *d)
+    struct sr_run_ready *ready, struct sr_box **early, struct sr_diag *d)
 {
 	struct sr_program prog;
-	struct sr_box *b = NULL;
+	struct sr_box *b = NULL, *e = *early;
 	sigset_t stop, old;
 	bool opened = false;
 	int rc = -1, c = -1;
@@ -340,9 +342,11 @@ box_run(const struct sr_opts *o, const struct sr_plan *plan,
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop, &old);
+	*early = NULL;	/* ours: create_cold takes it, or we end it */
 	sr_plan_program(plan, &prog);
 	prog.stdin_fd = stdin_source(o, plan->code_from_stdin, &opened, d);
 	if (prog.stdin_fd == -2) {
+		sr_sandbox_destroy(e);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return -1;
 	}
@@ -358,7 +362,9 @@ box_run(const struct sr_opts *o, const struct sr_plan *plan,
 		if (!ready->fits)
 			b = NULL;
 	}
-	if ((c == 0 || sr_sandbox_create_cold(plan, &b, d) == 0) &&
+	if (c == 0)
+		sr_sandbox_destroy(e);
+	if ((c == 0 || sr_sandbox_create_cold(plan, e, &b, d) == 0) &&
 	    sr_sandbox_run(b, &prog, d) == 0 &&
 	    sr_sandbox_collect(b, r, d) == 0) {
 		report(o, plan->policy, r, sr_sandbox_export_fd(b), xo);
@@ -411,6 +417,7 @@ sr_run(struct sr_opts *o, char *args_area, size_t args_len,
 	struct sr_diag d;
 	struct sr_export_opts xo = { .out_fd = -1 };
 	const char *name = o->policy;
+	struct sr_box *early = NULL;
 	bool hashed = false;
 	int status;
 
@@ -418,6 +425,11 @@ sr_run(struct sr_opts *o, char *args_area, size_t args_len,
 	memset(&d, 0, sizeof(d));
 	memset(&plan, 0, sizeof(plan));
 	quiet = o->quiet;
+	/* A cold run's init first: its namespaces are made while we load
+	 * the policy (sandbox.h).  Not for a warm pool's call, a session's
+	 * or --file copies (descriptors the plan holds). */
+	if (ready == NULL && !sr_session_active() && o->n_files == 0)
+		early = sr_sandbox_early(args_area, args_len, o->cgroup);
 	if (name == NULL)
 		name = getenv("SANDRUN_POLICY");
 	if (name == NULL || *name == '\0')
@@ -462,7 +474,7 @@ sr_run(struct sr_opts *o, char *args_area, size_t args_len,
 	if (ready != NULL)
 		ready->fits = fits_ready(o, p, &plan, ready);
 	if (sr_session_active() ? session_run(o, &plan, &p, &r, &xo, &d) < 0 :
-	    box_run(o, &plan, &r, &xo, ready, &d) < 0)
+	    box_run(o, &plan, &r, &xo, ready, &early, &d) < 0)
 		goto fail;
 	status = r.exit_status;
 	goto out;
@@ -470,6 +482,8 @@ sr_run(struct sr_opts *o, char *args_area, size_t args_len,
 fail:
 	status = sr_run_fail(o, &r, p, &d);
 out:
+	/* the run failed before the sandbox: init ends, nothing left */
+	sr_sandbox_destroy(early);
 	fflush(stdout);
 	sr_plan_free(&plan);
 	if (xo.out_fd >= 0)

@@ -24,6 +24,7 @@
 #include "export.h"
 #include "filter_cache.h"
 #include "hostcheck.h"
+#include "initplan.h"
 #include "ns.h"
 #include "report.h"
 #include "sandbox.h"
@@ -560,29 +561,16 @@ send_go(struct sr_box *b, struct sr_diag *d)
 	return rc;
 }
 
+/* Clone init with b->child (filled) and the channel's other end. */
 static int
-start(struct sr_box *b, bool wait, struct sr_diag *d)
+clone_init(struct sr_box *b, bool *in_cgroup, struct sr_diag *d)
 {
-	cpu_set_t saved;
-	int sv[2], i, rc, flags;
-	bool in_cgroup, moved = false;
+	int sv[2], i, flags;
 
 	if (sr_chan_pair(sv) < 0)
 		return sr_diag_errno(d, "socketpair");
-	fill_child(b, sv[1]);
-	b->child.one_run = !wait;
-	/* a pool's sandbox whose program starts at the call: its stub
-	 * (child.c), unless that program may be made dumpable (notify.h) */
-	b->child.prefork = wait && !b->plan->loop &&
-	    !(b->plan->warm && b->plan->policy->warm_command != NULL) &&
-	    (!b->plan->filter.notify ||
-	    sr_notify_may_send(&b->plan->policy->syscalls));
-	b->child.cg_late = b->cg_late;
-	/* cgroup v1: init writes itself into the leaves (cgroup.h) */
-	if (!b->cg_late)
-		b->child.n_cg_join = sr_cgroup_join_fds(&b->cg,
-		    b->child.cg_join);
-	b->pid = start_init(&b->cg, b->child.n_cg_join, &in_cgroup, &flags);
+	b->child.chan = sv[1];
+	b->pid = start_init(&b->cg, b->child.n_cg_join, in_cgroup, &flags);
 	if (b->pid == 0) {
 		b->child.clone_flags = flags;
 		close(sv[0]);
@@ -605,23 +593,29 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 		return sr_diag_errno(d, "clone");
 	}
 	close(sv[1]);
+	b->child.chan = -1;
 	b->chan = sv[0];
-	/* Init has work of its own before GO (its namespaces): with the
-	 * cgroup to set up meanwhile, step aside now, else once GO is sent
-	 * (init then has all it needs until RUN). */
-	if (b->cg_late)
-		moved = step_aside(&saved);
-	rc = b->cg_late ? late_cgroup(b, d) : 0;
+	return 0;
+}
+
+/* Once init is cloned: the late cgroup, GO, the filter; READY unless
+ * created cold.  b->moved: we stepped aside already (b->saved). */
+static int
+after_clone(struct sr_box *b, bool wait, bool in_cgroup, struct sr_diag *d)
+{
+	int rc = b->cg_late ? late_cgroup(b, d) : 0;
+
 	if (rc == 0)
 		rc = send_go(b, d);
 	if (rc < 0)
 		rc = fail_after_clone(b, d);
-	else if (!moved)
-		moved = step_aside(&saved);
+	else if (!b->moved)
+		b->moved = step_aside(&b->saved);
 	if (rc == 0)
 		rc = after_go(b, in_cgroup, d);
-	if (moved)
-		(void)sched_setaffinity(0, sizeof(saved), &saved);
+	if (b->moved)
+		(void)sched_setaffinity(0, sizeof(b->saved), &b->saved);
+	b->moved = false;
 	if (rc < 0)
 		return -1;
 	if (!wait) {
@@ -632,6 +626,34 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 		return -1;
 	return b->plan->warm && b->plan->policy->warm_command != NULL ?
 	    start_warm(b, d) : 0;
+}
+
+static int
+start(struct sr_box *b, bool wait, struct sr_diag *d)
+{
+	bool in_cgroup;
+
+	fill_child(b, -1);
+	b->child.one_run = !wait;
+	/* a pool's sandbox whose program starts at the call: its stub
+	 * (child.c), unless that program may be made dumpable (notify.h) */
+	b->child.prefork = wait && !b->plan->loop &&
+	    !(b->plan->warm && b->plan->policy->warm_command != NULL) &&
+	    (!b->plan->filter.notify ||
+	    sr_notify_may_send(&b->plan->policy->syscalls));
+	b->child.cg_late = b->cg_late;
+	/* cgroup v1: init writes itself into the leaves (cgroup.h) */
+	if (!b->cg_late)
+		b->child.n_cg_join = sr_cgroup_join_fds(&b->cg,
+		    b->child.cg_join);
+	if (clone_init(b, &in_cgroup, d) < 0)
+		return -1;
+	/* Init has work of its own before GO (its namespaces): with the
+	 * cgroup to set up meanwhile, step aside now, else once GO is sent
+	 * (init then has all it needs until RUN). */
+	if (b->cg_late)
+		b->moved = step_aside(&b->saved);
+	return after_clone(b, wait, in_cgroup, d);
 }
 
 /* The supervisor's part of a start once init has GO, up to the filter
@@ -678,30 +700,42 @@ plan_cgroup(struct sr_box *b, struct sr_diag *d)
 	return 0;
 }
 
-static int
-create(const struct sr_plan *plan, bool wait, struct sr_box **out,
-    struct sr_diag *d)
+/* A box with nothing in it yet, and its shared page. */
+static struct sr_box *
+box_new(struct sr_diag *d)
 {
 	struct sr_box *b = sr_xcalloc(1, sizeof(*b));
 
-	b->plan = plan;
-	b->create_steps = plan->mounts.n_steps;
 	b->pid = -1;
 	b->chan = b->out_fd = b->err_fd = b->in_src = b->in_pipe = -1;
 	b->export_fd = -1;
 	b->cg.v2_fd = -1;
 	sr_notify_prepare(&b->nt, NULL, 0);
-	plan_limits(b);
-	b->cg_late = sr_cgroup_after_clone(plan->cgroup_override);
-	if (!b->cg_late && plan_cgroup(b, d) < 0)
-		goto fail;
 	b->shm = mmap(NULL, sizeof(*b->shm), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (b->shm == MAP_FAILED) {
 		b->shm = NULL;
 		sr_diag_errno(d, "mmap");
-		goto fail;
+		sr_sandbox_destroy(b);
+		return NULL;
 	}
+	return b;
+}
+
+static int
+create(const struct sr_plan *plan, bool wait, struct sr_box **out,
+    struct sr_diag *d)
+{
+	struct sr_box *b = box_new(d);
+
+	if (b == NULL)
+		return -1;
+	b->plan = plan;
+	b->create_steps = plan->mounts.n_steps;
+	plan_limits(b);
+	b->cg_late = sr_cgroup_after_clone(plan->cgroup_override);
+	if (!b->cg_late && plan_cgroup(b, d) < 0)
+		goto fail;
 	if (start(b, wait, d) < 0)
 		goto fail;
 	*out = b;
@@ -718,11 +752,79 @@ sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
 	return create(plan, true, out, d);
 }
 
-int
-sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box **out,
+struct sr_box *
+sr_sandbox_early(char *args_area, size_t args_len,
+    const char *cgroup_override)
+{
+	struct sr_diag scratch;
+	struct sr_box *b;
+	bool in_cgroup;
+
+	/* cgroup v2 and --cgroup: clone3 into the leaf, made from the
+	 * policy's limits first */
+	if (!sr_cgroup_after_clone(cgroup_override) ||
+	    (b = box_new(&scratch)) == NULL)
+		return NULL;
+	b->cg_late = true;
+	b->child.plan = NULL;	/* init waits for PLAN (child.c) */
+	b->child.shared = b->shm;
+	b->child.args_area = args_area;
+	b->child.args_len = args_len;
+	b->child.one_run = true;
+	b->child.cg_late = true;
+	sr_ns_host_ids(&b->child.host_ns);
+	if (clone_init(b, &in_cgroup, &scratch) < 0) {
+		sr_sandbox_destroy(b);
+		return NULL;	/* the usual clone says why, if it fails too */
+	}
+	/* init makes its namespaces while we load the policy */
+	b->moved = step_aside(&b->saved);
+	return b;
+}
+
+/* The early box b gets its plan: what init needs of it with PLAN, then
+ * as a cold create goes on after clone. */
+static int
+create_early(const struct sr_plan *plan, struct sr_box *b,
     struct sr_diag *d)
 {
-	return create(plan, false, out, d);
+	int fd;
+
+	b->plan = plan;
+	b->create_steps = plan->mounts.n_steps;
+	plan_limits(b);
+	fill_child(b, -1);
+	b->child.one_run = true;
+	b->child.cg_late = true;
+	if ((fd = sr_initplan_pack(&b->child, d)) < 0)
+		return fail_after_clone(b, d);
+	if (sr_chan_send(b->chan, SR_MSG_PLAN, NULL, 0, &fd, 1) < 0) {
+		sr_diag_errno(d, "send the plan");
+		close(fd);
+		return fail_after_clone(b, d);
+	}
+	close(fd);
+	return after_clone(b, false, false, d);
+}
+
+int
+sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box *early,
+    struct sr_box **out, struct sr_diag *d)
+{
+	if (early != NULL && (early->pid <= 0 ||
+	    !sr_cgroup_after_clone(plan->cgroup_override) ||
+	    !sr_initplan_fits(&plan->mounts))) {
+		sr_sandbox_destroy(early);	/* the usual way, then */
+		early = NULL;
+	}
+	if (early == NULL)
+		return create(plan, false, out, d);
+	if (create_early(plan, early, d) < 0) {
+		sr_sandbox_destroy(early);
+		return -1;
+	}
+	*out = early;
+	return 0;
 }
 
 /* A memfd holding text, for init to read.  The fd or -1 with d. */
@@ -992,6 +1094,9 @@ sr_sandbox_destroy(struct sr_box *b)
 {
 	if (b == NULL)
 		return;
+	if (b->moved)
+		(void)sched_setaffinity(0, sizeof(b->saved), &b->saved);
+	b->moved = false;
 	if (b->pid > 0 && b->chan >= 0 && !b->running)
 		(void)sr_chan_send(b->chan, SR_MSG_EXIT, NULL, 0, NULL, 0);
 	close_fd(&b->chan);

@@ -42,8 +42,22 @@ int sr_sandbox_create(const struct sr_plan *plan, struct sr_box **out,
  * after it; init finds RUN waiting instead of a round trip to us, and
  * ends after that run's STATUS.  Setup failures are reported by
  * sr_sandbox_run then. */
-int sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box **out,
-    struct sr_diag *d);
+int sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box *early,
+    struct sr_box **out, struct sr_diag *d);
+
+/* A cold run's init, cloned before the policy is loaded: it makes its
+ * namespaces (ns.h; the network namespace alone is ~0.5 ms of the
+ * kernel's) on another CPU while the supervisor loads the policy and
+ * plans, and runs nothing of the policy's before PLAN brings it the
+ * plan (initplan.h).  Give the box to sr_sandbox_create_cold (which
+ * takes it, or discards it and clones the usual way when the plan does
+ * not fit), or end it with sr_sandbox_destroy (init ends, nothing left
+ * behind: no cgroup, mount or process exists yet outside init).  NULL
+ * when not to be had: cgroup v2 or --cgroup (clone3 into the leaf,
+ * which needs the policy's limits first), or clone failed (the usual
+ * clone then reports it).  ARGS_AREA/ARGS_LEN as the plan's. */
+struct sr_box *sr_sandbox_early(char *args_area, size_t args_len,
+    const char *cgroup_override);
 
 /* Make plan (which must outlive b) the plan of b's next run: a warm
  * call's own plan, which the caller checked to fit b's create-time

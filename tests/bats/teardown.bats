@@ -233,3 +233,27 @@ time.sleep(0.3)' &
 	[ "$(wc -l </proc/self/mountinfo)" = "$mounts_before" ]
 	[ "$(tmp_entries)" = "$tmp_before" ]
 }
+
+@test "a run failing after its early init (bad policy, --stdin, code) leaves nothing (#15)" {
+	# A cold run clones init before it loads the policy: every failure
+	# from then on ends that init, with the one line and 125 as before.
+	local dir bad
+	dir=$(scratch)
+	bad=$dir/bad$NONCE.json
+	printf '{"extends": "sh", "no_such_key": 1}\n' >"$bad"
+	for args in "-p nosuch$NONCE --exec -- true" \
+		"-p $bad --exec -- true" \
+		"-p sh --stdin $dir/missing$NONCE --exec -- true" \
+		"-p sh --timeout nonsense$NONCE --exec -- true" \
+		"-p sh $dir/nocode$NONCE.sh"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$SANDRUN" $args
+		echo "$args: $status: $stderr" >&2
+		[ "$status" -eq 125 ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+		[[ "$stderr" == sandrun:* ]]
+		[ -z "$output" ]
+		[ -z "$(leftovers)" ]
+	done
+	stale_swept
+}
