@@ -55,9 +55,12 @@ make_plan(struct sr_plan *plan, const char *cmd)
 	return sr_plan_build(plan, pol, &opts, &d);
 }
 
-/* One cold run of plan; 0 with *r, or -1 with *d. */
+/* One run of plan, 0 with *r or -1 with *d: init cloned by create
+ * (cold), or, as a cold run of sandrun makes it, before the plan
+ * (sandbox.h sr_sandbox_early), which it gets with PLAN (early). */
 static int
-cold(const struct sr_plan *plan, struct sr_result *r, struct sr_diag *d)
+run_plan(const struct sr_plan *plan, bool first, struct sr_result *r,
+    struct sr_diag *d)
 {
 	struct sr_program prog;
 	struct sr_box *b = NULL;
@@ -68,7 +71,9 @@ cold(const struct sr_plan *plan, struct sr_result *r, struct sr_diag *d)
 	memset(d, 0, sizeof(*d));
 	sr_capture_init(&r->out, 4096);
 	sr_capture_init(&r->err, 4096);
-	if (sr_sandbox_create(plan, &b, d) == 0 &&
+	if ((first ? sr_sandbox_create_cold(plan,
+	    sr_sandbox_early(NULL, 0, NULL), &b, d) :
+	    sr_sandbox_create(plan, &b, d)) == 0 &&
 	    sr_sandbox_run(b, &prog, d) == 0 &&
 	    sr_sandbox_collect(b, r, d) == 0)
 		rc = 0;
@@ -76,27 +81,16 @@ cold(const struct sr_plan *plan, struct sr_result *r, struct sr_diag *d)
 	return rc;
 }
 
-/* The same as a cold run of sandrun makes it: init cloned before the
- * plan (sandbox.h sr_sandbox_early), which it gets with PLAN. */
+static int
+cold(const struct sr_plan *plan, struct sr_result *r, struct sr_diag *d)
+{
+	return run_plan(plan, false, r, d);
+}
+
 static int
 early(const struct sr_plan *plan, struct sr_result *r, struct sr_diag *d)
 {
-	struct sr_program prog;
-	struct sr_box *e = sr_sandbox_early(NULL, 0, NULL);
-	struct sr_box *b = NULL;
-	int rc = -1;
-
-	sr_plan_program(plan, &prog);
-	memset(r, 0, sizeof(*r));
-	memset(d, 0, sizeof(*d));
-	sr_capture_init(&r->out, 4096);
-	sr_capture_init(&r->err, 4096);
-	if (sr_sandbox_create_cold(plan, e, &b, d) == 0 &&
-	    sr_sandbox_run(b, &prog, d) == 0 &&
-	    sr_sandbox_collect(b, r, d) == 0)
-		rc = 0;
-	sr_sandbox_destroy(b);
-	return rc;
+	return run_plan(plan, true, r, d);
 }
 
 /* No child left of ours: every init reaped. */
