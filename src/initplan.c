@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,4 +264,13 @@ sr_initplan_take(int fd, struct sr_sandbox *sb, struct sr_diag *d)
 		return sr_diag_set(d, "init: the plan is malformed");
 	}
 	return 0;
+}
+
+void
+sr_initplan_free(struct sr_sandbox *sb)
+{
+	if (sb->plan != NULL)
+		free((char *)sb->plan - offsetof(struct wire_hdr, plan));
+	sb->plan = NULL;
+	sb->hostname = NULL;
 }

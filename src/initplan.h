@@ -31,4 +31,8 @@ int sr_initplan_pack(const struct sr_sandbox *sb, struct sr_diag *d);
  * checked to lie inside.  0, or -1 with d. */
 int sr_initplan_take(int fd, struct sr_sandbox *sb, struct sr_diag *d);
 
+/* The memory of a plan sr_initplan_take put in sb, freed (init has no
+ * need to: it ends or execs). */
+void sr_initplan_free(struct sr_sandbox *sb);
+
 #endif

@@ -961,6 +961,16 @@ stub_seccomp() {
 	done
 }
 
+# stub_expect LINES: what stub_seccomp must print; nothing where a build
+# has no stub (AddressSanitizer: child.c SPAWN_SHARES_VM).
+stub_expect() {
+	if readelf -dW "$SANDRUN" | grep -q 'libasan'; then
+		assert_output ''
+	else
+		assert_output "$(printf "$1")"
+	fi
+}
+
 FILTER_PROBE='grep -E "^(NoNewPrivs|Seccomp|Seccomp_filters):" /proc/self/status
 unshare -U true 2>/dev/null; echo "unshare $?"
 ls /proc/self/fd | tr "\n" " "; echo'
@@ -974,7 +984,7 @@ ls /proc/self/fd | tr "\n" " "; echo'
 	ready 1
 	# installed before the call (removing the early install fails here)
 	run -0 stub_seccomp
-	assert_output "$(printf 'Seccomp:\t2\nSeccomp_filters:\t1')"
+	stub_expect 'Seccomp:\t2\nSeccomp_filters:\t1'
 	# the program has exactly one layer (doubling it fails here)
 	run -0 same_as_cold -p sh --exec -- sh -c "$FILTER_PROBE"
 	grep -x "Seccomp:	2" "$SOCKDIR/w.out"
@@ -1015,7 +1025,7 @@ ls /proc/self/fd | tr "\n" " "; echo'
 		: >"$SOCKDIR/in"
 		ready 1
 		run -0 stub_seccomp
-		assert_output "$(printf 'Seccomp:\t0\nSeccomp_filters:\t0')"
+		stub_expect 'Seccomp:\t0\nSeccomp_filters:\t0'
 		run -0 same_as_cold -p "$p" --json --exec -- sh -c "$FILTER_PROBE"
 		[ "$(cat "$SOCKDIR/w.warm")" = true ]
 		jq -r .stdout.text "$SOCKDIR/w.out" | grep -x "Seccomp_filters:	1"

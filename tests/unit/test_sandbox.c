@@ -134,7 +134,7 @@ fault_injection(const struct sr_plan *plan, int (*run)(const struct sr_plan *,
 static void
 initplan_roundtrip(const struct sr_plan *plan)
 {
-	const struct sr_mount_plan *a = &plan->mounts, *b;
+	const struct sr_mount_plan *a = &plan->mounts, *b = NULL;
 	struct sr_sandbox in, out;
 	struct sr_diag d;
 	bool same;
@@ -198,6 +198,7 @@ initplan_roundtrip(const struct sr_plan *plan)
 	}
 	ok(bad == 2, "a damaged plan is refused (%d/2: %s)", bad, d.msg);
 	free(blob);
+	sr_initplan_free(&out);
 	if (fd >= 0)
 		close(fd);
 }
