@@ -271,7 +271,6 @@ fill_child(struct sr_box *b, int chan)
 	c->args_area = pl->args_area;
 	c->args_len = pl->args_len;
 	c->session = pl->loop;
-	sr_ns_host_ids(&c->host_ns);
 }
 
 /* The seccomp filter, compiled while init builds the root filesystem
@@ -634,6 +633,7 @@ start(struct sr_box *b, bool wait, struct sr_diag *d)
 	bool in_cgroup;
 
 	fill_child(b, -1);
+	sr_ns_host_ids(&b->child.host_ns);	/* init compares its own */
 	b->child.one_run = !wait;
 	/* a pool's sandbox whose program starts at the call: its stub
 	 * (child.c), unless that program may be made dumpable (notify.h) */
