@@ -164,6 +164,8 @@ struct run_fds {
 	int ctl;		/* the warm driver's control socket, or -1 */
 	int files;		/* --file copies to make (memfd), or -1 */
 	int meminfo;		/* a warm call's /proc/meminfo (memfd), or -1 */
+	bool in_null;		/* fd 0 is /dev/null already (a stub's, opened
+				 * at create: stub_install) */
 	uint64_t export_max;
 	struct sr_program_view pv;
 };
@@ -176,10 +178,11 @@ program_fds(const struct sr_sandbox *sb, const struct run_fds *f,
 {
 	int fd, nfd = -1, cfd = -1;
 
-	fd = f->in >= 0 ? f->in : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fd = f->in >= 0 ? f->in : f->in_null ? 0 :
+	    open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (injected(SR_STEP_STDIO, d) < 0)
 		return -1;
-	if (fd < 0 || dup2(fd, 0) < 0 || dup2(f->out, 1) < 0 ||
+	if (fd < 0 || (fd != 0 && dup2(fd, 0) < 0) || dup2(f->out, 1) < 0 ||
 	    dup2(f->err, 2) < 0)
 		return sr_diag_errno(d, "set up standard streams");
 	if (f->notify >= 0 &&
@@ -195,6 +198,10 @@ program_fds(const struct sr_sandbox *sb, const struct run_fds *f,
 	/* the warm driver keeps its socket across execve */
 	if (cfd >= 0 && dup2(cfd, SR_DRIVER_FD) < 0)
 		return sr_diag_errno(d, "dup the driver's socket");
+	if (nfd < 0 && cfd < 0) {
+		closefrom(4);	/* one close_range */
+		return 0;
+	}
 	close(4);
 	if (nfd < 0)
 		close(NOTIFY_FD);
@@ -284,7 +291,7 @@ program_exec(const struct sr_sandbox *sb, const struct run_fds *f,
  * execve.  Returns only on failure, with d. */
 static void
 program_finish(const struct sr_sandbox *sb, const struct run_fds *f,
-    struct sr_msg_facts *facts, struct sr_diag *d)
+    struct sr_msg_facts *facts, bool observed, struct sr_diag *d)
 {
 	/* Dumpable only for the listener hand-over by pidfd_getfd, which
 	 * needs it when the supervisor is not root (nothing else runs in
@@ -295,7 +302,8 @@ program_finish(const struct sr_sandbox *sb, const struct run_fds *f,
 		sr_diag_errno(d, "PR_SET_DUMPABLE");
 		return;
 	}
-	observe_rlimits(sb, facts);
+	if (!observed)
+		observe_rlimits(sb, facts);
 	if (injected(SR_STEP_SECCOMP, d) < 0)
 		return;
 	if (sr_notify_install(sb->filter, f->notify >= 0 ? NOTIFY_FD : -1) < 0) {
@@ -319,7 +327,7 @@ run_program(const struct sr_sandbox *sb, const struct run_fds *f,
 	    sr_rlimit_apply(sb->rlimits, d) < 0 || program_confine(d) < 0)
 		return;
 	observe_fixed(&facts);
-	program_finish(sb, f, &facts, d);
+	program_finish(sb, f, &facts, false, d);
 }
 
 /* AddressSanitizer cannot follow a task that starts on a stack of its
@@ -442,6 +450,13 @@ static struct spawn stub_call;		/* the call, at STUB_CALL */
 /* stub_pre: the socket pair, init's end and the stub's (-1: none) */
 static int stub_init_end = -1, stub_end = -1;
 static bool stub_pre;
+/* stub_pre: what the stub put in place at create (stub_place) */
+static bool stub_null0, stub_chan3;
+/* The rlimits the stub set at create (stub_rlimits_early), each read
+ * back equal to the plan's: all of them but RLIMIT_NOFILE, which waits
+ * for the call's descriptors as in a cold run (program_fds dups them
+ * before any rlimit). */
+static struct sr_rlimits stub_rl;
 
 /* What the call's descriptors are, in init's message to the stub. */
 #define STUB_FD_IN 1
@@ -462,8 +477,9 @@ futex_wake(volatile void *word)
 }
 
 /* Whether f lets through every system call the stub makes once the
- * filter is in when it goes in at create (stub_main, stub_call_pre, then
- * program_fds, sr_rlimit_apply, observe_rlimits, program_exec, fail),
+ * filter is in when it goes in at create (stub_main's futex wake,
+ * stub_call_pre, then program_fds, stub_rlimits_call, program_exec,
+ * fail),
  * with the arguments that decide (a filter cannot read memory: pointers
  * do not matter). */
 static bool
@@ -477,13 +493,14 @@ stub_filter_fits(const struct sr_filter *f)
 	for (i = 0; i < sizeof(any) / sizeof(any[0]); i++)
 		if (!sr_filter_allows(f, any[i], 3, 1, 1, 0))
 			return false;
-	if (!sr_filter_allows(f, SYS_futex, 1, FUTEX_WAIT, STUB_WAITING, 0) ||
+	if (!sr_filter_allows(f, SYS_futex, 1, FUTEX_WAKE, 1, 0) ||
 	    !sr_filter_allows(f, SYS_recvmsg, 3, 1, MSG_CMSG_CLOEXEC, 0) ||
 	    !sr_filter_allows(f, SYS_sendmsg, 3, 1, MSG_NOSIGNAL, 0) ||
 	    !sr_filter_allows(f, SYS_openat, (uint64_t)(int64_t)AT_FDCWD, 1,
 	    O_RDONLY | O_CLOEXEC, 0) ||
 	    !sr_filter_allows(f, SYS_dup3, 7, CHAN_FD, O_CLOEXEC, 0) ||
-	    !sr_filter_allows(f, SYS_close_range, SR_DRIVER_FD + 1, ~0U, 0, 0))
+	    !sr_filter_allows(f, SYS_close_range, SR_DRIVER_FD + 1, ~0U, 0, 0) ||
+	    !sr_filter_allows(f, SYS_close_range, 4, ~0U, 0, 0))
 		return false;
 	for (fd = 0; fd <= 2; fd++)
 #ifdef SYS_dup2
@@ -526,10 +543,104 @@ stub_pre_decide(struct sr_sandbox *sb)
 	return true;
 }
 
+/* The stub, at create, in its own descriptor table (stub_pre): what
+ * program_fds would make of it at a call without stdin, where nothing
+ * of init's it still needs is in the way: /dev/null at 0 (opened as
+ * program_fds opens it), the channel at CHAN_FD.  Each step that does
+ * not happen is done at the call as before. */
+static void
+stub_place(const struct sr_sandbox *sb)
+{
+	int fd;
+
+	if (stub_end <= CHAN_FD || sb->chan <= CHAN_FD)
+		return;
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd == 0)
+		stub_null0 = fcntl(0, F_SETFD, 0) == 0;	/* as dup2 makes it */
+	else if (fd > 0) {
+		stub_null0 = dup2(fd, 0) == 0;
+		close(fd);
+	}
+	stub_chan3 = dup3(sb->chan, CHAN_FD, O_CLOEXEC) == CHAN_FD;
+}
+
+/* The stub, at create: the plan's rlimits but RLIMIT_NOFILE (stub_rl),
+ * as program_start sets them at the call; nothing else runs in this
+ * process until then to change them.  One that cannot be set is left to
+ * the call, which fails there as a cold run fails. */
+static void
+stub_rlimits_early(const struct sr_rlimits *rl)
+{
+	struct rlimit got;
+	int i;
+
+	stub_rl.n = 0;
+	for (i = 0; i < rl->n; i++) {
+		int res = rl->resource[i];
+
+		if (res == RLIMIT_NOFILE || setrlimit(res, &rl->value[i]) < 0 ||
+		    getrlimit(res, &got) < 0 ||
+		    got.rlim_cur != rl->value[i].rlim_cur ||
+		    got.rlim_max != rl->value[i].rlim_max)
+			continue;
+		stub_rl.resource[stub_rl.n] = res;
+		stub_rl.value[stub_rl.n++] = got;
+	}
+}
+
+/* The index in stub_rl of resource `res` set to *v at create, or -1. */
+static int
+stub_rl_index(int res, const struct rlimit *v)
+{
+	int j;
+
+	for (j = 0; j < stub_rl.n; j++)
+		if (stub_rl.resource[j] == res &&
+		    stub_rl.value[j].rlim_cur == v->rlim_cur &&
+		    stub_rl.value[j].rlim_max == v->rlim_max)
+			return j;
+	return -1;
+}
+
+/* The stub at the call: the program's rlimits (sb->rlimits: the plan's
+ * or a call's lower ones), setting only those create did not set to the
+ * same value, then each read back into f as observe_rlimits does (the
+ * ones from create as read back then). */
+static int
+stub_rlimits_call(const struct sr_sandbox *sb, struct sr_msg_facts *f,
+    struct sr_diag *d)
+{
+	const struct sr_rlimits *rl = sb->rlimits;
+	bool all = true;
+	int i, j;
+
+	for (i = 0; i < rl->n; i++)
+		if (stub_rl_index(rl->resource[i], &rl->value[i]) < 0 &&
+		    setrlimit(rl->resource[i], &rl->value[i]) < 0)
+			return sr_diag_errno(d, "setrlimit %d",
+			    rl->resource[i]);
+	for (i = 0; i < rl->n && i < 8; i++) {
+		f->resource[i] = rl->resource[i];
+		j = stub_rl_index(rl->resource[i], &rl->value[i]);
+		if (j >= 0)
+			f->value[i] = stub_rl.value[j];
+		else if (getrlimit(rl->resource[i], &f->value[i]) < 0)
+			all = false;
+		if (f->value[i].rlim_cur != rl->value[i].rlim_cur ||
+		    f->value[i].rlim_max != rl->value[i].rlim_max)
+			all = false;
+	}
+	f->n_rlimits = (uint32_t)i;
+	if (all && i == rl->n)
+		f->flags |= SR_FACT_RLIMITS;
+	return 0;
+}
+
 /* The stub, at create, after no_new_privs (stub_pre): its own
- * descriptors, dumpable as at the call, the filter.  The listener's fd
- * (or -1), or -2 on failure (init then starts the program at the call,
- * which installs the filter itself). */
+ * descriptors (stub_place), dumpable as at the call, the filter.  The
+ * listener's fd (or -1), or -2 on failure (init then starts the program
+ * at the call, which installs the filter itself). */
 static int
 stub_install(const struct sr_sandbox *sb, struct sr_msg_facts *facts)
 {
@@ -538,6 +649,7 @@ stub_install(const struct sr_sandbox *sb, struct sr_msg_facts *facts)
 	if (unshare(CLONE_FILES) < 0)
 		return -2;
 	close(stub_init_end);	/* init's, in our own table */
+	stub_place(sb);
 	/* what program_finish sets for a program a stub may start (never
 	 * a dumpable one: stub_take) */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -552,28 +664,38 @@ stub_install(const struct sr_sandbox *sb, struct sr_msg_facts *facts)
 	return sb->filter->notify ? fd : -1;
 }
 
-/* The stub under its filter, at the call (stub_pre): the call's
- * descriptors from init, the listener to the supervisor, then the
- * program's start from stdio.  Returns only on failure, with d. */
+/* The stub under its filter, at the call (stub_pre): it sleeps in
+ * recvmsg until init's message with the call's descriptors (stub_call is
+ * set by then), a socket wakeup: "sync", so the scheduler keeps the stub
+ * on init's CPU, where init is about to sleep; a futex wake is not and
+ * may land it on the other, idle one.  EOF: no call (stub_drop).  Then
+ * the listener to the supervisor, then the program's start from stdio.
+ * Returns only on failure, with d. */
 static void
 stub_call_pre(struct sr_sandbox *own, int listener, struct sr_msg_facts *facts)
 {
-	struct run_fds f = *stub_call.f;
+	struct run_fds f;
 	int fds[4], i = 2, nsock = -1;
 	size_t nfds = 0;
 	ssize_t k;
 	char mask = 0;
 
 	k = sr_fdpass_recv(stub_end, &mask, 1, 0, fds, 4, &nfds, NULL);
+	if (__atomic_load_n(&stub_state, __ATOMIC_SEQ_CST) != STUB_CALL)
+		_exit(0);	/* init dropped the stub */
+	*own = *stub_call.sb;	/* the call's rlimits and filter */
+	if (stub_chan3)
+		own->chan = CHAN_FD;
 	if (k != 1 || nfds != (size_t)(2 + !!(mask & STUB_FD_IN) +
 	    !!(mask & STUB_FD_NOTIFY))) {
 		sr_diag_set(stub_call.d, "program stub: its descriptors");
 		return;
 	}
-	close(stub_end);
+	f = *stub_call.f;
 	f.out = fds[0];
 	f.err = fds[1];
 	f.in = mask & STUB_FD_IN ? fds[i++] : -1;
+	f.in_null = f.in < 0 && stub_null0;
 	nsock = mask & STUB_FD_NOTIFY ? fds[i++] : -1;
 	f.notify = f.ctl = -1;
 	/* first, as sr_notify_install would right after the install */
@@ -583,11 +705,10 @@ stub_call_pre(struct sr_sandbox *own, int listener, struct sr_msg_facts *facts)
 		close(listener);	/* unobservable, as without the socket */
 	else if (nsock >= 0)
 		close(nsock);
+	/* stub_end and the rest: program_fds closes them */
 	if (program_fds(own, &f, stub_call.d) == 0 &&
-	    sr_rlimit_apply(own->rlimits, stub_call.d) == 0) {
-		observe_rlimits(own, facts);
+	    stub_rlimits_call(own, facts, stub_call.d) == 0)
 		program_exec(own, &f, facts, stub_call.d);
-	}
 }
 
 __attribute__((noreturn)) static int
@@ -601,8 +722,10 @@ stub_main(void *arg)
 
 	memset(&d, 0, sizeof(d));
 	ok = program_session(&d) == 0 && program_confine(&d) == 0;
-	if (ok)
+	if (ok) {
 		observe_fixed(&facts);
+		stub_rlimits_early(own.rlimits);
+	}
 	if (ok && stub_pre)
 		ok = (listener = stub_install(&own, &facts)) != -2;
 	__atomic_store_n(&stub_state, ok ? STUB_WAITING : STUB_FAILED,
@@ -610,18 +733,22 @@ stub_main(void *arg)
 	futex_wake(&stub_state);
 	if (!ok)
 		_exit(125);	/* init starts the program, which says why */
-	while (__atomic_load_n(&stub_state, __ATOMIC_SEQ_CST) == STUB_WAITING)
-		futex_wait(&stub_state, STUB_WAITING);
-	if (__atomic_load_n(&stub_state, __ATOMIC_SEQ_CST) != STUB_CALL)
-		_exit(0);
-	own = *stub_call.sb;	/* the call's rlimits and filter */
 	if (stub_pre) {
 		stub_call_pre(&own, listener, &facts);
-	} else if (unshare(CLONE_FILES) < 0) {
-		sr_diag_errno(stub_call.d, "program stub: its descriptors");
-	} else if (program_fds(&own, stub_call.f, stub_call.d) == 0 &&
-	    sr_rlimit_apply(own.rlimits, stub_call.d) == 0) {
-		program_finish(&own, stub_call.f, &facts, stub_call.d);
+	} else {
+		while (__atomic_load_n(&stub_state, __ATOMIC_SEQ_CST) ==
+		    STUB_WAITING)
+			futex_wait(&stub_state, STUB_WAITING);
+		if (__atomic_load_n(&stub_state, __ATOMIC_SEQ_CST) != STUB_CALL)
+			_exit(0);
+		own = *stub_call.sb;	/* the call's rlimits and filter */
+		if (unshare(CLONE_FILES) < 0)
+			sr_diag_errno(stub_call.d,
+			    "program stub: its descriptors");
+		else if (program_fds(&own, stub_call.f, stub_call.d) == 0 &&
+		    stub_rlimits_call(&own, &facts, stub_call.d) == 0)
+			program_finish(&own, stub_call.f, &facts, true,
+			    stub_call.d);
 	}
 	fail(own.chan, stub_call.d,
 	    stub_call.d->kind == SR_DIAG_EXEC_NOENT ? 127 :
@@ -710,8 +837,17 @@ stub_take(const struct sr_sandbox *psb, const struct run_fds *f,
 		stub_drop();
 		return 0;
 	}
+	stub_call.sb = psb;
+	stub_call.f = f;
+	stub_call.d = d;
+	/* init's handlers wait until the stub's execve, as with
+	 * CLONE_VFORK (spawn_program) */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	__atomic_store_n(&stub_state, STUB_CALL, __ATOMIC_SEQ_CST);
 	if (stub_pre) {
-		/* the descriptors the stub does not share any more */
+		/* the descriptors the stub does not share any more; the
+		 * message wakes it (stub_call_pre) */
 		fds[0] = f->out;
 		fds[1] = f->err;
 		if (f->in >= 0)
@@ -720,26 +856,29 @@ stub_take(const struct sr_sandbox *psb, const struct run_fds *f,
 			fds[n++] = f->notify, mask |= STUB_FD_NOTIFY;
 		if (sr_fdpass_send(stub_init_end, &mask, 1, 0, fds,
 		    (size_t)n) < 0) {
-			stub_drop();
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			stub_drop();	/* EOF: it ends */
 			return 0;
 		}
-		close(stub_init_end);
-		stub_init_end = -1;
+		/* init's end closes after STATUS (stub_forget), not on the
+		 * way to the program */
+	} else {
+		futex_wake(&stub_state);
 	}
-	stub_call.sb = psb;
-	stub_call.f = f;
-	stub_call.d = d;
 	stub_pid = 0;
-	/* init's handlers wait until the stub's execve, as with
-	 * CLONE_VFORK (spawn_program) */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	__atomic_store_n(&stub_state, STUB_CALL, __ATOMIC_SEQ_CST);
-	futex_wake(&stub_state);
 	while ((t = stub_tid) != 0)
 		futex_wait(&stub_tid, (uint32_t)t);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
+}
+
+/* Init, after a call's STATUS: the rest of a stub that took it. */
+static void
+stub_forget(void)
+{
+	if (stub_init_end >= 0)
+		close(stub_init_end);
+	stub_init_end = -1;
 }
 
 /* Init: the descriptors of a RUN message, by role. */
@@ -763,6 +902,7 @@ take_fds(const struct sr_msg_run *m, const int *fds, int nfds,
 	f->meminfo = m->fds & SR_RUN_MEMINFO ? fds[i++] : -1;
 	f->export_max = m->export_max;
 	f->ctl = -1;
+	f->in_null = false;
 	return 0;
 }
 
@@ -1338,12 +1478,14 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 			close(driver_ctl);
 		driver_ctl = -1;
 	}
-	sr_program_unmap(&f.pv);
-	if (f.export >= 0)
-		close(f.export);
 	if (loop && driver_pid == 0)
 		st.flags |= SR_STATUS_INIT_ENDS;
 	(void)sr_chan_send(sb->chan, SR_MSG_STATUS, &st, sizeof(st), NULL, 0);
+	/* what the supervisor does not wait for, after STATUS */
+	sr_program_unmap(&f.pv);
+	if (f.export >= 0)
+		close(f.export);
+	stub_forget();
 	/* A session's driver ended with its interpreter's state: so does
 	 * the sandbox, and the next call restarts it. */
 	if (loop && driver_pid == 0)
