@@ -700,12 +700,14 @@ stub_call_pre(struct sr_sandbox *own, int listener, struct sr_msg_facts *facts)
 	f.notify = f.ctl = -1;
 	/* first, as sr_notify_install would right after the install */
 	if (listener >= 0 && nsock >= 0)
-		sr_notify_send_listener(nsock, listener);	/* closes both */
-	else if (listener >= 0)
-		close(listener);	/* unobservable, as without the socket */
-	else if (nsock >= 0)
+		sr_notify_pass_listener(nsock, listener);
+	/* Both go before execve, unobservable without the socket: with
+	 * stub_end and the rest in program_fds' close_range from fd 4, or
+	 * now when below it. */
+	if (listener >= 0 && listener < 4)
+		close(listener);
+	if (nsock >= 0 && nsock < 4)
 		close(nsock);
-	/* stub_end and the rest: program_fds closes them */
 	if (program_fds(own, &f, stub_call.d) == 0 &&
 	    stub_rlimits_call(own, facts, stub_call.d) == 0)
 		program_exec(own, &f, facts, stub_call.d);
@@ -929,9 +931,14 @@ reap(const struct sr_sandbox *sb, const struct run_fds *f, pid_t pid,
 		}
 	}
 	program_pid = 0;
-	kill(-1, SIGKILL);
-	while (wait(NULL) > 0 || errno == EINTR)
-		;
+	/* Every process of the namespace is init's descendant, orphans its
+	 * children: none left (ECHILD) is none running, and kill(-1), which
+	 * walks every process of the host, has nothing to do. */
+	if (waitpid(-1, NULL, WNOHANG) >= 0 || errno != ECHILD) {
+		kill(-1, SIGKILL);
+		while (wait(NULL) > 0 || errno == EINTR)
+			;
+	}
 	/* Every sandboxed process is dead: collect the files (export.h). */
 	if (f->export >= 0)
 		sr_export_walk(f->export, sb->plan->workdir, f->export_max);
@@ -1456,9 +1463,15 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		fail(sb->chan, &d, 125);
 	}
 	program_pid = pid;
+	/* The program has exec'd (or ended): what was only for its start
+	 * goes now, while it runs (init is often woken on another CPU at
+	 * its execve), not between its end and STATUS: init's copies of
+	 * the call's descriptors, the program's map, a stub's pair. */
 	for (i = 0; i < nfds; i++)
 		if (fds[i] != f.export)
 			close(fds[i]);
+	sr_program_unmap(&f.pv);
+	stub_forget();
 	if (loop)
 		loop_reap(sb, &f, &st);
 	else if (driver_pid > 0)
@@ -1481,11 +1494,8 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	if (loop && driver_pid == 0)
 		st.flags |= SR_STATUS_INIT_ENDS;
 	(void)sr_chan_send(sb->chan, SR_MSG_STATUS, &st, sizeof(st), NULL, 0);
-	/* what the supervisor does not wait for, after STATUS */
-	sr_program_unmap(&f.pv);
 	if (f.export >= 0)
 		close(f.export);
-	stub_forget();
 	/* A session's driver ended with its interpreter's state: so does
 	 * the sandbox, and the next call restarts it. */
 	if (loop && driver_pid == 0)

@@ -314,13 +314,19 @@ sr_notify_finish(struct sr_notify *n, struct sr_result *r, bool verbose)
 /* ---- in the program: no allocation, no stdio ------------------------ */
 
 void
-sr_notify_send_listener(int sock, int listener)
+sr_notify_pass_listener(int sock, int listener)
 {
 	/* sendmsg is allowed: one byte 'L' with the listener, into the
 	 * supervisor's queue where nothing in the sandbox can reach it.  A
 	 * failure leaves the denials unobservable (the socket just closes),
 	 * the run intact. */
 	(void)sr_fdpass_send(sock, "L", 1, 0, &listener, 1);
+}
+
+void
+sr_notify_send_listener(int sock, int listener)
+{
+	sr_notify_pass_listener(sock, listener);
 	close(listener);
 	close(sock);
 }

@@ -89,4 +89,8 @@ int sr_notify_install(const struct sr_filter *f, int sock);
  * closed.  Only sendmsg and close. */
 void sr_notify_send_listener(int sock, int listener);
 
+/* The same without closing either: for a caller that closes them with
+ * everything else (child.c's stub: one close_range).  Only sendmsg. */
+void sr_notify_pass_listener(int sock, int listener);
+
 #endif
