@@ -104,18 +104,69 @@ fill(char **v, size_t n, char **s, const char *end)
 	return 0;
 }
 
+/* The view of the len bytes at base (a map or small_copy). */
+static int
+parse(char *base, size_t len, struct sr_program_view *v, struct sr_diag *d)
+{
+	struct sr_program_hdr h;
+	size_t slots;
+	char *s, *end;
+
+	if (len < sizeof(h))
+		return sr_diag_set(d, "program: truncated");
+	memcpy(&h, base, sizeof(h));
+	slots = ((size_t)h.argc + 1 + h.envc + 1) * sizeof(char *);
+	if (h.magic != SR_PROGRAM_MAGIC || h.argc == 0 ||
+	    h.argc > (1u << 20) || h.envc > (1u << 20) ||
+	    sizeof(h) + slots + h.strings_len + h.code_len != len)
+		return sr_diag_set(d, "program: malformed");
+	v->argv = (char **)(void *)(base + sizeof(h));
+	v->envp = v->argv + h.argc + 1;
+	s = base + sizeof(h) + slots;
+	end = s + h.strings_len;
+	if (fill(v->argv, h.argc, &s, end) < 0 ||
+	    fill(v->envp, h.envc, &s, end) < 0)
+		return sr_diag_set(d, "program: malformed");
+	if (h.has_code) {
+		char *nul = memchr(s, '\0', (size_t)(end - s));
+
+		if (nul == NULL || nul + 1 != end || nul == s)
+			return sr_diag_set(d, "program: malformed");
+		v->code_name = s;
+		v->code = end;
+		v->code_len = h.code_len;
+	} else if (s != end) {
+		return sr_diag_set(d, "program: malformed");
+	}
+	return 0;
+}
+
+/* A program this small (most --exec calls) is read, one pread, rather
+ * than mapped (fstat, mmap, two page faults): init has one view at a
+ * time.  One page, aligned: at most one fault on it. */
+static char small_copy[4096] __attribute__((aligned(4096)));
+
 int
 sr_program_map(int fd, struct sr_program_view *v, struct sr_diag *d)
 {
-	struct sr_program_hdr h;
 	struct stat st;
-	size_t slots;
-	char *base, *s, *end;
+	ssize_t n;
+	char *base;
 
 	memset(v, 0, sizeof(*v));
+	/* the memfd is sealed (sr_program_pack): its size cannot change */
+	n = pread(fd, small_copy, sizeof(small_copy), 0);
+	if (n >= 0 && (size_t)n < sizeof(small_copy)) {
+		v->map_len = (size_t)n;
+		if (parse(small_copy, (size_t)n, v, d) < 0) {
+			sr_program_unmap(v);
+			return -1;
+		}
+		return 0;
+	}
 	if (fstat(fd, &st) < 0)
 		return sr_diag_errno(d, "program: fstat");
-	if ((size_t)st.st_size < sizeof(h))
+	if ((size_t)st.st_size < sizeof(struct sr_program_hdr))
 		return sr_diag_set(d, "program: truncated");
 	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE, fd, 0);
@@ -123,34 +174,11 @@ sr_program_map(int fd, struct sr_program_view *v, struct sr_diag *d)
 		return sr_diag_errno(d, "program: mmap");
 	v->map = base;
 	v->map_len = (size_t)st.st_size;
-	memcpy(&h, base, sizeof(h));
-	slots = ((size_t)h.argc + 1 + h.envc + 1) * sizeof(char *);
-	if (h.magic != SR_PROGRAM_MAGIC || h.argc == 0 ||
-	    h.argc > (1u << 20) || h.envc > (1u << 20) ||
-	    sizeof(h) + slots + h.strings_len + h.code_len != v->map_len)
-		goto bad;
-	v->argv = (char **)(void *)(base + sizeof(h));
-	v->envp = v->argv + h.argc + 1;
-	s = base + sizeof(h) + slots;
-	end = s + h.strings_len;
-	if (fill(v->argv, h.argc, &s, end) < 0 ||
-	    fill(v->envp, h.envc, &s, end) < 0)
-		goto bad;
-	if (h.has_code) {
-		char *nul = memchr(s, '\0', (size_t)(end - s));
-
-		if (nul == NULL || nul + 1 != end || nul == s)
-			goto bad;
-		v->code_name = s;
-		v->code = end;
-		v->code_len = h.code_len;
-	} else if (s != end) {
-		goto bad;
+	if (parse(base, v->map_len, v, d) < 0) {
+		sr_program_unmap(v);
+		return -1;
 	}
 	return 0;
-bad:
-	sr_program_unmap(v);
-	return sr_diag_set(d, "program: malformed");
 }
 
 void

@@ -2,8 +2,9 @@
  * carried to init in a memfd with the RUN message (chan.h).
  *
  * The supervisor writes the memfd (sr_program_pack); init maps it
- * privately and points argv/envp into the mapping (sr_program_map), so
- * it allocates nothing and each RUN may bring a different program.
+ * privately, or reads it into a static page when it fits there, and
+ * points argv/envp into that copy (sr_program_map), so it allocates
+ * nothing and each RUN may bring a different program.
  * Layout: struct sr_program_hdr, then (argc + 1 + envc + 1) pointer
  * slots (zero; init fills its copy), then the argv strings, the
  * environment strings and the code name, each NUL-terminated, then the
@@ -49,7 +50,8 @@ struct sr_program_view {
 	size_t code_len;
 };
 
-/* Init: map fd and check it.  No allocation.  Returns 0 or -1 with d. */
+/* Init: map fd (read it when under a page: one view at a time) and
+ * check it.  No allocation.  Returns 0 or -1 with d. */
 int sr_program_map(int fd, struct sr_program_view *v, struct sr_diag *d);
 void sr_program_unmap(struct sr_program_view *v);
 

@@ -194,6 +194,19 @@ sleep_state() {
 	[ "$output" = "$a" ]
 }
 
+@test "session: an orphan in a session of its own does not outlive its call" {
+	# the program ends first: the daemon is init's child by then (init
+	# kills what is left only when something is: child.c reap)
+	run -0 "$SANDRUN" -p sh --session orph --exec -- sh -c \
+	    'setsid sh -c "(while :; do echo x >> /tmp/n; sleep 0.01; done) &" </dev/null >/dev/null 2>&1; sleep 0.1'
+	run -0 "$SANDRUN" -p sh --session orph --exec -- sh -c 'wc -l < /tmp/n'
+	a=$output
+	[ "$a" -gt 0 ]
+	sleep 0.5
+	run -0 "$SANDRUN" -p sh --session orph --exec -- sh -c 'wc -l < /tmp/n'
+	[ "$output" = "$a" ]
+}
+
 @test "session: a call's timeout is survived, the files stay" {
 	run -124 "$SANDRUN" -p sh --session to --json -t 500ms --exec -- \
 	    sh -c 'echo kept > f; sleep 5'
