@@ -681,8 +681,9 @@ stub_call_pre(struct sr_sandbox *own, int listener, struct sr_msg_facts *facts)
 	char mask = 0;
 
 	k = sr_fdpass_recv(stub_end, &mask, 1, 0, fds, 4, &nfds, NULL);
-	if (__atomic_load_n(&stub_state, __ATOMIC_SEQ_CST) != STUB_CALL)
-		_exit(0);	/* init dropped the stub */
+	if (k == 0 ||
+	    __atomic_load_n(&stub_state, __ATOMIC_SEQ_CST) != STUB_CALL)
+		_exit(0);	/* init dropped the stub: EOF */
 	*own = *stub_call.sb;	/* the call's rlimits and filter */
 	if (stub_chan3)
 		own->chan = CHAN_FD;
@@ -858,6 +859,8 @@ stub_take(const struct sr_sandbox *psb, const struct run_fds *f,
 			fds[n++] = f->notify, mask |= STUB_FD_NOTIFY;
 		if (sr_fdpass_send(stub_init_end, &mask, 1, 0, fds,
 		    (size_t)n) < 0) {
+			__atomic_store_n(&stub_state, STUB_END,
+			    __ATOMIC_SEQ_CST);
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			stub_drop();	/* EOF: it ends */
 			return 0;
