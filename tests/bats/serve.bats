@@ -971,6 +971,44 @@ stub_expect() {
 	fi
 }
 
+# stub_limits: the msgqueue and open-files rlimits (soft hard) of each ready
+# sandbox's program stub, from the host.
+stub_limits() {
+	local w i s
+	for w in $(pgrep -P "$SERVER"); do
+		for i in $(pgrep -P "$w"); do
+			for s in $(pgrep -P "$i"); do
+				awk '/^Max msgqueue size/ { print "msgqueue", $4, $5 }
+				    /^Max open files/ { print "nofile", $4, $5 }' \
+				    "/proc/$s/limits"
+			done
+		done
+	done
+}
+
+@test "warm: the stub's rlimits are set at create, open files at the call, as cold" {
+	require_userns
+	local pd="$BATS_TEST_TMPDIR/pol"
+	mkdir -p "$pd"
+	printf '{ "extends": "sh", "limits": { "open_files": 12 } }\n' >"$pd/fewfds.json"
+	export SANDRUN_POLICY_PATH="$pd:$SANDRUN_POLICY_PATH"
+	ulimit -n 1000
+	start_server --pool fewfds=1
+	: >"$SOCKDIR/in"
+	ready 1
+	# the plan's msgqueue limit (0) already, where init has the
+	# default (removing the early set fails here), open files still
+	# init's: the call's descriptors come first
+	run -0 stub_limits
+	stub_expect 'nofile 1000 1000\nmsgqueue 0 0'
+	run -0 same_as_cold -p fewfds --json --exec -- sh -c \
+	    'ls /proc/self/fd | tr "\n" " "; echo; grep -E "^Max (open files|msgqueue size)" /proc/self/limits'
+	[ "$(cat "$SOCKDIR/w.warm")" = true ]
+	jq -r .stdout.text "$SOCKDIR/w.out" | grep -x "0 1 2 3 "
+	jq -r .stdout.text "$SOCKDIR/w.out" | grep -E "^Max open files +12 +12 "
+	jq -e '.isolation.seccomp == true' "$SOCKDIR/w.out"
+}
+
 FILTER_PROBE='grep -E "^(NoNewPrivs|Seccomp|Seccomp_filters):" /proc/self/status
 unshare -U true 2>/dev/null; echo "unshare $?"
 ls /proc/self/fd | tr "\n" " "; echo'
