@@ -865,11 +865,21 @@ stub_take(const struct sr_sandbox *psb, const struct run_fds *f,
 			stub_drop();	/* EOF: it ends */
 			return 0;
 		}
-		/* init's end closes after STATUS (stub_forget), not on the
-		 * way to the program */
-	} else {
-		futex_wake(&stub_state);
+		/* Init does not wait for its execve: the stub has its own
+		 * descriptor table since create and reads only what init
+		 * leaves alone until the program's end (stub_call: serve_run's
+		 * f, psb and d, the program's view), on its own stack; init
+		 * meanwhile only closes its own descriptors, waits (reap) and
+		 * forwards signals (kill), writing errno at most, which it
+		 * reads only where a stub's value cannot mislead it.  So init
+		 * sleeps in wait4 through the program's start, and no wake at
+		 * the execve puts it behind the program on its CPU. */
+		stub_pid = 0;
+		program_pid = pid;	/* before a signal can be forwarded */
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return pid;
 	}
+	futex_wake(&stub_state);
 	stub_pid = 0;
 	while ((t = stub_tid) != 0)
 		futex_wait(&stub_tid, (uint32_t)t);
@@ -923,7 +933,10 @@ reap(const struct sr_sandbox *sb, const struct run_fds *f, pid_t pid,
 		struct rusage ru;
 		pid_t w = wait4(-1, &ws, 0, &ru);
 
-		if (w < 0 && errno == EINTR)
+		/* EINTR, or ECHILD: nothing to wait for.  errno is a stub's
+		 * too until its execve (stub_take does not wait for it), and
+		 * a stub never sets ECHILD: only a real one ends the wait. */
+		if (w < 0 && errno != ECHILD)
 			continue;
 		if (w < 0)
 			break;
@@ -1408,6 +1421,10 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	struct timeval used[2] = { { 0, 0 }, { 0, 0 } };
 	struct run_fds f;
 	struct sr_diag d;
+	/* the program's sandbox and rlimits: a stub reads them until its
+	 * execve, which init may not wait for (stub_take) */
+	struct sr_sandbox psb;
+	struct sr_rlimits prl;
 	pid_t pid;
 	bool loop;
 	int i;
@@ -1453,9 +1470,7 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	if (driver_pid > 0) {
 		pid = driver_pid;
 	} else {
-		struct sr_sandbox psb = *sb;
-		struct sr_rlimits prl;
-
+		psb = *sb;
 		psb.rlimits = program_rlimits(sb, &prl);
 		pid = stub_take(&psb, &f, &d);
 		if (pid == 0)
@@ -1466,14 +1481,14 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 		fail(sb->chan, &d, 125);
 	}
 	program_pid = pid;
-	/* The program has exec'd (or ended): what was only for its start
-	 * goes now, while it runs (init is often woken on another CPU at
-	 * its execve), not between its end and STATUS: init's copies of
-	 * the call's descriptors, the program's map, a stub's pair. */
+	/* The program started: what init kept only for its start goes
+	 * now, while it runs, not between its end and STATUS: init's copies
+	 * of the call's descriptors (a stub has its own table), a stub's
+	 * pair.  Not the program's view: a stub that init did not wait for
+	 * may read it until its execve. */
 	for (i = 0; i < nfds; i++)
 		if (fds[i] != f.export)
 			close(fds[i]);
-	sr_program_unmap(&f.pv);
 	stub_forget();
 	if (loop)
 		loop_reap(sb, &f, &st);
@@ -1497,6 +1512,7 @@ serve_run(struct sr_sandbox *sb, const struct sr_msg_run *m, int *fds,
 	if (loop && driver_pid == 0)
 		st.flags |= SR_STATUS_INIT_ENDS;
 	(void)sr_chan_send(sb->chan, SR_MSG_STATUS, &st, sizeof(st), NULL, 0);
+	sr_program_unmap(&f.pv);	/* a read one: nothing to do */
 	if (f.export >= 0)
 		close(f.export);
 	/* A session's driver ended with its interpreter's state: so does
