@@ -40,14 +40,16 @@ sr_policy_files_note(struct sr_policy_files *w, const char *path,
 	f->len = len;
 }
 
-/* Opened as the loader opens it: the same file, the same bytes. */
+/* Opened as the loader opens it: the same file, the same bytes.  The
+ * size first, then one read of a byte more than it: a file of another
+ * length, or longer by the time it is read, is not the same. */
 static bool
 same_file(const struct sr_policy_file *f)
 {
 	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
+	char small[4096], *buf = small;
 	bool same;
+	ssize_t n;
 	int fd;
 
 	if (f->absent)
@@ -57,9 +59,16 @@ same_file(const struct sr_policy_file *f)
 		return false;
 	same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_dev == f->dev && st.st_ino == f->ino &&
-	    sr_read_fd(fd, f->len, &buf, &len) == 0 && len == f->len &&
-	    memcmp(buf, f->bytes, len) == 0;
-	free(buf);
+	    st.st_size == (off_t)f->len;
+	if (same && f->len >= sizeof(small))
+		buf = sr_xmalloc(f->len + 1);
+	if (same) {
+		while ((n = read(fd, buf, f->len + 1)) < 0 && errno == EINTR)
+			;
+		same = n == (ssize_t)f->len && memcmp(buf, f->bytes, f->len) == 0;
+	}
+	if (buf != small)
+		free(buf);
 	close(fd);
 	return same;
 }
