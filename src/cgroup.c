@@ -221,11 +221,21 @@ sr_cg_stat_read(const struct sr_cgroup *cg, int slot, const char *dir,
     const char *file, char **out)
 {
 	int fd = cg->stat_open ? cg->stat_fd[slot] : -1;
+	char buf[1024];
 	size_t len;
+	ssize_t n;
 
 	if (fd < 0)
 		return sr_cg_read(dir, file, out);
-	/* from offset 0: the kernel makes the file's text anew */
+	/* from offset 0: the kernel makes the file's text anew, and one
+	 * read short of the buffer has all of it (a seq_file fills what
+	 * it is asked for); a longer text is read to its end */
+	while ((n = pread(fd, buf, sizeof(buf), 0)) < 0 && errno == EINTR)
+		;
+	if (n >= 0 && (size_t)n < sizeof(buf)) {
+		*out = sr_xstrndup(buf, (size_t)n);
+		return 0;
+	}
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -1;
 	return sr_read_fd(fd, CG_READ_MAX, out, &len);
