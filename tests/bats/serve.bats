@@ -790,6 +790,15 @@ sh_pool() {
 	printf '{ "extends": "sh", "limits": { "wall_time": "12s" } }\n' \
 		>"$SOCKDIR/pol/p.json"
 	[ "$(wall)" = '[12000,true]' ]
+	# grown by a byte, then shrunk back: another size, read again
+	ready 1
+	printf '{ "extends": "sh", "limits": { "wall_time": "120s" } }\n' \
+		>"$SOCKDIR/pol/p.json"
+	[ "$(wall)" = '[120000,true]' ]
+	ready 1
+	printf '{ "extends": "sh", "limits": { "wall_time": "12s" } }\n' \
+		>"$SOCKDIR/pol/p.json"
+	[ "$(wall)" = '[12000,true]' ]
 	# a file earlier on the search path shadows it
 	ready 1
 	printf '{ "extends": "sh", "limits": { "wall_time": "13s" } }\n' \
