@@ -495,6 +495,9 @@ out:
 	/* the run failed before the sandbox: init ends, nothing left */
 	sr_sandbox_destroy(early);
 	fflush(stdout);
+	/* the result is out: the caller may answer now (serve_pool.c) */
+	if (ready != NULL && ready->out != NULL)
+		status = ready->out(ready, status);
 	sr_plan_free(&plan);
 	if (xo.out_fd >= 0)
 		close(xo.out_fd);
