@@ -195,7 +195,7 @@ void
 sr_cgroup_stats_open(struct sr_cgroup *cg)
 {
 	const char *v1_dirs[] = { cg->v1_memory, cg->v1_pids, cg->v1_cpuacct };
-	char p[PATH_MAX];
+	char p[PATH_MAX], buf[1024];
 	const char *dir, *file;
 	int i;
 
@@ -212,6 +212,10 @@ sr_cgroup_stats_open(struct sr_cgroup *cg)
 		    (size_t)snprintf(p, sizeof(p), "%s/%s", dir, file) <
 		    sizeof(p))
 			cg->stat_fd[i] = open(p, O_RDONLY | O_CLOEXEC);
+		/* read once now: the kernel's first read of an open
+		 * counter file sets up its buffer (a few us each) */
+		if (cg->stat_fd[i] >= 0)
+			(void)!pread(cg->stat_fd[i], buf, sizeof(buf), 0);
 	}
 	cg->stat_open = true;
 }
