@@ -183,21 +183,21 @@ worker_adopt(const struct sr_serve_request *req, int *fds, size_t nfds)
 	return 0;
 }
 
+static int null_fd = -1;	/* /dev/null, opened before the call */
+
 /* The result is out: nothing of the client's stays open here (its
  * stdio, its directory), so nothing written later can reach it, and a
  * reader of its output sees EOF when the client is done. */
 static void
 worker_release(void)
 {
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC), i;
+	int i;
 
 	fflush(stdout);
 	fflush(stderr);
 	for (i = 0; i < 3; i++)
-		if (null < 0 || dup2(null, i) < 0)
+		if (null_fd < 0 || dup2(null_fd, i) < 0)
 			close(i);
-	if (null > 2)
-		close(null);
 	(void)!chdir("/");
 }
 
@@ -351,6 +351,13 @@ worker_main(const char *policy, int sock, pid_t parent)
 	/* the result's cgroup counters, opened now (init is cloned: it
 	 * has none of them) and read with pread at the call's end */
 	sr_cgroup_stats_open(&b->cg);
+	/* and the call's pipes, program memfd, notify socket */
+	sr_sandbox_prepare_run(b);
+	/* above the stdio the call's client replaces */
+	if ((i = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		null_fd = fcntl(i, F_DUPFD_CLOEXEC, W_SOCK + 1);
+		close(i);
+	}
 	/* The policy as the call's run would load it, with what the load
 	 * read: the run takes it while those files read the same.  Any
 	 * failure here leaves the run to load it itself. */
