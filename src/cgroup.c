@@ -732,9 +732,21 @@ sr_cgroup_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (cg->kind == SR_CGROUP_V2)
-		return sr_cg_v2_stats(cg, st);
+		return sr_cg_v2_stats(cg, st, true);
 	if (cg->kind == SR_CGROUP_V1)
-		return sr_cg_v1_stats(cg, st);
+		return sr_cg_v1_stats(cg, st, true);
+	errno = ENOENT;
+	return -1;
+}
+
+int
+sr_cgroup_events(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (cg->kind == SR_CGROUP_V2)
+		return sr_cg_v2_stats(cg, st, false);
+	if (cg->kind == SR_CGROUP_V1)
+		return sr_cg_v1_stats(cg, st, false);
 	errno = ENOENT;
 	return -1;
 }
