@@ -2,8 +2,10 @@
  * needs, decided once, read-only afterwards.
  *
  * Config flows one way: the plan is built before the sandbox exists and
- * nothing writes to it after sr_plan_build returns (the sandbox and the
- * collect step take it const).  What happened comes back in a struct
+ * nothing writes to it after sr_plan_build returns (a warm call's
+ * sr_plan_build_call: sr_plan_complete, before the plan creates a
+ * sandbox or lowers a ready one's limits), and the sandbox and the
+ * collect step take it const.  What happened comes back in a struct
  * sr_result, which nothing reads as configuration.
  */
 #ifndef SR_PLAN_H
