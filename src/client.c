@@ -26,14 +26,33 @@ extern char **environ;
 static volatile sig_atomic_t call_fd = -1;
 
 
+/* A fresh connection has room for the request: it goes at once, and
+ * waits for room only when the server's queue is full. */
 static int
 send_fds(int fd, const void *buf, size_t len, const int *fds, size_t n)
 {
 	struct pollfd p = { fd, POLLOUT, 0 };
 
+	errno = 0;
+	if (sr_fdpass_send(fd, buf, len, MSG_DONTWAIT, fds, n) == 0)
+		return 0;
+	if (errno != EAGAIN)
+		return -1;
 	if (poll(&p, 1, HELLO_TIMEOUT_MS) <= 0)
 		return -1;
 	return sr_fdpass_send(fd, buf, len, MSG_DONTWAIT, fds, n);
+}
+
+/* The next message: at once when it is there (a server sends the hello
+ * and the START back to back), else within ms. */
+static ssize_t
+recv_next(int fd, void *buf, size_t len, int ms)
+{
+	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+
+	if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+		return n;
+	return sr_fdpass_recv_within(fd, buf, len, ms);
 }
 
 /* Connected to a server of our uid: the fd, or -1. */
@@ -55,13 +74,13 @@ open_server(void)
 	return fd;
 }
 
-/* Greeted with our protocol and RUN by a server of our binary: 0, the
- * largest request the server takes in *max; else -1. */
+/* Greeted with our protocol and RUN by a server of our binary (self,
+ * taken while the server works on the request): 0, the largest request
+ * the server takes in *max; else -1. */
 static int
-greeted(int fd, size_t *max, int wait_ms)
+greeted(int fd, const struct sr_serve_exe *self, size_t *max, int wait_ms)
 {
 	struct sr_serve_hello h;
-	struct sr_serve_exe self;
 	ssize_t n;
 
 	n = sr_fdpass_recv_within(fd, &h, sizeof(h), wait_ms);
@@ -70,8 +89,8 @@ greeted(int fd, size_t *max, int wait_ms)
 	    !(h.features & SR_SERVE_F_RUN))
 		return -1;
 	/* Another build or version would not give a cold run's output. */
-	if (sr_serve_sock_self(&self) < 0 || self.dev != h.exe.dev ||
-	    self.ino != h.exe.ino || self.mtime_ns != h.exe.mtime_ns)
+	if (self->dev != h.exe.dev ||
+	    self->ino != h.exe.ino || self->mtime_ns != h.exe.mtime_ns)
 		return -1;
 	*max = h.max_request;
 	return 0;
@@ -134,6 +153,7 @@ int
 sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 {
 	struct sr_serve_reply r;
+	struct sr_serve_exe self;
 	void *buf = NULL;
 	size_t len, max = 0;
 	ssize_t n;
@@ -159,9 +179,10 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 		goto out;
 	sr_serve_request_early(buf);
 	if (send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0 ||
-	    greeted(fd, &max, START_TIMEOUT_MS) < 0 || len > max)
+	    sr_serve_sock_self(&self) < 0 ||
+	    greeted(fd, &self, &max, START_TIMEOUT_MS) < 0 || len > max)
 		goto out;
-	n = sr_fdpass_recv_within(fd, &r, sizeof(r), START_TIMEOUT_MS);
+	n = recv_next(fd, &r, sizeof(r), START_TIMEOUT_MS);
 	if (n < 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0)
 		goto out;	/* silence: cold */
 	if (r.type == SR_SERVE_REP_DONE) {
