@@ -26,6 +26,7 @@
 #define MAX_FDS_IN 8
 #define SESSIONS_GRACE_MS 10000	/* a session host without sessions */
 #define GONE_WAIT_MS 100	/* DONE to the client's hangup, at most */
+#define GONE_SETTLE_MS 2	/* the hangup to the sandbox's teardown */
 
 struct conn {
 	int fd;			/* -1 once the client hung up */
@@ -462,6 +463,19 @@ on_client_gone(struct server *s, unsigned i)
 	drop(s, i);
 }
 
+/* An answered client hung up: it is exiting, and whoever waits for it
+ * is about to run.  The sandbox's teardown and its replacement's fork
+ * (on_client_gone) wait a moment more, lest they take the CPU from
+ * them; a client that stays connected is waited for GONE_WAIT_MS. */
+static void
+on_client_hangup(struct server *s, struct conn *c)
+{
+	(void)s;
+	close(c->fd);
+	c->fd = -1;
+	c->deadline = sr_now_ms() + GONE_SETTLE_MS;
+}
+
 static void
 on_call_end(struct server *s, unsigned i)
 {
@@ -607,7 +621,7 @@ loop_once(struct server *s, char *buf)
 		if (c->dead)
 			continue;
 		if (c->answered)
-			on_client_gone(s, i);
+			on_client_hangup(s, c);
 		else if (c->running)
 			on_running_input(s, c, buf);
 		else if (on_request(s, c, buf))
