@@ -55,17 +55,15 @@ recv_next(int fd, void *buf, size_t len, int ms)
 	return sr_fdpass_recv_within(fd, buf, len, ms);
 }
 
-/* Connected to a server of our uid: the fd, or -1. */
+/* Connected to a server of our uid at path: the fd, or -1. */
 static int
-open_server(void)
+open_server(const char *path)
 {
-	char path[108];
 	uid_t uid;
 	pid_t pid;
 	int fd;
 
-	if (sr_serve_sock_default(path, sizeof(path)) < 0 ||
-	    (fd = sr_serve_sock_connect(path)) < 0)
+	if ((fd = sr_serve_sock_connect(path)) < 0)
 		return -1;
 	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != geteuid()) {
 		close(fd);
@@ -154,13 +152,14 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 {
 	struct sr_serve_reply r;
 	struct sr_serve_exe self;
+	char path[108];
 	void *buf = NULL;
 	size_t len, max = 0;
 	ssize_t n;
 	mode_t mask;
-	int fd, fds[SR_SERVE_NFDS], ret = SR_CLIENT_COLD;
+	int fd = -1, fds[SR_SERVE_NFDS], ret = SR_CLIENT_COLD;
 
-	if ((fd = open_server()) < 0)
+	if (sr_serve_sock_default(path, sizeof(path)) < 0)
 		return SR_CLIENT_COLD;
 	mask = umask(0);
 	umask(mask);
@@ -173,12 +172,15 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 	 * run its binary.  The hello is checked all the same: a server that
 	 * sent another one has declined or refused the request.  The request
 	 * is the server's once sent: we wait for its hello as long as for
-	 * its START, lest a slow server run a call we then run cold too. */
+	 * its START, lest a slow server run a call we then run cold too.
+	 * It is built before the connect, so that the server, woken by the
+	 * connect, finds it there (and does not greet first). */
 	if (fds[3] < 0 || sr_serve_request_build(argc - 1, argv + 1, environ,
 	    (unsigned)mask, &buf, &len) < 0 || len > SR_SERVE_MSG_MAX)
 		goto out;
 	sr_serve_request_early(buf);
-	if (send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0 ||
+	if ((fd = open_server(path)) < 0 ||
+	    send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0 ||
 	    sr_serve_sock_self(&self) < 0 ||
 	    greeted(fd, &self, &max, START_TIMEOUT_MS) < 0 || len > max)
 		goto out;
@@ -197,6 +199,7 @@ out:
 	free(buf);
 	if (fds[3] >= 0)
 		close(fds[3]);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
