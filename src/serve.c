@@ -25,8 +25,7 @@
 #define KILL_GRACE_MS 2000	/* SIGTERM to SIGKILL for an orphaned call */
 #define MAX_FDS_IN 8
 #define SESSIONS_GRACE_MS 10000	/* a session host without sessions */
-#define GONE_WAIT_MS 100	/* DONE to the client's hangup, at most */
-#define GONE_SETTLE_MS 2	/* the hangup to the sandbox's teardown */
+#define GONE_SETTLE_MS 2	/* DONE to the used sandbox's teardown */
 
 struct conn {
 	int fd;			/* -1 once the client hung up */
@@ -463,19 +462,6 @@ on_client_gone(struct server *s, unsigned i)
 	drop(s, i);
 }
 
-/* An answered client hung up: it is exiting, and whoever waits for it
- * is about to run.  The sandbox's teardown and its replacement's fork
- * (on_client_gone) wait a moment more, lest they take the CPU from
- * them; a client that stays connected is waited for GONE_WAIT_MS. */
-static void
-on_client_hangup(struct server *s, struct conn *c)
-{
-	(void)s;
-	close(c->fd);
-	c->fd = -1;
-	c->deadline = sr_now_ms() + GONE_SETTLE_MS;
-}
-
 static void
 on_call_end(struct server *s, unsigned i)
 {
@@ -493,11 +479,13 @@ on_call_end(struct server *s, unsigned i)
 		return;
 	}
 	/* The sandbox's teardown and its replacement's fork wait until the
-	 * client, woken by DONE, has exited: they would take its CPU. */
+	 * client, woken by DONE, has exited and whoever waits for it has
+	 * run: they would take their CPU.  Its hangup would only wake us
+	 * while it exits: it is not watched. */
 	c->running = false;
 	s->n_running--;
 	c->answered = true;
-	c->deadline = sr_now_ms() + GONE_WAIT_MS;
+	c->deadline = sr_now_ms() + GONE_SETTLE_MS;
 }
 
 static void
@@ -582,7 +570,7 @@ loop_once(struct server *s, char *buf)
 	pfd[n++] = (struct pollfd){ s->sfd, POLLIN, 0 };
 	pfd[n++] = (struct pollfd){ s->lfd, POLLIN, 0 };
 	for (i = 0; i < s->n_conns; i++) {
-		if (s->conns[i].fd >= 0) {
+		if (s->conns[i].fd >= 0 && !s->conns[i].answered) {
 			map[n] = (int)i;
 			pfd[n++] = (struct pollfd){ s->conns[i].fd, POLLIN, 0 };
 		}
@@ -618,11 +606,10 @@ loop_once(struct server *s, char *buf)
 			continue;
 		i = (unsigned)map[k] & 0xffff;
 		c = &s->conns[i];
-		if (c->dead)
+		/* answered in this pass: its deadline lets it go */
+		if (c->dead || c->answered)
 			continue;
-		if (c->answered)
-			on_client_hangup(s, c);
-		else if (c->running)
+		if (c->running)
 			on_running_input(s, c, buf);
 		else if (on_request(s, c, buf))
 			drop(s, i);
