@@ -73,8 +73,8 @@ open_server(const char *path)
 }
 
 /* Greeted with our protocol and RUN by a server of our binary (self,
- * taken while the server works on the request): 0, the largest request
- * the server takes in *max; else -1. */
+ * taken before the request went: once sent, it is the server's): 0, the
+ * largest request the server takes in *max; else -1. */
 static int
 greeted(int fd, const struct sr_serve_exe *self, size_t *max, int wait_ms)
 {
@@ -175,13 +175,13 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 	 * its START, lest a slow server run a call we then run cold too.
 	 * It is built before the connect, so that the server, woken by the
 	 * connect, finds it there (and does not greet first). */
-	if (fds[3] < 0 || sr_serve_request_build(argc - 1, argv + 1, environ,
+	if (fds[3] < 0 || sr_serve_sock_self(&self) < 0 ||
+	    sr_serve_request_build(argc - 1, argv + 1, environ,
 	    (unsigned)mask, &buf, &len) < 0 || len > SR_SERVE_MSG_MAX)
 		goto out;
 	sr_serve_request_early(buf);
 	if ((fd = open_server(path)) < 0 ||
 	    send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0 ||
-	    sr_serve_sock_self(&self) < 0 ||
 	    greeted(fd, &self, &max, START_TIMEOUT_MS) < 0 || len > max)
 		goto out;
 	n = recv_next(fd, &r, sizeof(r), START_TIMEOUT_MS);
