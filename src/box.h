@@ -50,6 +50,9 @@ struct sr_box {
 	int in_pipe;		/* write end of the program's stdin, or -1 */
 	int export_fd;		/* memfd of the export, or -1 */
 	struct sr_notify nt;
+	bool nt_ready;		/* nt prepared for the run ahead */
+	int pre_out[2], pre_err[2];	/* capture pipes made ahead, or -1 */
+	int pre_prog;		/* the program's memfd made ahead, or -1 */
 	uint64_t start;		/* ms, monotonic: the run's start */
 };
 

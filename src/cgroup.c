@@ -195,7 +195,7 @@ void
 sr_cgroup_stats_open(struct sr_cgroup *cg)
 {
 	const char *v1_dirs[] = { cg->v1_memory, cg->v1_pids, cg->v1_cpuacct };
-	char p[PATH_MAX];
+	char p[PATH_MAX], buf[1024];
 	const char *dir, *file;
 	int i;
 
@@ -212,6 +212,10 @@ sr_cgroup_stats_open(struct sr_cgroup *cg)
 		    (size_t)snprintf(p, sizeof(p), "%s/%s", dir, file) <
 		    sizeof(p))
 			cg->stat_fd[i] = open(p, O_RDONLY | O_CLOEXEC);
+		/* read once now: the kernel's first read of an open
+		 * counter file sets up its buffer (a few us each) */
+		if (cg->stat_fd[i] >= 0)
+			(void)!pread(cg->stat_fd[i], buf, sizeof(buf), 0);
 	}
 	cg->stat_open = true;
 }
@@ -221,11 +225,21 @@ sr_cg_stat_read(const struct sr_cgroup *cg, int slot, const char *dir,
     const char *file, char **out)
 {
 	int fd = cg->stat_open ? cg->stat_fd[slot] : -1;
+	char buf[1024];
 	size_t len;
+	ssize_t n;
 
 	if (fd < 0)
 		return sr_cg_read(dir, file, out);
-	/* from offset 0: the kernel makes the file's text anew */
+	/* from offset 0: the kernel makes the file's text anew, and one
+	 * read short of the buffer has all of it (a seq_file fills what
+	 * it is asked for); a longer text is read to its end */
+	while ((n = pread(fd, buf, sizeof(buf), 0)) < 0 && errno == EINTR)
+		;
+	if (n >= 0 && (size_t)n < sizeof(buf)) {
+		*out = sr_xstrndup(buf, (size_t)n);
+		return 0;
+	}
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -1;
 	return sr_read_fd(fd, CG_READ_MAX, out, &len);
@@ -718,9 +732,21 @@ sr_cgroup_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (cg->kind == SR_CGROUP_V2)
-		return sr_cg_v2_stats(cg, st);
+		return sr_cg_v2_stats(cg, st, true);
 	if (cg->kind == SR_CGROUP_V1)
-		return sr_cg_v1_stats(cg, st);
+		return sr_cg_v1_stats(cg, st, true);
+	errno = ENOENT;
+	return -1;
+}
+
+int
+sr_cgroup_events(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (cg->kind == SR_CGROUP_V2)
+		return sr_cg_v2_stats(cg, st, false);
+	if (cg->kind == SR_CGROUP_V1)
+		return sr_cg_v1_stats(cg, st, false);
 	errno = ENOENT;
 	return -1;
 }

@@ -141,6 +141,10 @@ struct sr_cgroup_stats {
 };
 int sr_cgroup_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st);
 
+/* Only the events of sr_cgroup_stats (oom_killed, oom, memory_max_hit,
+ * pids_limit_hit): for a result that shows no usage (supervise.c). */
+int sr_cgroup_events(struct sr_cgroup *cg, struct sr_cgroup_stats *st);
+
 /* Open the counter files sr_cgroup_stats reads, ahead of the result (a
  * ready sandbox's, off a call's path): it then reads them again with
  * pread, which the kernel answers afresh, instead of opening each path.

@@ -81,7 +81,8 @@ void sr_cg_v2_settle(const char *own);
 int sr_cg_v2_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     const char *parent, bool own, struct sr_limit_report *lim_out,
     char *why, size_t wl);
-int sr_cg_v2_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st);
+int sr_cg_v2_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st,
+    bool usage);
 enum sr_cgroup_case sr_cg_v2_probe(const char *own, char *why, size_t wl);
 
 /* Write a CPU rate (thousandths of a CPU) as v2 cpu.max, "QUOTA PERIOD"
@@ -97,7 +98,8 @@ int sr_cg_v1_set_cpus(struct sr_cgroup *cg, uint64_t milli);
 #define SR_CG_V1_N 4
 int sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
     struct sr_limit_report *lim_out, const char *self);
-int sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st);
+int sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st,
+    bool usage);
 char **sr_cg_v1_slot(struct sr_cgroup *cg, size_t i);
 
 #endif

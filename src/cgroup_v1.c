@@ -169,7 +169,8 @@ sr_cg_v1_setup(struct sr_cgroup *cg, const struct sr_limits *l,
 }
 
 int
-sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
+sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st,
+    bool usage)
 {
 	char *stat = NULL;
 	uint64_t v;
@@ -177,7 +178,7 @@ sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 	if (cg->v1_memory) {
 		const char *m = cg->v1_memory;
 
-		if (sr_cg_stat_u64(cg, SR_CG_ST_PEAK, m,
+		if (usage && sr_cg_stat_u64(cg, SR_CG_ST_PEAK, m,
 		    "memory.max_usage_in_bytes", &v) == 0) {
 			st->memory_peak = v;
 			st->have_peak = true;
@@ -193,6 +194,8 @@ sr_cg_v1_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 	    sr_cg_stat_key(cg, SR_CG_ST_PIDSEV, cg->v1_pids, "pids.events",
 	    "max", &v) == 0 && v > 0)
 		st->pids_limit_hit = true;
+	if (!usage)
+		return 0;
 	if (cg->v1_cpuacct &&
 	    sr_cg_stat_u64(cg, SR_CG_ST_CPU, cg->v1_cpuacct, "cpuacct.usage",
 	    &v) == 0) {

@@ -359,16 +359,18 @@ sr_cg_v2_probe(const char *own, char *why, size_t wl)
 }
 
 int
-sr_cg_v2_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
+sr_cg_v2_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st,
+    bool usage)
 {
 	const char *dir = cg->v2_path;
 	char *buf = NULL;
 	uint64_t v;
 
-	if (sr_cg_stat_u64(cg, SR_CG_ST_PEAK, dir, "memory.peak", &v) == 0) {
+	if (usage && sr_cg_stat_u64(cg, SR_CG_ST_PEAK, dir, "memory.peak",
+	    &v) == 0) {
 		st->memory_peak = v;
 		st->have_peak = true;
-	} else if (sr_cg_read_u64(dir, "memory.current", &v) == 0) {
+	} else if (usage && sr_cg_read_u64(dir, "memory.current", &v) == 0) {
 		st->memory_peak = v;	/* lower bound (kernel < 5.19) */
 	}
 	/* memory.events and cpu.stat: each read once, its keys from it */
@@ -386,7 +388,8 @@ sr_cg_v2_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 	if (sr_cg_stat_key(cg, SR_CG_ST_PIDSEV, dir, "pids.events", "max",
 	    &v) == 0 && v > 0)
 		st->pids_limit_hit = true;
-	if (sr_cg_stat_read(cg, SR_CG_ST_CPUSTAT, dir, "cpu.stat", &buf) < 0)
+	if (!usage || sr_cg_stat_read(cg, SR_CG_ST_CPUSTAT, dir, "cpu.stat",
+	    &buf) < 0)
 		return 0;
 	if (sr_cg_buf_key(buf, "usage_usec", &v) == 0) {
 		st->cpu_usage_us = v;

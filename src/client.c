@@ -26,27 +26,44 @@ extern char **environ;
 static volatile sig_atomic_t call_fd = -1;
 
 
+/* A fresh connection has room for the request: it goes at once, and
+ * waits for room only when the server's queue is full. */
 static int
 send_fds(int fd, const void *buf, size_t len, const int *fds, size_t n)
 {
 	struct pollfd p = { fd, POLLOUT, 0 };
 
+	errno = 0;
+	if (sr_fdpass_send(fd, buf, len, MSG_DONTWAIT, fds, n) == 0)
+		return 0;
+	if (errno != EAGAIN)
+		return -1;
 	if (poll(&p, 1, HELLO_TIMEOUT_MS) <= 0)
 		return -1;
 	return sr_fdpass_send(fd, buf, len, MSG_DONTWAIT, fds, n);
 }
 
-/* Connected to a server of our uid: the fd, or -1. */
-static int
-open_server(void)
+/* The next message: at once when it is there (a server sends the hello
+ * and the START back to back), else within ms. */
+static ssize_t
+recv_next(int fd, void *buf, size_t len, int ms)
 {
-	char path[108];
+	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+
+	if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+		return n;
+	return sr_fdpass_recv_within(fd, buf, len, ms);
+}
+
+/* Connected to a server of our uid at path: the fd, or -1. */
+static int
+open_server(const char *path)
+{
 	uid_t uid;
 	pid_t pid;
 	int fd;
 
-	if (sr_serve_sock_default(path, sizeof(path)) < 0 ||
-	    (fd = sr_serve_sock_connect(path)) < 0)
+	if ((fd = sr_serve_sock_connect(path)) < 0)
 		return -1;
 	if (sr_serve_sock_peer(fd, &uid, &pid) < 0 || uid != geteuid()) {
 		close(fd);
@@ -55,13 +72,13 @@ open_server(void)
 	return fd;
 }
 
-/* Greeted with our protocol and RUN by a server of our binary: 0, the
+/* Greeted with our protocol and RUN by a server of our binary (self,
+ * taken before the request went: once sent, it is the server's): 0, the
  * largest request the server takes in *max; else -1. */
 static int
-greeted(int fd, size_t *max, int wait_ms)
+greeted(int fd, const struct sr_serve_exe *self, size_t *max, int wait_ms)
 {
 	struct sr_serve_hello h;
-	struct sr_serve_exe self;
 	ssize_t n;
 
 	n = sr_fdpass_recv_within(fd, &h, sizeof(h), wait_ms);
@@ -70,8 +87,8 @@ greeted(int fd, size_t *max, int wait_ms)
 	    !(h.features & SR_SERVE_F_RUN))
 		return -1;
 	/* Another build or version would not give a cold run's output. */
-	if (sr_serve_sock_self(&self) < 0 || self.dev != h.exe.dev ||
-	    self.ino != h.exe.ino || self.mtime_ns != h.exe.mtime_ns)
+	if (self->dev != h.exe.dev ||
+	    self->ino != h.exe.ino || self->mtime_ns != h.exe.mtime_ns)
 		return -1;
 	*max = h.max_request;
 	return 0;
@@ -134,13 +151,15 @@ int
 sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 {
 	struct sr_serve_reply r;
+	struct sr_serve_exe self;
+	char path[108];
 	void *buf = NULL;
 	size_t len, max = 0;
 	ssize_t n;
 	mode_t mask;
-	int fd, fds[SR_SERVE_NFDS], ret = SR_CLIENT_COLD;
+	int fd = -1, fds[SR_SERVE_NFDS], ret = SR_CLIENT_COLD;
 
-	if ((fd = open_server()) < 0)
+	if (sr_serve_sock_default(path, sizeof(path)) < 0)
 		return SR_CLIENT_COLD;
 	mask = umask(0);
 	umask(mask);
@@ -153,15 +172,19 @@ sr_client_handover(int argc, char **argv, int *status, struct sr_diag *d)
 	 * run its binary.  The hello is checked all the same: a server that
 	 * sent another one has declined or refused the request.  The request
 	 * is the server's once sent: we wait for its hello as long as for
-	 * its START, lest a slow server run a call we then run cold too. */
-	if (fds[3] < 0 || sr_serve_request_build(argc - 1, argv + 1, environ,
+	 * its START, lest a slow server run a call we then run cold too.
+	 * It is built before the connect, so that the server, woken by the
+	 * connect, finds it there (and does not greet first). */
+	if (fds[3] < 0 || sr_serve_sock_self(&self) < 0 ||
+	    sr_serve_request_build(argc - 1, argv + 1, environ,
 	    (unsigned)mask, &buf, &len) < 0 || len > SR_SERVE_MSG_MAX)
 		goto out;
 	sr_serve_request_early(buf);
-	if (send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0 ||
-	    greeted(fd, &max, START_TIMEOUT_MS) < 0 || len > max)
+	if ((fd = open_server(path)) < 0 ||
+	    send_fds(fd, buf, len, fds, SR_SERVE_NFDS) < 0 ||
+	    greeted(fd, &self, &max, START_TIMEOUT_MS) < 0 || len > max)
 		goto out;
-	n = sr_fdpass_recv_within(fd, &r, sizeof(r), START_TIMEOUT_MS);
+	n = recv_next(fd, &r, sizeof(r), START_TIMEOUT_MS);
 	if (n < 0 || sr_serve_reply_check(&r, (size_t)n, &r) < 0)
 		goto out;	/* silence: cold */
 	if (r.type == SR_SERVE_REP_DONE) {
@@ -176,6 +199,7 @@ out:
 	free(buf);
 	if (fds[3] >= 0)
 		close(fds[3]);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }

@@ -74,7 +74,8 @@ struct sr_mount_plan {
 
 /* Check every source of the policy's filesystem list and the command
  * line's --bind/--file options (--file sources are opened here), compute
- * the steps.  Returns 0 or -1 with d. */
+ * the steps (meminfo left NULL: sr_mounts_host_meminfo).  Returns 0 or
+ * -1 with d. */
 int sr_mounts_prepare(struct sr_mount_plan *plan, const struct sr_policy *p,
     const struct sr_opts *o, struct sr_diag *d);
 
@@ -83,6 +84,10 @@ int sr_mounts_prepare(struct sr_mount_plan *plan, const struct sr_policy *p,
  * no swap.  NULL when LIMIT is SR_UNLIMITED or not below the host's
  * total.  Allocated; the caller frees. */
 char *sr_mounts_meminfo(const char *host, uint64_t limit);
+
+/* The host's /proc/meminfo now, through sr_mounts_meminfo: what
+ * sr_mounts_prepare's caller puts in the plan's meminfo. */
+char *sr_mounts_host_meminfo(uint64_t limit);
 
 /* Inodes of a tmpfs of SIZE bytes: one per KiB, at least 1024.  Taken
  * from the policy's sizes, also when sr_mounts_fit_memory() raises them

@@ -407,8 +407,8 @@ sr_mounts_meminfo(const char *host, uint64_t limit)
 }
 
 /* The host's /proc/meminfo clamped to limit, or NULL. */
-static char *
-host_meminfo(uint64_t limit)
+char *
+sr_mounts_host_meminfo(uint64_t limit)
 {
 	char buf[16384];
 	ssize_t n;
@@ -474,7 +474,6 @@ sr_mounts_prepare(struct sr_mount_plan *pl, const struct sr_policy *p,
 	pl->exec_tmp = p->exec_tmp;
 	pl->exec_work = p->exec_work;
 	pl->exec_shm = p->exec_shm;
-	pl->meminfo = host_meminfo(p->limits.memory);
 
 	for (i = 0; i < p->n_mounts; i++) {
 		const struct sr_mount *m = &p->mounts[i];

@@ -118,9 +118,10 @@ build_argv(struct sr_plan *plan, const struct sr_policy *p,
 	return 0;
 }
 
-int
-sr_plan_build(struct sr_plan *plan, const struct sr_policy *p,
-    const struct sr_opts *o, struct sr_diag *d)
+/* The plan; with call, none of the host reads only a create needs. */
+static int
+build(struct sr_plan *plan, const struct sr_policy *p,
+    const struct sr_opts *o, bool call, struct sr_diag *d)
 {
 	memset(plan, 0, sizeof(*plan));
 	plan->policy = p;
@@ -146,10 +147,42 @@ sr_plan_build(struct sr_plan *plan, const struct sr_policy *p,
 	}
 	if (build_argv(plan, p, o, d) < 0)
 		return -1;
-	plan->sub_uid = sr_quota_run_uid(&plan->mounts, o->n_binds);
 	plan->export = !sr_mounts_workdir_bound(&plan->mounts) &&
 	    (o->format != SR_FORMAT_TEXT || o->out_dir != NULL);
+	/* no subordinate uid with a --bind (quota.h): nothing to read */
+	plan->uid_pending = call && o->n_binds == 0;
+	if (!call)
+		plan->sub_uid = sr_quota_run_uid(&plan->mounts, o->n_binds);
+	plan->meminfo_pending = call;
+	if (!call)
+		plan->mounts.meminfo = sr_mounts_host_meminfo(
+		    p->limits.memory);
 	return 0;
+}
+
+int
+sr_plan_build(struct sr_plan *plan, const struct sr_policy *p,
+    const struct sr_opts *o, struct sr_diag *d)
+{
+	return build(plan, p, o, false, d);
+}
+
+int
+sr_plan_build_call(struct sr_plan *plan, const struct sr_policy *p,
+    const struct sr_opts *o, struct sr_diag *d)
+{
+	return build(plan, p, o, true, d);
+}
+
+void
+sr_plan_complete(struct sr_plan *plan)
+{
+	if (plan->uid_pending)
+		plan->sub_uid = sr_quota_run_uid(&plan->mounts, 0);
+	if (plan->meminfo_pending)
+		plan->mounts.meminfo = sr_mounts_host_meminfo(
+		    plan->policy->limits.memory);
+	plan->uid_pending = plan->meminfo_pending = false;
 }
 
 void

@@ -2,8 +2,10 @@
  * needs, decided once, read-only afterwards.
  *
  * Config flows one way: the plan is built before the sandbox exists and
- * nothing writes to it after sr_plan_build returns (the sandbox and the
- * collect step take it const).  What happened comes back in a struct
+ * nothing writes to it after sr_plan_build returns (a warm call's
+ * sr_plan_build_call: sr_plan_complete, before the plan creates a
+ * sandbox or lowers a ready one's limits), and the sandbox and the
+ * collect step take it const.  What happened comes back in a struct
  * sr_result, which nothing reads as configuration.
  */
 #ifndef SR_PLAN_H
@@ -34,6 +36,9 @@ struct sr_plan {
 	const char *cgroup_override;	/* --cgroup PATH or NULL */
 	unsigned sub_uid;	/* host uid of the sandbox's user from the
 				 * caller's /etc/subuid, 0: none (quota.h) */
+	bool uid_pending;	/* sub_uid not looked up yet */
+	bool meminfo_pending;	/* mounts.meminfo not read yet (both
+				 * sr_plan_build_call, sr_plan_complete) */
 	bool export;		/* collect the work dir's files */
 	bool warm;		/* create starts the policy's warm driver
 				 * (a pool's ready sandbox; driver.h) */
@@ -55,6 +60,17 @@ struct sr_plan {
  * with d; on both, sr_plan_free(plan) releases what was built. */
 int sr_plan_build(struct sr_plan *plan, const struct sr_policy *p,
     const struct sr_opts *o, struct sr_diag *d);
+
+/* The plan of a call a ready sandbox may serve (run.c): as
+ * sr_plan_build, but without the host reads only a create uses (the
+ * subordinate uid, the /proc/meminfo shown inside), which a ready
+ * sandbox has from its own create.  Before the plan creates a sandbox,
+ * or lowers a ready one's memory limit, sr_plan_complete reads them. */
+int sr_plan_build_call(struct sr_plan *plan, const struct sr_policy *p,
+    const struct sr_opts *o, struct sr_diag *d);
+
+/* Read what sr_plan_build_call left out; nothing after sr_plan_build. */
+void sr_plan_complete(struct sr_plan *plan);
 
 void sr_plan_free(struct sr_plan *plan);
 

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
 
 #include "policy_files.h"
 #include "util.h"
@@ -40,26 +43,64 @@ sr_policy_files_note(struct sr_policy_files *w, const char *path,
 	f->len = len;
 }
 
-/* Opened as the loader opens it: the same file, the same bytes. */
-static bool
-same_file(const struct sr_policy_file *f)
+#define OPEN_FLAGS (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+
+/* Open path as the loader does.  With canon (path is the policy's path
+ * as realpath gave it at the load), first without following any link
+ * on the way (openat2 RESOLVE_NO_SYMLINKS): opened so, path still
+ * resolves to itself, as realpath would say again (*resolved); refused
+ * for a link (ELOOP), it does not, which is no longer the same either.
+ * Without openat2, the plain open (the caller asks realpath). */
+static int
+open_file(const char *path, bool canon, bool *resolved)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	bool same;
+	struct open_how how = { .flags = OPEN_FLAGS,
+		.resolve = RESOLVE_NO_SYMLINKS };
 	int fd;
 
+	*resolved = false;
+	if (canon) {
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how,
+		    sizeof(how));
+		if (fd >= 0)
+			*resolved = true;
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM &&
+		    errno != EINVAL && errno != E2BIG))
+			return fd;
+	}
+	return open(path, OPEN_FLAGS);
+}
+
+/* Opened as the loader opens it: the same file, the same bytes.  The
+ * size first, then one read of a byte more than it: a file of another
+ * length, or longer by the time it is read, is not the same. */
+static bool
+same_file(const struct sr_policy_file *f, bool canon, bool *resolved)
+{
+	struct stat st;
+	char small[4096], *buf = small;
+	bool same;
+	ssize_t n;
+	int fd;
+
+	*resolved = false;
 	if (f->absent)
 		return lstat(f->path, &st) < 0 && errno == ENOENT;
-	fd = open(f->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = open_file(f->path, canon, resolved);
 	if (fd < 0)
 		return false;
 	same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_dev == f->dev && st.st_ino == f->ino &&
-	    sr_read_fd(fd, f->len, &buf, &len) == 0 && len == f->len &&
-	    memcmp(buf, f->bytes, len) == 0;
-	free(buf);
+	    st.st_size == (off_t)f->len;
+	if (same && f->len >= sizeof(small))
+		buf = sr_xmalloc(f->len + 1);
+	if (same) {
+		while ((n = read(fd, buf, f->len + 1)) < 0 && errno == EINTR)
+			;
+		same = n == (ssize_t)f->len && memcmp(buf, f->bytes, f->len) == 0;
+	}
+	if (buf != small)
+		free(buf);
 	close(fd);
 	return same;
 }
@@ -99,7 +140,7 @@ sr_policy_files_same(const struct sr_policy_files *w,
     const char *name_or_path, const struct sr_policy *p)
 {
 	char **search;
-	bool same;
+	bool same, first = true, resolved = false, r;
 	size_t i;
 
 	if (w == NULL || p == NULL || w->unusable || w->name == NULL ||
@@ -109,9 +150,18 @@ sr_policy_files_same(const struct sr_policy_files *w,
 	search = sr_policy_search_path();
 	same = same_strv(search, w->search);
 	sr_strv_free(search);
-	for (i = 0; same && i < w->n; i++)
-		same = same_file(&w->f[i]);
-	return same && same_path(w, p);
+	for (i = 0; same && i < w->n; i++) {
+		/* the first file read: the policy's path (same_path) */
+		bool canon = first && !w->f[i].absent && p->path != NULL &&
+		    strcmp(w->f[i].path, p->path) == 0;
+
+		same = same_file(&w->f[i], canon, &r);
+		if (canon)
+			resolved = r;
+		if (!w->f[i].absent)
+			first = false;
+	}
+	return same && (resolved || same_path(w, p));
 }
 
 void

@@ -70,13 +70,33 @@ strv_add(struct strv *s, const char *x)
 	s->v[s->n] = NULL;
 }
 
+/* Whether we run as the build tree's binary (its policies come after
+ * the installed ones).  Read once: the executable a process runs stays
+ * the same file (a warm pool's worker checks the search path at every
+ * call: policy_files.c), and a file replaced later on disk is not the
+ * one running. */
+static bool
+is_build_exe(void)
+{
+	static int is = -1;
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (is < 0) {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n > 0)
+			exe[n] = '\0';
+		is = n > 0 && strcmp(exe, SR_BUILD_EXE) == 0;
+	}
+	return is;
+}
+
 char **
 sr_policy_search_path(void)
 {
 	struct strv s = { NULL, 0 };
 	const char *e;
-	char exe[PATH_MAX], *p;
-	ssize_t n;
+	char *p;
 
 	if ((e = getenv("SANDRUN_POLICY_PATH")) != NULL) {
 		char *copy = sr_xstrdup(e), *save = NULL;
@@ -98,11 +118,8 @@ sr_policy_search_path(void)
 	strv_add(&s, SR_SYSCONFDIR "/sandrun/policies");
 	strv_add(&s, SR_PKGDATADIR "/policies");
 	if (SR_BUILD_EXE[0] != '\0' && SR_SRC_POLICYDIR[0] != '\0' &&
-	    (n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		exe[n] = '\0';
-		if (strcmp(exe, SR_BUILD_EXE) == 0)
-			strv_add(&s, SR_SRC_POLICYDIR);
-	}
+	    is_build_exe())
+		strv_add(&s, SR_SRC_POLICYDIR);
 	if (s.v == NULL)
 		s.v = sr_xcalloc(1, sizeof(*s.v));
 	return s.v;

@@ -39,10 +39,20 @@ strings_len(char *const *v)
 int
 sr_program_pack(const struct sr_program *p, struct sr_diag *d)
 {
+	int fd = memfd_create("sandrun-program", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return sr_diag_errno(d, "memfd_create");
+	return sr_program_pack_into(p, fd, d);
+}
+
+int
+sr_program_pack_into(const struct sr_program *p, int fd, struct sr_diag *d)
+{
 	struct sr_program_hdr h;
 	size_t slots, i, total;
 	char *buf, *s;
-	int fd;
 
 	memset(&h, 0, sizeof(h));
 	h.magic = SR_PROGRAM_MAGIC;
@@ -52,8 +62,10 @@ sr_program_pack(const struct sr_program *p, struct sr_diag *d)
 	h.strings_len = strings_len(p->argv) + strings_len(p->envp) +
 	    (p->code_name ? strlen(p->code_name) + 1 : 0);
 	h.code_len = p->code_name ? p->code_len : 0;
-	if (h.argc == 0)
+	if (h.argc == 0) {
+		close(fd);
 		return sr_diag_set(d, "no program to run");
+	}
 	slots = ((size_t)h.argc + 1 + h.envc + 1) * sizeof(char *);
 	total = sizeof(h) + slots + h.strings_len + h.code_len;
 	buf = sr_xcalloc(1, total);
@@ -68,11 +80,6 @@ sr_program_pack(const struct sr_program *p, struct sr_diag *d)
 		s += strlen(p->code_name) + 1;
 		if (h.code_len)
 			memcpy(s, p->code, h.code_len);
-	}
-	fd = memfd_create("sandrun-program", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0) {
-		free(buf);
-		return sr_diag_errno(d, "memfd_create");
 	}
 	if (sr_write_all(fd, buf, total) < 0 ||
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |

@@ -40,6 +40,12 @@ struct sr_program_hdr {
 /* Supervisor: a sealed memfd holding p.  Returns the fd or -1 with d. */
 int sr_program_pack(const struct sr_program *p, struct sr_diag *d);
 
+/* The same into fd, an empty memfd made with MFD_ALLOW_SEALING ahead
+ * (sandbox.h: sr_sandbox_prepare_run), which it takes: fd, or -1 with
+ * d and fd closed. */
+int sr_program_pack_into(const struct sr_program *p, int fd,
+    struct sr_diag *d);
+
 /* What init sees of a mapped program. */
 struct sr_program_view {
 	void *map;

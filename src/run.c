@@ -458,7 +458,8 @@ sr_run(struct sr_opts *o, char *args_area, size_t args_len,
 	    MIN(p->limits.output, SR_TEXT_KEEP) : p->limits.output);
 	sr_capture_init(&r.err, o->format == SR_FORMAT_TEXT ?
 	    MIN(p->limits.output, SR_TEXT_KEEP) : p->limits.output);
-	if (sr_plan_build(&plan, p, o, &d) < 0)
+	if ((ready != NULL ? sr_plan_build_call(&plan, p, o, &d) :
+	    sr_plan_build(&plan, p, o, &d)) < 0)
 		goto fail;
 	plan.args_area = args_area;
 	plan.args_len = args_len;
@@ -471,8 +472,17 @@ sr_run(struct sr_opts *o, char *args_area, size_t args_len,
 	if (o->out_dir != NULL && sr_mounts_workdir_bound(&plan.mounts))
 		msg("sandrun: --out %s: the work dir is a host directory (--bind); nothing is copied\n",
 		    o->out_dir);
-	if (ready != NULL)
+	if (ready != NULL) {
+		bool same;
+
 		ready->fits = fits_ready(o, p, &plan, ready);
+		/* what a create reads of the host (plan.h): for a cold
+		 * run, or a ready sandbox's create-time limits lowered,
+		 * which can fail and go cold too */
+		if (!ready->fits || !limits_within(&p->limits,
+		    &ready->plan->policy->limits, &same) || !same)
+			sr_plan_complete(&plan);
+	}
 	if (sr_session_active() ? session_run(o, &plan, &p, &r, &xo, &d) < 0 :
 	    box_run(o, &plan, &r, &xo, ready, &early, &d) < 0)
 		goto fail;
@@ -485,6 +495,9 @@ out:
 	/* the run failed before the sandbox: init ends, nothing left */
 	sr_sandbox_destroy(early);
 	fflush(stdout);
+	/* the result is out: the caller may answer now (serve_pool.c) */
+	if (ready != NULL && ready->out != NULL)
+		status = ready->out(ready, status);
 	sr_plan_free(&plan);
 	if (xo.out_fd >= 0)
 		close(xo.out_fd);

@@ -32,6 +32,10 @@ struct sr_run_ready {
 	 * (policy_files.h); sr_run then owns it and sets this NULL */
 	struct sr_policy *policy;
 	const struct sr_policy_files *files;
+	/* called once the result is out (printed, stdout flushed), before
+	 * the run frees what it built; returns the exit status sr_run is
+	 * to return (NULL: none) */
+	int (*out)(struct sr_run_ready *ready, int status);
 };
 
 /* Run o (mode RUN); args_area/len are sandrun's argv+environ strings,

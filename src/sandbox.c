@@ -709,6 +709,8 @@ box_new(struct sr_diag *d)
 	b->pid = -1;
 	b->chan = b->out_fd = b->err_fd = b->in_src = b->in_pipe = -1;
 	b->export_fd = -1;
+	b->pre_out[0] = b->pre_out[1] = b->pre_err[0] = b->pre_err[1] = -1;
+	b->pre_prog = -1;
 	b->cg.v2_fd = -1;
 	sr_notify_prepare(&b->nt, NULL, 0);
 	b->shm = mmap(NULL, sizeof(*b->shm), PROT_READ | PROT_WRITE,
@@ -843,6 +845,36 @@ memfd_text(const char *name, const char *text, struct sr_diag *d)
 	return fd;
 }
 
+void
+sr_sandbox_prepare_run(struct sr_box *b)
+{
+	if (b->pre_out[0] < 0 && pipe2(b->pre_out, O_CLOEXEC) < 0)
+		b->pre_out[0] = b->pre_out[1] = -1;
+	if (b->pre_err[0] < 0 && pipe2(b->pre_err, O_CLOEXEC) < 0)
+		b->pre_err[0] = b->pre_err[1] = -1;
+	if (b->pre_prog < 0)
+		b->pre_prog = memfd_create("sandrun-program", MFD_CLOEXEC |
+		    MFD_ALLOW_SEALING);
+	if (!b->warm && !b->nt_ready) {
+		sr_notify_finish(&b->nt, NULL, false);
+		sr_notify_prepare(&b->nt, &b->filter,
+		    b->plan->policy->syscalls.errno_value);
+		b->nt_ready = true;
+	}
+}
+
+/* A pipe made ahead (sr_sandbox_prepare_run), else a new one. */
+static int
+take_pipe(int pre[2], int p[2])
+{
+	if (pre[0] >= 0) {
+		p[0] = sr_steal_fd(&pre[0]);
+		p[1] = sr_steal_fd(&pre[1]);
+		return 0;
+	}
+	return pipe2(p, O_CLOEXEC);
+}
+
 /* The descriptors of a RUN message, program ends, in chan.h's order
  * (the program's argv, environment and code in a memfd: program.h). */
 static int
@@ -851,9 +883,9 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 {
 	int out[2], err[2], in[2] = { -1, -1 }, n = 0;
 
-	if (pipe2(out, O_CLOEXEC) < 0)
+	if (take_pipe(b->pre_out, out) < 0)
 		return sr_diag_errno(d, "pipe");
-	if (pipe2(err, O_CLOEXEC) < 0) {
+	if (take_pipe(b->pre_err, err) < 0) {
 		close(out[0]);
 		close(out[1]);
 		return sr_diag_errno(d, "pipe");
@@ -866,7 +898,8 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 	b->err_fd = err[0];
 	fds[n++] = out[1];
 	fds[n++] = err[1];
-	if ((fds[n++] = sr_program_pack(prog, d)) < 0)
+	if ((fds[n++] = b->pre_prog >= 0 ? sr_program_pack_into(prog,
+	    sr_steal_fd(&b->pre_prog), d) : sr_program_pack(prog, d)) < 0)
 		return -1;
 	*mask = 0;
 	if (prog->stdin_fd >= 0) {
@@ -884,11 +917,12 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 		/* the driver's filter and listener are from create; what
 		 * the trusted warm-up was refused is not the call's */
 		sr_notify_forget(&b->nt);
-	} else {
+	} else if (!b->nt_ready) {
 		sr_notify_finish(&b->nt, NULL, false);
 		sr_notify_prepare(&b->nt, &b->filter,
 		    b->plan->policy->syscalls.errno_value);
 	}
+	b->nt_ready = false;
 	if (b->nt.child_sock >= 0) {
 		fds[n++] = b->nt.child_sock;
 		*mask |= SR_RUN_NOTIFY;
@@ -1112,5 +1146,10 @@ sr_sandbox_destroy(struct sr_box *b)
 	close_fd(&b->err_fd);
 	close_fd(&b->in_pipe);
 	close_fd(&b->export_fd);
+	close_fd(&b->pre_out[0]);
+	close_fd(&b->pre_out[1]);
+	close_fd(&b->pre_err[0]);
+	close_fd(&b->pre_err[1]);
+	close_fd(&b->pre_prog);
 	free(b);
 }

@@ -59,6 +59,14 @@ int sr_sandbox_create_cold(const struct sr_plan *plan, struct sr_box *early,
 struct sr_box *sr_sandbox_early(char *args_area, size_t args_len,
     const char *cgroup_override);
 
+/* The descriptors of b's next run made ahead (a pool's worker, after
+ * create, off the call's path): the capture pipes (sized at the run),
+ * the program's memfd (written and sealed at the run) and, for a
+ * program started at the run, the denied-calls socket of its filter,
+ * whose settings are fixed at create.  sr_sandbox_run takes them; any
+ * it finds missing it makes itself. */
+void sr_sandbox_prepare_run(struct sr_box *b);
+
 /* Make plan (which must outlive b) the plan of b's next run: a warm
  * call's own plan, which the caller checked to fit b's create-time
  * settings exactly; only what run and collect read (the wall-clock and

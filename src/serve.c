@@ -25,10 +25,11 @@
 #define KILL_GRACE_MS 2000	/* SIGTERM to SIGKILL for an orphaned call */
 #define MAX_FDS_IN 8
 #define SESSIONS_GRACE_MS 10000	/* a session host without sessions */
-#define GONE_WAIT_MS 100	/* DONE to the client's hangup, at most */
+#define GONE_SETTLE_MS 2	/* DONE to the used sandbox's teardown */
 
 struct conn {
 	int fd;			/* -1 once the client hung up */
+	bool greeted;		/* our hello sent */
 	bool running;
 	bool answered;		/* DONE sent: waiting for the client to go */
 	bool dead;		/* finished with: compacted after the pass */
@@ -97,6 +98,22 @@ features(const struct server *s)
 	return f;
 }
 
+/* The OK hello, once per connection and before any other reply.  A
+ * RUN_EARLY queued with the connect gets it once the request is parsed,
+ * just before the call goes to its sandbox: the client, woken by it,
+ * then finds the START there too (one wakeup instead of two). */
+static int
+greet(struct server *s, struct conn *c)
+{
+	struct sr_serve_hello h;
+
+	if (c->greeted)
+		return 0;
+	c->greeted = true;
+	sr_serve_hello_init(&h, SR_SERVE_HELLO_OK, features(s), &s->exe);
+	return send_msg(c->fd, &h, sizeof(h));
+}
+
 static void
 drop(struct server *s, unsigned i)
 {
@@ -124,8 +141,12 @@ compact(struct server *s)
 			i++;
 }
 
+static bool on_request(struct server *s, struct conn *c, char *buf);
+
+/* A new connection: refused, or taken with its request if the client
+ * sent it with the connect (else the hello now, the request later). */
 static void
-accept_one(struct server *s, int fd)
+accept_one(struct server *s, int fd, char *buf)
 {
 	struct sr_serve_hello h;
 	struct conn *c;
@@ -143,8 +164,9 @@ accept_one(struct server *s, int fd)
 	} else if (s->n_conns >= SR_SERVE_CONNS_MAX) {
 		st = SR_SERVE_HELLO_BUSY;
 	}
-	sr_serve_hello_init(&h, st, features(s), &s->exe);
-	if (send_msg(fd, &h, sizeof(h)) < 0 || st != SR_SERVE_HELLO_OK) {
+	if (st != SR_SERVE_HELLO_OK) {
+		sr_serve_hello_init(&h, st, features(s), &s->exe);
+		send_msg(fd, &h, sizeof(h));
 		close(fd);
 		return;
 	}
@@ -155,16 +177,20 @@ accept_one(struct server *s, int fd)
 	c->call.pidfd = -1;
 	c->deadline = sr_now_ms() + REQ_TIMEOUT_MS;
 	s->last_active = sr_now_ms();
+	if (on_request(s, c, buf))
+		drop(s, s->n_conns - 1);
+	else if (!c->running && greet(s, c) < 0)
+		drop(s, s->n_conns - 1);
 }
 
 static void
-accept_all(struct server *s)
+accept_all(struct server *s, char *buf)
 {
 	int fd;
 
 	while ((fd = accept4(s->lfd, NULL, NULL,
 	    SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
-		accept_one(s, fd);
+		accept_one(s, fd, buf);
 }
 
 static struct sr_serve_pool *
@@ -186,6 +212,7 @@ start_run(struct server *s, struct conn *c, const struct sr_serve_request *req,
 	char name[SR_SERVE_NAME_MAX * 4];
 	struct sr_serve_pool *pool;
 	struct pollfd hup = { c->fd, POLLRDHUP, 0 };
+	bool fit = false;
 
 	/* A client that gave up waiting (its request sat queued) runs the
 	 * call cold itself: never start it here too. */
@@ -196,8 +223,9 @@ start_run(struct server *s, struct conn *c, const struct sr_serve_request *req,
 		    (long)c->peer);
 		return;
 	}
-	if (sr_serve_exec_policy(req, name, sizeof(name), &d) < 0 ||
+	if (sr_serve_exec_check(req, name, sizeof(name), &fit, &d) < 0 ||
 	    s->n_running >= SR_SERVE_CALLS_MAX) {
+		greet(s, c);
 		s->declined++;
 		reply(c->fd, SR_SERVE_REP_DECLINE, 0,
 		    s->n_running >= SR_SERVE_CALLS_MAX ?
@@ -205,7 +233,10 @@ start_run(struct server *s, struct conn *c, const struct sr_serve_request *req,
 		return;
 	}
 	pool = find_pool(s, name);
-	if (sr_serve_exec_start(pool, req, fds, c->fd, &c->call, &d) < 0) {
+	/* before the call goes: a worker may send DONE before our START */
+	if (greet(s, c) < 0)
+		return;
+	if (sr_serve_exec_start(pool, req, fit, fds, c->fd, &c->call, &d) < 0) {
 		s->declined++;
 		logmsg(s, "%s", d.msg);
 		reply(c->fd, SR_SERVE_REP_DECLINE, 0, d.msg);
@@ -338,7 +369,7 @@ on_request(struct server *s, struct conn *c, char *buf)
 	struct sr_diag d;
 	int fds[MAX_FDS_IN];
 	size_t nfds;
-	bool trunc;
+	bool trunc, early, other;
 	ssize_t n;
 
 	n = recv_msg(c->fd, buf, SR_SERVE_MSG_MAX, fds, &nfds, &trunc);
@@ -351,9 +382,13 @@ on_request(struct server *s, struct conn *c, char *buf)
 		    "request: too large (at most %u bytes and %d descriptors)",
 		    SR_SERVE_MSG_MAX, SR_SERVE_NFDS);
 	} else if (sr_serve_request_parse(buf, (size_t)n, nfds, &req, &d) == 0) {
+		early = req.type == SR_SERVE_REQ_RUN_EARLY;
+		other = early && !same_binary(s, c);
+		if (!early || other || s->o->sessions)
+			greet(s, c);	/* else start_run's, once parsed */
 		if (req.type == SR_SERVE_REQ_STATUS)
 			send_status(s, c->fd);
-		else if (req.type == SR_SERVE_REQ_RUN_EARLY && !same_binary(s, c))
+		else if (other)
 			decline_binary(s, c);
 		else if ((req.type == SR_SERVE_REQ_RUN ||
 		    req.type == SR_SERVE_REQ_RUN_EARLY) && s->o->sessions)
@@ -373,6 +408,7 @@ on_request(struct server *s, struct conn *c, char *buf)
 	}
 	s->bad++;
 	logmsg(s, "bad request from pid %ld: %s", (long)c->peer, d.msg);
+	greet(s, c);
 	reply(c->fd, SR_SERVE_REP_ERROR, 0, d.msg);
 	closefds(fds, nfds);
 	return true;
@@ -443,11 +479,13 @@ on_call_end(struct server *s, unsigned i)
 		return;
 	}
 	/* The sandbox's teardown and its replacement's fork wait until the
-	 * client, woken by DONE, has exited: they would take its CPU. */
+	 * client, woken by DONE, has exited and whoever waits for it has
+	 * run: they would take their CPU.  Its hangup would only wake us
+	 * while it exits: it is not watched. */
 	c->running = false;
 	s->n_running--;
 	c->answered = true;
-	c->deadline = sr_now_ms() + GONE_WAIT_MS;
+	c->deadline = sr_now_ms() + GONE_SETTLE_MS;
 }
 
 static void
@@ -532,7 +570,7 @@ loop_once(struct server *s, char *buf)
 	pfd[n++] = (struct pollfd){ s->sfd, POLLIN, 0 };
 	pfd[n++] = (struct pollfd){ s->lfd, POLLIN, 0 };
 	for (i = 0; i < s->n_conns; i++) {
-		if (s->conns[i].fd >= 0) {
+		if (s->conns[i].fd >= 0 && !s->conns[i].answered) {
 			map[n] = (int)i;
 			pfd[n++] = (struct pollfd){ s->conns[i].fd, POLLIN, 0 };
 		}
@@ -568,19 +606,20 @@ loop_once(struct server *s, char *buf)
 			continue;
 		i = (unsigned)map[k] & 0xffff;
 		c = &s->conns[i];
-		if (c->dead)
+		/* answered in this pass: its deadline lets it go */
+		if (c->dead || c->answered)
 			continue;
-		if (c->answered)
-			on_client_gone(s, i);
-		else if (c->running)
+		if (c->running)
 			on_running_input(s, c, buf);
 		else if (on_request(s, c, buf))
 			drop(s, i);
 	}
 	on_deadlines(s, sr_now_ms());
 	compact(s);
-	if (s->lfd >= 0 && pfd[1].revents)
-		accept_all(s);
+	if (s->lfd >= 0 && pfd[1].revents) {
+		accept_all(s, buf);
+		compact(s);
+	}
 }
 
 static int

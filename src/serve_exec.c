@@ -37,9 +37,21 @@ full_argv(const struct sr_serve_request *req, bool cold)
 	return v;
 }
 
+/* Whether the parsed options leave the call a chance to fit a ready
+ * sandbox: nothing that changes what create builds (--file copies may be
+ * made at run: mounts_stage.c; -m, --cpu-time, --cpus and --pids may
+ * lower the sandbox's limits at run: run.c; serve_pool.c's worker then
+ * compares the whole policy). */
+static bool
+may_fit(const struct sr_opts *o)
+{
+	return o->n_binds == 0 && o->verbose == 0 &&
+	    !(o->set & (SR_SET_NETWORK | SR_SET_CGROUP));
+}
+
 int
-sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
-    size_t len, struct sr_diag *d)
+sr_serve_exec_check(const struct sr_serve_request *req, char *buf,
+    size_t len, bool *fit, struct sr_diag *d)
 {
 	struct sr_opts o;
 	char **v = full_argv(req, false);
@@ -47,6 +59,8 @@ sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
 	size_t i;
 	int r;
 
+	if (fit != NULL)
+		*fit = false;
 	r = sr_cli_parse((int)req->argc + 1, v, &o, d);
 	if (r == 0 && o.mode != SR_MODE_RUN)
 		r = sr_diag_kind(d, SR_DIAG_USAGE, "request: not a run");
@@ -59,31 +73,19 @@ sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
 			    req->envp[i][15] != '\0')
 				name = req->envp[i] + 15;
 		strlcpy(buf, name ? name : "python", len);
+		if (fit != NULL)
+			*fit = may_fit(&o);
 	}
 	sr_cli_free(&o);
 	free(v);
 	return r;
 }
 
-/* Whether the call's options leave it a chance to fit a ready sandbox:
- * nothing that changes what create builds (--file copies may be made at
- * run: mounts_stage.c; -m, --cpu-time, --cpus and --pids may lower the
- * sandbox's limits at run: run.c; serve_pool.c's worker then compares
- * the whole policy). */
-static bool
-may_fit(const struct sr_serve_request *req)
+int
+sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
+    size_t len, struct sr_diag *d)
 {
-	struct sr_opts o;
-	struct sr_diag d;
-	char **v = full_argv(req, false);
-	bool ok;
-
-	ok = sr_cli_parse((int)req->argc + 1, v, &o, &d) == 0 &&
-	    o.n_binds == 0 && o.verbose == 0 &&
-	    !(o.set & (SR_SET_NETWORK | SR_SET_CGROUP));
-	sr_cli_free(&o);
-	free(v);
-	return ok;
+	return sr_serve_exec_check(req, buf, len, NULL, d);
 }
 
 /* In the child: become the cold run.  Never returns. */
@@ -116,8 +118,9 @@ exec_cold(char **argv, char **envp, unsigned mask, const int fds[],
 
 int
 sr_serve_exec_start(struct sr_serve_pool *pool,
-    const struct sr_serve_request *req, const int fds[SR_SERVE_NFDS],
-    int reply_fd, struct sr_serve_call *call, struct sr_diag *d)
+    const struct sr_serve_request *req, bool fit,
+    const int fds[SR_SERVE_NFDS], int reply_fd, struct sr_serve_call *call,
+    struct sr_diag *d)
 {
 	char **argv;
 	pid_t parent = getpid(), pid;
@@ -125,7 +128,7 @@ sr_serve_exec_start(struct sr_serve_pool *pool,
 
 	/* A ready sandbox for a call that may fit it (its worker checks
 	 * exactly and builds a fresh sandbox when it does not). */
-	if (pool != NULL && may_fit(req) &&
+	if (pool != NULL && fit &&
 	    sr_serve_pool_call(pool, req, fds, reply_fd, call, d) == 0)
 		return 0;
 	argv = full_argv(req, true);

@@ -108,14 +108,20 @@ struct sr_serve_call {
 int sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
     size_t len, struct sr_diag *d);
 
-/* Start the call.  fds are stdin, stdout, stderr and the working
+/* The same from the request's one parse, and in *fit whether its options
+ * leave it a chance to fit a ready sandbox (else it runs cold). */
+int sr_serve_exec_check(const struct sr_serve_request *req, char *buf,
+    size_t len, bool *fit, struct sr_diag *d);
+
+/* Start the call (fit: as sr_serve_exec_check said).  fds are stdin, stdout, stderr and the working
  * directory; they stay the caller's to close.  reply_fd is the client's
  * connection: a ready sandbox's worker replies on it itself (the call's
  * replied, after sr_serve_exec_finish).  Returns 0 with call filled, or
  * -1 with d (nothing runs; the client runs cold). */
 int sr_serve_exec_start(struct sr_serve_pool *pool,
-    const struct sr_serve_request *req, const int fds[SR_SERVE_NFDS],
-    int reply_fd, struct sr_serve_call *call, struct sr_diag *d);
+    const struct sr_serve_request *req, bool fit,
+    const int fds[SR_SERVE_NFDS], int reply_fd, struct sr_serve_call *call,
+    struct sr_diag *d);
 
 /* Signal the call (SIGTERM lets the cold supervisor kill and clean up
  * its sandbox; SIGKILL is final: the sandbox dies by PDEATHSIG). */

@@ -183,21 +183,21 @@ worker_adopt(const struct sr_serve_request *req, int *fds, size_t nfds)
 	return 0;
 }
 
+static int null_fd = -1;	/* /dev/null, opened before the call */
+
 /* The result is out: nothing of the client's stays open here (its
  * stdio, its directory), so nothing written later can reach it, and a
  * reader of its output sees EOF when the client is done. */
 static void
 worker_release(void)
 {
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC), i;
+	int i;
 
 	fflush(stdout);
 	fflush(stderr);
 	for (i = 0; i < 3; i++)
-		if (null < 0 || dup2(null, i) < 0)
+		if (null_fd < 0 || dup2(null_fd, i) < 0)
 			close(i);
-	if (null > 2)
-		close(null);
 	(void)!chdir("/");
 }
 
@@ -226,6 +226,32 @@ worker_end(const struct end_msg *e, int reply_fd)
 	return sent;
 }
 
+/* A call in the worker: the run's ready sandbox, the client's
+ * connection, whether the server has the end. */
+struct call {
+	struct sr_run_ready ready;	/* first: call_out's cast */
+	int reply_fd;
+	bool ended;
+};
+
+/* The result is out (sr_run's out, or a call that did not parse): let
+ * go of the client, send the end, before the run frees what it built. */
+static int
+call_out(struct sr_run_ready *ready, int status)
+{
+	struct call *c = (struct call *)ready;
+	struct end_msg e;
+
+	if (fflush(stdout) != 0 && status == 0)
+		status = 125;
+	worker_release();
+	e.tag = ready->fits ? 'W' : 'C';
+	e.status = status;
+	c->ended = worker_end(&e, c->reply_fd);
+	c->reply_fd = -1;	/* worker_end closed it */
+	return status;
+}
+
 /* The call: parse it as main would, run it, send the end (W or C, the
  * exit status) once the result is out.  Returns the exit status; *b is
  * then the sandbox to destroy. */
@@ -236,8 +262,9 @@ worker_call(struct sr_box **b, const struct sr_plan *plan,
 {
 	static char buf[SR_SERVE_MSG_MAX];
 	struct sr_serve_request req;
-	struct sr_run_ready ready = { *b, plan, false, true, *pristine, files };
-	struct end_msg e = { 'C', 125 };
+	struct call c = { { *b, plan, false, true, *pristine, files, call_out },
+	    -1, false };
+	struct sr_run_ready *ready = &c.ready;
 	struct sr_opts o;
 	struct sr_diag d;
 	int fds[SR_SERVE_NFDS + 1], status, reply_fd = -1;
@@ -257,11 +284,12 @@ worker_call(struct sr_box **b, const struct sr_plan *plan,
 			close(reply_fd);
 		return -1;
 	}
+	c.reply_fd = reply_fd;
 	/* init and the program inherit the umask of create: another one
 	 * needs a sandbox of its own */
 	if (req.umask != create_umask) {
 		sr_sandbox_destroy(*b);
-		*b = ready.box = NULL;
+		*b = ready->box = NULL;
 	}
 	argv = sr_xcalloc(req.argc + 2, sizeof(char *));
 	argv[0] = (char *)"sandrun";
@@ -269,18 +297,13 @@ worker_call(struct sr_box **b, const struct sr_plan *plan,
 		argv[i + 1] = req.argv[i];
 	if (sr_cli_parse((int)req.argc + 1, argv, &o, &d) < 0) {
 		sr_run_print_diag(&d);
-		status = 125;
+		status = call_out(ready, 125);
 	} else {
-		status = sr_run(&o, NULL, 0, &ready);
+		status = sr_run(&o, NULL, 0, ready);
 	}
-	*b = ready.box;		/* the one the run used: destroyed after */
-	*pristine = ready.policy;	/* NULL when the run took it */
-	if (fflush(stdout) != 0 && status == 0)
-		status = 125;
-	worker_release();
-	e.tag = ready.fits ? 'W' : 'C';
-	e.status = status;
-	if (worker_end(&e, reply_fd)) {
+	*b = ready->box;	/* the one the run used: destroyed after */
+	*pristine = ready->policy;	/* NULL when the run took it */
+	if (c.ended) {
 		/* the destroy after the server's reply and the client's
 		 * exit: the server closes its end then (serve.c), so the
 		 * CPU is theirs */
@@ -328,6 +351,13 @@ worker_main(const char *policy, int sock, pid_t parent)
 	/* the result's cgroup counters, opened now (init is cloned: it
 	 * has none of them) and read with pread at the call's end */
 	sr_cgroup_stats_open(&b->cg);
+	/* and the call's pipes, program memfd, notify socket */
+	sr_sandbox_prepare_run(b);
+	/* above the stdio the call's client replaces */
+	if ((i = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		null_fd = fcntl(i, F_DUPFD_CLOEXEC, W_SOCK + 1);
+		close(i);
+	}
 	/* The policy as the call's run would load it, with what the load
 	 * read: the run takes it while those files read the same.  Any
 	 * failure here leaves the run to load it itself. */

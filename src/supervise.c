@@ -537,6 +537,20 @@ tv_ms(const struct timeval *tv)
 	return (uint64_t)tv->tv_sec * 1000 + (uint64_t)tv->tv_usec / 1000;
 }
 
+/* Whether the result shows the cgroup's usage (memory peak, CPU): in
+ * JSON and tool output, a verbose summary, and a limit's line (which
+ * only a run that did not just exit, or a cgroup event, can have).  A
+ * plain text run that exited by itself shows none: its cgroup's events
+ * are read (they may make it a limit's run), then the rest if one is
+ * there. */
+static bool
+usage_shown(const struct watch *w)
+{
+	return w->pl->format != SR_FORMAT_TEXT || w->pl->verbose ||
+	    !w->have_status || !WIFEXITED(w->st.wstatus) || w->timed_out ||
+	    w->cpu_over || w->interrupted || w->output_over;
+}
+
 /* Times and memory: the program's tree from init's report, or init's own
  * usage when it never reported; the cgroup where it counted more. */
 static void
@@ -544,6 +558,7 @@ usage(struct watch *w, struct sr_result *r, struct sr_cgroup_stats *cs)
 {
 	struct sr_box *b = w->b;
 	const struct rusage *ru = w->have_status ? &w->st.ru : &b->init_ru;
+	int got;
 
 	r->wall_ms = sr_now_ms() - b->start;
 	r->cpu_user_ms = tv_ms(&ru->ru_utime);
@@ -555,7 +570,15 @@ usage(struct watch *w, struct sr_result *r, struct sr_cgroup_stats *cs)
 		return;
 	if (b->pid <= 0)
 		sr_cgroup_kill(&b->cg);	/* init died: leave nothing behind */
-	if (sr_cgroup_stats(&b->cg, cs) == 0 && (b->warm || w->pl->cpu_delta)) {
+	if (usage_shown(w))
+		got = sr_cgroup_stats(&b->cg, cs);
+	else if ((got = sr_cgroup_events(&b->cg, cs)) == 0 &&
+	    (cs->oom_killed || cs->oom || cs->memory_max_hit ||
+	    cs->pids_limit_hit))
+		got = sr_cgroup_stats(&b->cg, cs);
+	else
+		return;
+	if (got == 0 && (b->warm || w->pl->cpu_delta)) {
 		/* the call's CPU only: not the warm driver's warm-up, nor
 		 * a session's earlier calls */
 		cs->cpu_usage_us -= MIN(cs->cpu_usage_us,

@@ -790,6 +790,15 @@ sh_pool() {
 	printf '{ "extends": "sh", "limits": { "wall_time": "12s" } }\n' \
 		>"$SOCKDIR/pol/p.json"
 	[ "$(wall)" = '[12000,true]' ]
+	# grown by a byte, then shrunk back: another size, read again
+	ready 1
+	printf '{ "extends": "sh", "limits": { "wall_time": "120s" } }\n' \
+		>"$SOCKDIR/pol/p.json"
+	[ "$(wall)" = '[120000,true]' ]
+	ready 1
+	printf '{ "extends": "sh", "limits": { "wall_time": "12s" } }\n' \
+		>"$SOCKDIR/pol/p.json"
+	[ "$(wall)" = '[12000,true]' ]
 	# a file earlier on the search path shadows it
 	ready 1
 	printf '{ "extends": "sh", "limits": { "wall_time": "13s" } }\n' \
@@ -1132,4 +1141,25 @@ ls /proc/self/fd | tr "\n" " "; echo'
 	[ "$(echo "$output" | jq -r .stdout.text)" = once ]
 	[ "$(echo "$output" | jq .warm)" = true ]
 	[ "$(served)" = 1 ]
+}
+
+# A warm call's plan leaves out what only a create reads of the host
+# (plan.h): a call the ready sandbox cannot serve, which its worker runs
+# cold, reads it as a cold run does: /proc/meminfo under its own limit.
+@test "warm: a call run cold by a pool's worker sees a cold run's /proc/meminfo" {
+	require_userns
+	local total
+	total=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+	[ "$total" -gt $((1024 * 1024)) ] || skip "1 GiB or less of memory"
+	start_server --pool sh=1
+	ready 1
+	# above the pool's memory limit: no ready sandbox serves it
+	run -0 "$SANDRUN" --json -m 1G -p sh --exec -- /usr/bin/head -1 /proc/meminfo
+	[ "$(json .warm)" = false ]
+	[ "$(json .stdout.text)" = "MemTotal:        1048576 kB" ]
+	# and a call that fits (the pool's own limit) still shows the pool's
+	ready 1
+	run -0 "$SANDRUN" --json -p sh --exec -- /usr/bin/head -1 /proc/meminfo
+	[ "$(json .warm)" = true ]
+	[ "$(json .stdout.text)" = "$("$SANDRUN" --cold -p sh --exec -- /usr/bin/head -1 /proc/meminfo)" ]
 }

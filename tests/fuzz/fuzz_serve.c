@@ -1,7 +1,7 @@
 /* fuzz_serve.c - libFuzzer target for the serve request parser
  * (sr_serve_request_parse: RUN, STATUS, SIGNAL and SESSION requests)
  * and, for a RUN request that parses, the
- * command-line parse the server does on it (sr_serve_exec_policy).
+ * command-line parse the server does on it (sr_serve_exec_check).
  *
  * The first byte of an input is the number of descriptors attached
  * (mod 6); the rest is the message.  Linked with replay.c it replays
@@ -25,6 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sr_serve_request r;
 	struct sr_diag d;
 	char name[256];
+	bool fit;
 	void *copy;
 
 	if (size < 1)
@@ -33,8 +34,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy = malloc(size - 1 ? size - 1 : 1);
 	memcpy(copy, data + 1, size - 1);
 	if (sr_serve_request_parse(copy, size - 1, data[0] % 6, &r, &d) == 0) {
-		if (r.type == SR_SERVE_REQ_RUN)
-			sr_serve_exec_policy(&r, name, sizeof(name), &d);
+		if (r.type == SR_SERVE_REQ_RUN ||
+		    r.type == SR_SERVE_REQ_RUN_EARLY)
+			sr_serve_exec_check(&r, name, sizeof(name), &fit, &d);
 		sr_serve_request_free(&r);
 	}
 	free(copy);

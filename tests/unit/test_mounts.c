@@ -290,8 +290,15 @@ test_plan(void)
 	    "steps in policy order with their flags");
 	ok(pl.exec_tmp && !pl.exec_work && !pl.exec_shm,
 	    "exec choices carried into the plan");
-	ok(pl.meminfo == NULL || strncmp(pl.meminfo, "MemTotal:", 9) == 0,
-	    "meminfo from the host's, clamped");
+	ok(pl.meminfo == NULL, "meminfo left to the plan's caller");
+	{
+		char *hm = sr_mounts_host_meminfo(64u << 20);
+
+		ok(hm != NULL && strncmp(hm, "MemTotal:", 9) == 0 &&
+		    sr_mounts_host_meminfo(SR_UNLIMITED) == NULL,
+		    "meminfo from the host's, clamped");
+		free(hm);
+	}
 	lim[SR_LIM_TMPFS_WORK].mech = SR_MECH_TMPFS;
 	sr_mounts_fit_memory(&pl, SR_UNLIMITED, lim);
 	ok(pl.tmp_size == 64u << 20 && lim[SR_LIM_TMPFS_TMP].value == 0,
@@ -319,7 +326,7 @@ test_plan(void)
 int
 main(void)
 {
-	TAP_PLAN(10 + 9 + 4 + 9 + 7);
+	TAP_PLAN(10 + 9 + 4 + 9 + 8);
 	test_bind_rules();
 	test_meminfo();
 	test_meminfo_layout();

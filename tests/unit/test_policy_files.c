@@ -77,8 +77,9 @@ int
 main(void)
 {
 	char rel[PATH_MAX + 16], cwd[PATH_MAX], p[2 * PATH_MAX + 40];
+	char real[PATH_MAX + 8];
 
-	TAP_PLAN(15);
+	TAP_PLAN(19);
 	snprintf(top, sizeof(top), "/tmp/sr-policy-files-XXXXXX");
 	if (mkdtemp(top) == NULL || getcwd(cwd, sizeof(cwd)) == NULL)
 		return 1;
@@ -123,6 +124,25 @@ main(void)
 	ok(!same(), "a symbolic link in its place: not");
 	unlink(p);
 	put(dir, "t.json", "{ \"extends\": \"p\" }\n");
+
+	/* The policy's path is where its file is, links resolved
+	 * (realpath): the same files reached by another path are not the
+	 * same policy. */
+	snprintf(real, sizeof(real), "%s/real", top);
+	if (rename(dir, real) == 0 && symlink(real, dir) == 0) {
+		ok(record() && same(), "a search directory that is a link: the same");
+		unlink(dir);
+		(void)!rename(real, dir);
+		ok(!same(), "the link replaced by its directory: not");
+		ok(record() && same(), "recorded again: the same");
+		(void)!rename(dir, real);
+		(void)!symlink(real, dir);
+		ok(!same(), "the directory moved, a link in its place: not");
+		unlink(dir);
+		(void)!rename(real, dir);
+	} else {
+		skip(4, "rename, symlink");
+	}
 
 	/* a relative search path depends on the working directory */
 	if (chdir(top) == 0) {

@@ -167,6 +167,27 @@ policy_of(char **argv, int argc, char **envp, char *buf, size_t len,
 	return ret;
 }
 
+/* sr_serve_exec_check's fit: 1 (may fit a ready sandbox), 0, or -1. */
+static int
+fit_of(char **argv, int argc)
+{
+	struct sr_serve_request r;
+	struct sr_diag d;
+	char name[64];
+	bool fit = true;
+	void *m;
+	size_t n;
+	int ret;
+
+	if (sr_serve_request_build(argc, argv, NULL, 0, &m, &n) < 0 ||
+	    sr_serve_request_parse(m, n, 4, &r, &d) < 0)
+		return -2;
+	ret = sr_serve_exec_check(&r, name, sizeof(name), &fit, &d);
+	sr_serve_request_free(&r);
+	free(m);
+	return ret < 0 ? (fit ? -2 : -1) : fit;
+}
+
 static void
 test_policy(void)
 {
@@ -188,6 +209,29 @@ test_policy(void)
 	    "a --cold request is declined: %s", d.msg);
 	ok(policy_of(a4, 1, NULL, name, sizeof(name), &d) == -1,
 	    "a request that is not a run is declined: %s", d.msg);
+}
+
+/* One parse says both the policy and whether a ready sandbox may fit. */
+static void
+test_fit(void)
+{
+	char *plain[] = { (char *)"-p", (char *)"sh", (char *)"--exec",
+		(char *)"--", (char *)"/bin/true", NULL };
+	char *limits[] = { (char *)"-m", (char *)"64M", (char *)"--pids",
+		(char *)"8", (char *)"x.py", NULL };
+	char *bind[] = { (char *)"--bind", (char *)"/tmp", (char *)"x.py",
+		NULL };
+	char *net[] = { (char *)"--network", (char *)"none", (char *)"x.py",
+		NULL };
+	char *verb[] = { (char *)"-v", (char *)"x.py", NULL };
+	char *cold[] = { (char *)"--cold", (char *)"x.py", NULL };
+
+	ok(fit_of(plain, 5) == 1, "a plain run may fit a ready sandbox");
+	ok(fit_of(limits, 5) == 1, "so may lower limits (the worker compares)");
+	ok(fit_of(bind, 3) == 0, "--bind does not fit");
+	ok(fit_of(net, 3) == 0, "--network does not fit");
+	ok(fit_of(verb, 2) == 0, "-v does not fit");
+	ok(fit_of(cold, 2) == -1, "--cold is declined, and fit is false");
 }
 
 static void
@@ -290,12 +334,13 @@ test_session(void)
 int
 main(void)
 {
-	TAP_PLAN(9 + 16 + 5 + 5 + 4 + 15);
+	TAP_PLAN(9 + 16 + 5 + 5 + 6 + 4 + 15);
 	test_session();
 	test_roundtrip();
 	test_malformed();
 	test_framing();
 	test_policy();
+	test_fit();
 	test_socket_path();
 	return tap_done();
 }
