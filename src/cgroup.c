@@ -727,28 +727,29 @@ sr_cgroup_confirm(struct sr_cgroup *cg, pid_t pid, struct sr_diag *d)
 	return 0;
 }
 
-int
-sr_cgroup_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
+/* The counters (all) or only the events a limit shows in (sr_cgroup_events). */
+static int
+read_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st, bool all)
 {
 	memset(st, 0, sizeof(*st));
 	if (cg->kind == SR_CGROUP_V2)
-		return sr_cg_v2_stats(cg, st, true);
+		return sr_cg_v2_stats(cg, st, all);
 	if (cg->kind == SR_CGROUP_V1)
-		return sr_cg_v1_stats(cg, st, true);
+		return sr_cg_v1_stats(cg, st, all);
 	errno = ENOENT;
 	return -1;
 }
 
 int
+sr_cgroup_stats(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
+{
+	return read_stats(cg, st, true);
+}
+
+int
 sr_cgroup_events(struct sr_cgroup *cg, struct sr_cgroup_stats *st)
 {
-	memset(st, 0, sizeof(*st));
-	if (cg->kind == SR_CGROUP_V2)
-		return sr_cg_v2_stats(cg, st, false);
-	if (cg->kind == SR_CGROUP_V1)
-		return sr_cg_v1_stats(cg, st, false);
-	errno = ENOENT;
-	return -1;
+	return read_stats(cg, st, false);
 }
 
 int
