@@ -845,6 +845,16 @@ memfd_text(const char *name, const char *text, struct sr_diag *d)
 	return fd;
 }
 
+/* The denied-call socket of the next run, with the filter's errno. */
+static void
+notify_arm(struct sr_box *b)
+{
+	sr_notify_finish(&b->nt, NULL, false);
+	sr_notify_prepare(&b->nt, &b->filter,
+	    b->plan->policy->syscalls.errno_value);
+	b->nt_ready = true;
+}
+
 void
 sr_sandbox_prepare_run(struct sr_box *b)
 {
@@ -855,12 +865,8 @@ sr_sandbox_prepare_run(struct sr_box *b)
 	if (b->pre_prog < 0)
 		b->pre_prog = memfd_create("sandrun-program", MFD_CLOEXEC |
 		    MFD_ALLOW_SEALING);
-	if (!b->warm && !b->nt_ready) {
-		sr_notify_finish(&b->nt, NULL, false);
-		sr_notify_prepare(&b->nt, &b->filter,
-		    b->plan->policy->syscalls.errno_value);
-		b->nt_ready = true;
-	}
+	if (!b->warm && !b->nt_ready)
+		notify_arm(b);
 }
 
 /* A pipe made ahead (sr_sandbox_prepare_run), else a new one. */
@@ -918,9 +924,7 @@ run_fds(struct sr_box *b, const struct sr_program *prog, int *fds,
 		 * the trusted warm-up was refused is not the call's */
 		sr_notify_forget(&b->nt);
 	} else if (!b->nt_ready) {
-		sr_notify_finish(&b->nt, NULL, false);
-		sr_notify_prepare(&b->nt, &b->filter,
-		    b->plan->policy->syscalls.errno_value);
+		notify_arm(b);
 	}
 	b->nt_ready = false;
 	if (b->nt.child_sock >= 0) {

@@ -81,13 +81,6 @@ sr_serve_exec_check(const struct sr_serve_request *req, char *buf,
 	return r;
 }
 
-int
-sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
-    size_t len, struct sr_diag *d)
-{
-	return sr_serve_exec_check(req, buf, len, NULL, d);
-}
-
 /* In the child: become the cold run.  Never returns. */
 static void
 exec_cold(char **argv, char **envp, unsigned mask, const int fds[],

@@ -103,13 +103,10 @@ struct sr_serve_call {
 };
 
 /* The policy a RUN request asks for (-p, else $SANDRUN_POLICY in the
- * request's environment, else python) into buf.  Returns 0, or -1 with d
- * when the arguments do not parse as a run (the server declines then). */
-int sr_serve_exec_policy(const struct sr_serve_request *req, char *buf,
-    size_t len, struct sr_diag *d);
-
-/* The same from the request's one parse, and in *fit whether its options
- * leave it a chance to fit a ready sandbox (else it runs cold). */
+ * request's environment, else python) into buf, and in *fit (unless
+ * NULL) whether its options leave it a chance to fit a ready sandbox
+ * (else it runs cold), from one parse.  Returns 0, or -1 with d when the
+ * arguments do not parse as a run (the server declines then). */
 int sr_serve_exec_check(const struct sr_serve_request *req, char *buf,
     size_t len, bool *fit, struct sr_diag *d);
 

@@ -161,7 +161,7 @@ policy_of(char **argv, int argc, char **envp, char *buf, size_t len,
 	if (sr_serve_request_build(argc, argv, envp, 0, &m, &n) < 0 ||
 	    sr_serve_request_parse(m, n, 4, &r, d) < 0)
 		return -2;
-	ret = sr_serve_exec_policy(&r, buf, len, d);
+	ret = sr_serve_exec_check(&r, buf, len, NULL, d);
 	sr_serve_request_free(&r);
 	free(m);
 	return ret;
